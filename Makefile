@@ -1,0 +1,66 @@
+# One entry point for building, testing, benchmarking and fuzzing hashgate.
+# `make test` is what CI runs (through .ci/run).
+
+GO          ?= go
+FUZZTIME    ?= 20s
+BENCHTIME   ?= 1s
+STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+DIST        := dist
+ADDR        ?= 127.0.0.1:8080
+
+# The wasm checker and the browser layer join the build and the test run as
+# soon as their folders exist.
+HAVE_WASM := $(wildcard wasm/*.go)
+HAVE_WEB  := $(wildcard web/package.json)
+
+.PHONY: all build cli wasm test lint unit wasm-test browser-test bench fuzz demo clean
+
+all: build
+
+## build: the CLI and the .wasm checker into dist/
+build: cli $(if $(HAVE_WASM),wasm)
+
+cli:
+	@mkdir -p $(DIST)
+	$(GO) build -trimpath -o $(DIST)/hashgate ./cmd/hashgate
+
+wasm:
+	@mkdir -p $(DIST)
+	GOOS=wasip1 GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -buildmode=c-shared -o $(DIST)/hashgate.wasm ./wasm
+	@$(GO) run ./internal/cmd/wasmsize $(DIST)/hashgate.wasm
+
+## test: everything CI checks — lint, browser tests, the .wasm in wazero, Go unit tests (race)
+test: lint $(if $(HAVE_WEB),browser-test) unit
+
+lint:
+	@fmt=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$fmt" ]; then echo "gofmt wants to rewrite:"; echo "$$fmt"; exit 1; fi
+	$(GO) vet ./...
+	$(STATICCHECK) ./...
+
+# The Go tests that run the built module in wazero find it through HASHGATE_WASM.
+unit: $(if $(HAVE_WASM),wasm)
+	HASHGATE_WASM=$(CURDIR)/$(DIST)/hashgate.wasm $(GO) test -race -count=1 ./...
+
+browser-test: build
+	cd web && npm test
+
+## bench: every Go benchmark, then the bench/ scripts
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
+
+## fuzz: every fuzz target for FUZZTIME (default 20s) each
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$f ($(FUZZTIME))"; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+## demo: build, then start an edge with a demo release and the web checker
+demo: build
+	$(DIST)/hashgate demo --addr $(ADDR) --wasm $(DIST)/hashgate.wasm
+
+clean:
+	rm -rf $(DIST)

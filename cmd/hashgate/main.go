@@ -1,0 +1,32 @@
+// Command hashgate is the one CLI for publishers, edge operators and
+// developers: it hashes media, builds and signs releases, and serves the edge.
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// command is one subcommand. run parses its own flags from args and returns
+// the process exit code: 0 success, 1 failure, 2 usage error.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+}
+
+// commands lists the subcommands in the order --help shows them. Each lives
+// in its own file, named after it.
+var commands = []command{
+	// subcommands are added here, one line each
+}

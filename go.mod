@@ -1,0 +1,3 @@
+module github.com/hashgate/hashgate
+
+go 1.26
