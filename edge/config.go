@@ -1,0 +1,161 @@
+package edge
+
+import (
+	"fmt"
+	"log/slog"
+	"net/url"
+	"path"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// Config is the edge's configuration. Its zero value is not usable; start
+// from DefaultConfig, whose limits are all finite (fasthttp's own defaults
+// leave timeouts and body sizes unlimited).
+type Config struct {
+	// MaxBodyBytes caps a request body (413 body_too_large above it).
+	MaxBodyBytes int
+	// MaxPixels caps width×height of an image before it is decoded
+	// (413 image_too_large above it).
+	MaxPixels int
+	// ReadTimeout bounds reading a whole request, headers and body; a slow
+	// client is dropped when it runs out. WriteTimeout bounds writing the
+	// answer; IdleTimeout bounds a keep-alive connection between requests.
+	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	// Concurrency caps connections served at once; MaxConnsPerIP caps them
+	// per client address.
+	Concurrency, MaxConnsPerIP int
+	// ScanConcurrency caps images decoded at once (each may take
+	// 4×MaxPixels bytes); a scan waits up to ScanWait for a slot, then gets
+	// 503 busy.
+	ScanConcurrency int
+	ScanWait        time.Duration
+	// MaxParts caps the parts of one multipart upload.
+	MaxParts int
+
+	// RatePerSecond and RateBurst set the per-client token bucket on
+	// /v1/verify and /v1/scan; RatePerSecond 0 turns the limit off.
+	// RateClients caps the clients tracked at once (memory stays bounded;
+	// clients beyond it share one bucket).
+	RatePerSecond float64
+	RateBurst     int
+	RateClients   int
+	// ClientIPHeader names a header (e.g. X-Forwarded-For) whose first
+	// address identifies the client, for an edge behind a trusted load
+	// balancer. Empty: the TCP peer address.
+	ClientIPHeader string
+
+	// CORSOrigins are the browser origins allowed to call /v1/*
+	// ("*" allows any).
+	CORSOrigins []string
+
+	// Origin, when set, turns on proxy mode: requests the edge does not
+	// serve itself are forwarded to this http:// URL. Requests whose path
+	// matches UploadPaths (path.Match globs; a trailing "/**" matches any
+	// depth) and that carry a body are scanned first.
+	Origin      string
+	UploadPaths []string
+	// FailOpen forwards uploads that cannot be fingerprinted (and uploads
+	// that arrive before a release is loaded) instead of refusing them.
+	FailOpen bool
+	// OriginTimeout bounds one round trip to the origin;
+	// MaxOriginResponseBytes caps the origin's answer.
+	OriginTimeout          time.Duration
+	MaxOriginResponseBytes int
+
+	// Logger receives the JSON logs; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// DefaultConfig returns limits that suit a small edge in front of an upload
+// service: 32 MiB bodies, 64-megapixel images, 15 s to read or write a
+// request, 10 verify/scan calls per second per client with bursts of 20.
+func DefaultConfig() Config {
+	return Config{
+		MaxBodyBytes:           32 << 20,
+		MaxPixels:              64 << 20,
+		ReadTimeout:            15 * time.Second,
+		WriteTimeout:           15 * time.Second,
+		IdleTimeout:            60 * time.Second,
+		Concurrency:            4096,
+		MaxConnsPerIP:          128,
+		ScanConcurrency:        runtime.GOMAXPROCS(0),
+		ScanWait:               5 * time.Second,
+		MaxParts:               16,
+		RatePerSecond:          10,
+		RateBurst:              20,
+		RateClients:            100_000,
+		OriginTimeout:          30 * time.Second,
+		MaxOriginResponseBytes: 64 << 20,
+	}
+}
+
+func (c *Config) validate() error {
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("%w: "+format, append([]any{ErrConfig}, a...)...)
+	}
+	switch {
+	case c.MaxBodyBytes <= 0:
+		return bad("MaxBodyBytes must be positive")
+	case c.MaxPixels <= 0:
+		return bad("MaxPixels must be positive")
+	case c.ReadTimeout <= 0 || c.WriteTimeout <= 0 || c.IdleTimeout <= 0:
+		return bad("timeouts must be positive (an unlimited timeout lets slow clients hold connections)")
+	case c.Concurrency <= 0 || c.MaxConnsPerIP < 0:
+		return bad("Concurrency must be positive and MaxConnsPerIP not negative")
+	case c.ScanConcurrency <= 0 || c.ScanWait < 0 || c.MaxParts <= 0:
+		return bad("ScanConcurrency and MaxParts must be positive")
+	case c.RatePerSecond < 0 || (c.RatePerSecond > 0 && c.RateBurst < 1) || c.RateClients < 1:
+		return bad("rate limit needs RatePerSecond >= 0, RateBurst >= 1, RateClients >= 1")
+	}
+	if c.Origin != "" {
+		u, err := url.Parse(c.Origin)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return bad("origin %q is not an http(s) URL", c.Origin)
+		}
+		if u.Path != "" && u.Path != "/" || u.RawQuery != "" {
+			return bad("origin %q must have no path or query (requests keep their own)", c.Origin)
+		}
+		if c.OriginTimeout <= 0 || c.MaxOriginResponseBytes <= 0 {
+			return bad("OriginTimeout and MaxOriginResponseBytes must be positive")
+		}
+	} else if len(c.UploadPaths) > 0 {
+		return bad("upload paths need an origin")
+	}
+	for _, p := range c.UploadPaths {
+		if !strings.HasPrefix(p, "/") {
+			return bad("upload path %q must start with /", p)
+		}
+		if _, err := path.Match(strings.TrimSuffix(p, "/**"), "/"); err != nil {
+			return bad("upload path %q: %v", p, err)
+		}
+	}
+	return nil
+}
+
+// matchUploadPath reports whether p matches one of the patterns.
+func matchUploadPath(patterns []string, p string) bool {
+	for _, pat := range patterns {
+		if prefix, ok := strings.CutSuffix(pat, "/**"); ok {
+			if ok, _ := path.Match(prefix, p); ok {
+				return true
+			}
+			// a/b/** matches a/b/anything/below: match the prefix against
+			// as many leading segments as it has.
+			n := strings.Count(prefix, "/")
+			segs := strings.SplitAfterN(p, "/", n+2)
+			if len(segs) > n+1 {
+				head := strings.TrimSuffix(strings.Join(segs[:n+1], ""), "/")
+				if ok, _ := path.Match(prefix, head); ok {
+					return true
+				}
+			}
+			continue
+		}
+		if ok, _ := path.Match(pat, p); ok {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,68 @@
+package edge
+
+import (
+	"errors"
+	"strconv"
+
+	"github.com/valyala/fasthttp"
+)
+
+// Error codes: the stable `code` field of every JSON error the edge writes.
+// Clients branch on these; never rename one.
+const (
+	CodeBadRequest         = "bad_request"         // 400: malformed JSON, hash or parameter
+	CodeMalformedMultipart = "malformed_multipart" // 400: a multipart body that does not parse
+	CodeNotFound           = "not_found"           // 404
+	CodeMethodNotAllowed   = "method_not_allowed"  // 405
+	CodeBodyTooLarge       = "body_too_large"      // 413: body over the byte limit
+	CodeImageTooLarge      = "image_too_large"     // 413: image over the pixel limit
+	CodeUnsupportedMedia   = "unsupported_media"   // 415: not an image format the edge decodes
+	CodeUnprocessable      = "unprocessable"       // 422: an image that cannot be fingerprinted
+	CodeRateLimited        = "rate_limited"        // 429: the client's token bucket is empty
+	CodeBlocked            = "blocked"             // 451: an upload matched the list
+	CodeOriginUnavailable  = "origin_unavailable"  // 502: the proxied origin failed
+	CodeNotReady           = "not_ready"           // 503: no verified release loaded
+	CodeBusy               = "busy"                // 503: every scan slot is taken
+	CodeInternal           = "internal"            // 500: a recovered panic or a bug
+	CodeRequestTimeout     = "request_timeout"     // 408: the client was too slow
+	CodeHeaderTooLarge     = "header_too_large"    // 431
+)
+
+// ErrConfig is returned (wrapped) by New for a configuration that cannot work.
+var ErrConfig = errors.New("edge: invalid configuration")
+
+// writeError writes the JSON error body {"status":N,"code":"...","message":"..."}.
+// It is built by hand: it runs on every refusal, including under attack.
+func writeError(ctx *fasthttp.RequestCtx, status int, code, message string) {
+	ctx.Response.ResetBody()
+	ctx.SetStatusCode(status)
+	ctx.SetContentType("application/json")
+	b := make([]byte, 0, 64+len(message))
+	b = append(b, `{"status":`...)
+	b = strconv.AppendInt(b, int64(status), 10)
+	b = append(b, `,"code":`...)
+	b = strconv.AppendQuote(b, code)
+	b = append(b, `,"message":`...)
+	b = appendJSONString(b, message)
+	b = append(b, "}\n"...)
+	ctx.SetBody(b)
+}
+
+// appendJSONString quotes s as a JSON string (strconv.Quote's escapes are Go's,
+// not JSON's, for some control characters).
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c < 0x20 || c == 0x7f:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&15])
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
+}

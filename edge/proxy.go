@@ -1,0 +1,102 @@
+package edge
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+
+	"github.com/valyala/fasthttp"
+)
+
+func newOriginClient(cfg Config) (*fasthttp.HostClient, error) {
+	u, err := url.Parse(cfg.Origin)
+	if err != nil {
+		return nil, fmt.Errorf("%w: origin: %w", ErrConfig, err)
+	}
+	addr := u.Host
+	if u.Port() == "" {
+		port := "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+		addr = net.JoinHostPort(u.Hostname(), port)
+	}
+	return &fasthttp.HostClient{
+		Addr:                          addr,
+		IsTLS:                         u.Scheme == "https",
+		Name:                          "",
+		NoDefaultUserAgentHeader:      true,
+		DisablePathNormalizing:        true,
+		DisableHeaderNamesNormalizing: true,
+		ReadTimeout:                   cfg.OriginTimeout,
+		WriteTimeout:                  cfg.OriginTimeout,
+		MaxResponseBodySize:           cfg.MaxOriginResponseBytes,
+		MaxConns:                      cfg.Concurrency,
+		MaxIdleConnDuration:           cfg.IdleTimeout,
+		// Retrying a non-idempotent upload could deliver it twice.
+		RetryIfErr: func(*fasthttp.Request, int, error) (bool, bool) { return false, false },
+	}, nil
+}
+
+// hopHeaders are meaningful for one connection only (RFC 9110 §7.6.1) and
+// are not forwarded either way.
+var hopHeaders = []string{
+	"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate",
+	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
+}
+
+// proxy forwards a request the edge does not serve itself, scanning it first
+// when it is an upload.
+func (s *Server) proxy(ctx *fasthttp.RequestCtx) route {
+	r := routeProxy
+	if len(ctx.Request.Body()) > 0 && matchUploadPath(s.cfg.UploadPaths, string(ctx.Path())) {
+		r = routeProxyUpload
+		if !s.screenUpload(ctx) {
+			return r
+		}
+	}
+	s.forward(ctx)
+	return r
+}
+
+// forward sends the request to the origin as it came (method, URI, headers
+// and body byte for byte, less hop-by-hop headers, plus X-Forwarded-For) and
+// answers with the origin's answer. The origin's answer is read whole
+// before anything is written, so a failing origin yields a clean 502.
+func (s *Server) forward(ctx *fasthttp.RequestCtx) {
+	req := fasthttp.AcquireRequest()
+	resp := fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(req)
+	defer fasthttp.ReleaseResponse(resp)
+
+	ctx.Request.Header.CopyTo(&req.Header)
+	req.SetBodyRaw(ctx.Request.Body()) // ctx outlives this call: no copy needed
+	for _, h := range hopHeaders {
+		req.Header.Del(h)
+	}
+	req.UseHostHeader = true
+	if s.origin.IsTLS {
+		req.URI().SetScheme("https")
+	}
+	if len(req.Header.Host()) == 0 {
+		req.Header.SetHost(s.origin.Addr)
+	}
+	ip := ctx.RemoteIP().String()
+	if prior := req.Header.Peek("X-Forwarded-For"); len(prior) > 0 {
+		ip = string(prior) + ", " + ip
+	}
+	req.Header.Set("X-Forwarded-For", ip)
+
+	if err := s.origin.DoTimeout(req, resp, s.cfg.OriginTimeout); err != nil {
+		s.metrics.originErrors.Add(1)
+		s.log.Warn("edge: origin request failed", "err", err.Error())
+		writeError(ctx, fasthttp.StatusBadGateway, CodeOriginUnavailable, "the origin did not answer")
+		return
+	}
+	for _, h := range hopHeaders {
+		resp.Header.Del(h)
+	}
+	ctx.Response.Header.SetStatusCode(resp.StatusCode())
+	resp.Header.CopyTo(&ctx.Response.Header)
+	ctx.Response.SetBody(resp.Body())
+}

@@ -1,0 +1,310 @@
+package edge
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"runtime/debug"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// Server is the edge. Create it with New, give it a release with Load (or a
+// Reloader), and run it with Serve.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	metrics *metrics
+	limiter *rateLimiter // nil when rate limiting is off
+	http    *fasthttp.Server
+	origin  *fasthttp.HostClient // nil unless in proxy mode
+	scans   chan struct{}        // a slot per concurrent image decode
+	snap    atomic.Pointer[Snapshot]
+	cors    map[string]bool
+	corsAny bool
+	now     func() time.Time
+}
+
+// New checks cfg and builds a Server. Nothing listens until Serve.
+func New(cfg Config) (*Server, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:     cfg,
+		log:     cfg.Logger,
+		metrics: newMetrics(),
+		scans:   make(chan struct{}, cfg.ScanConcurrency),
+		cors:    make(map[string]bool),
+		now:     time.Now,
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if cfg.RatePerSecond > 0 {
+		s.limiter = newRateLimiter(cfg.RatePerSecond, cfg.RateBurst, cfg.RateClients)
+	}
+	for _, o := range cfg.CORSOrigins {
+		if o == "*" {
+			s.corsAny = true
+		}
+		s.cors[o] = true
+	}
+	if cfg.Origin != "" {
+		hc, err := newOriginClient(cfg)
+		if err != nil {
+			return nil, err
+		}
+		s.origin = hc
+	}
+	s.http = &fasthttp.Server{
+		Handler:            s.handle,
+		ErrorHandler:       s.handleReadError,
+		Name:               "hashgate-edge",
+		Concurrency:        cfg.Concurrency,
+		MaxConnsPerIP:      cfg.MaxConnsPerIP,
+		ReadTimeout:        cfg.ReadTimeout,
+		WriteTimeout:       cfg.WriteTimeout,
+		IdleTimeout:        cfg.IdleTimeout,
+		MaxRequestBodySize: cfg.MaxBodyBytes,
+		// Multipart bodies are parsed by the scanner from memory, under
+		// its own limits; fasthttp's pre-parse would spill files to disk.
+		DisablePreParseMultipartForm: true,
+		ReadBufferSize:               8 << 10,
+		CloseOnShutdown:              true,
+		SecureErrorLogMessage:        true,
+		Logger:                       fasthttpLogger{s.log},
+	}
+	return s, nil
+}
+
+// Serve answers requests on ln until ctx is done, then shuts down
+// gracefully: it stops accepting, lets requests in flight finish for up to
+// grace, and returns. It returns nil after a clean shutdown.
+func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.http.Serve(ln) }()
+	s.log.Info("edge: listening", "addr", ln.Addr().String(), "proxy", s.origin != nil)
+	select {
+	case err := <-errc:
+		return fmt.Errorf("edge: serve: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
+	defer cancel()
+	err := s.http.ShutdownWithContext(sctx)
+	<-errc
+	if err != nil {
+		return fmt.Errorf("edge: shutdown: %w", err)
+	}
+	s.log.Info("edge: stopped")
+	return nil
+}
+
+// Handler is the request handler, for serving on a listener of your own.
+func (s *Server) Handler() fasthttp.RequestHandler { return s.handle }
+
+// Load swaps snap in as the release in use. Requests already running keep
+// the snapshot they started with.
+func (s *Server) Load(snap *Snapshot) {
+	if snap != nil {
+		snap.prepare()
+	}
+	if old := s.snap.Load(); old != nil && snap != nil {
+		snap.previous = old.Filters
+	}
+	s.snap.Store(snap)
+}
+
+// Current returns the snapshot in use, or nil before the first Load.
+func (s *Server) Current() *Snapshot { return s.snap.Load() }
+
+var (
+	pathVerify   = []byte("/v1/verify")
+	pathScan     = []byte("/v1/scan")
+	pathManifest = []byte("/v1/manifest")
+	pathSig      = []byte("/v1/manifest.sig")
+	pathFilter   = []byte("/v1/filter/")
+	pathOpenAPI  = []byte("/v1/openapi.yaml")
+	pathHealthz  = []byte("/healthz")
+	pathReadyz   = []byte("/readyz")
+	pathMetrics  = []byte("/metrics")
+	prefixV1     = []byte("/v1/")
+)
+
+func (s *Server) handle(ctx *fasthttp.RequestCtx) {
+	start := s.now()
+	r := routeNotFound
+	defer func() {
+		if v := recover(); v != nil {
+			s.metrics.panics.Add(1)
+			s.log.Error("edge: panic recovered", "route", routeNames[r], "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			ctx.Response.Reset()
+			writeError(ctx, fasthttp.StatusInternalServerError, CodeInternal, "internal error")
+			ctx.SetConnectionClose()
+		}
+		s.metrics.observe(r, ctx.Response.StatusCode(), s.now().Sub(start))
+	}()
+	r = s.dispatch(ctx)
+}
+
+// dispatch routes a request and returns the route it took. The edge's own
+// routes win over the origin's in proxy mode.
+func (s *Server) dispatch(ctx *fasthttp.RequestCtx) route {
+	p := ctx.Path()
+	if bytes.HasPrefix(p, prefixV1) {
+		s.setCORS(ctx)
+		if ctx.IsOptions() && s.isAPIPath(p) {
+			s.preflight(ctx)
+			return routePreflight
+		}
+	}
+	switch {
+	case bytes.Equal(p, pathVerify):
+		if s.method(ctx, "POST") {
+			s.verify(ctx)
+		}
+		return routeVerify
+	case bytes.Equal(p, pathScan):
+		if s.method(ctx, "POST") {
+			s.scan(ctx)
+		}
+		return routeScan
+	case bytes.Equal(p, pathManifest), bytes.Equal(p, pathSig):
+		if s.method(ctx, "GET") {
+			s.manifest(ctx, bytes.Equal(p, pathSig))
+		}
+		return routeManifest
+	case bytes.HasPrefix(p, pathFilter):
+		if s.method(ctx, "GET") {
+			s.filter(ctx, p[len(pathFilter):])
+		}
+		return routeFilter
+	case bytes.Equal(p, pathOpenAPI):
+		if s.method(ctx, "GET") {
+			ctx.SetContentType("application/yaml")
+			ctx.SetBody(openAPIDocument)
+		}
+		return routeOpenAPI
+	case bytes.Equal(p, pathHealthz):
+		if s.method(ctx, "GET") {
+			ctx.SetContentType("application/json")
+			ctx.SetBodyString(`{"status":"ok"}` + "\n")
+		}
+		return routeHealthz
+	case bytes.Equal(p, pathReadyz):
+		if s.method(ctx, "GET") {
+			s.readyz(ctx)
+		}
+		return routeReadyz
+	case bytes.Equal(p, pathMetrics):
+		if s.method(ctx, "GET") {
+			s.writeMetrics(ctx)
+		}
+		return routeMetrics
+	}
+	if s.origin != nil {
+		return s.proxy(ctx)
+	}
+	writeError(ctx, fasthttp.StatusNotFound, CodeNotFound, "no such route")
+	return routeNotFound
+}
+
+func (s *Server) isAPIPath(p []byte) bool {
+	return bytes.Equal(p, pathVerify) || bytes.Equal(p, pathScan) || bytes.Equal(p, pathManifest) ||
+		bytes.Equal(p, pathSig) || bytes.HasPrefix(p, pathFilter) || bytes.Equal(p, pathOpenAPI)
+}
+
+// method accepts want (and HEAD for GET) or answers 405 with Allow.
+func (s *Server) method(ctx *fasthttp.RequestCtx, want string) bool {
+	m := ctx.Method()
+	if string(m) == want || (want == "GET" && ctx.IsHead()) {
+		return true
+	}
+	allow := want
+	if want == "GET" {
+		allow = "GET, HEAD"
+	}
+	ctx.Response.Header.Set("Allow", allow)
+	writeError(ctx, fasthttp.StatusMethodNotAllowed, CodeMethodNotAllowed, "method not allowed; use "+want)
+	return false
+}
+
+// handleReadError answers requests fasthttp could not read: too large, too
+// slow, malformed. The connection is closed after it.
+func (s *Server) handleReadError(ctx *fasthttp.RequestCtx, err error) {
+	var small *fasthttp.ErrSmallBuffer
+	var netErr net.Error
+	defer func() { s.metrics.observe(routeRejected, ctx.Response.StatusCode(), 0) }()
+	switch {
+	case errors.Is(err, fasthttp.ErrBodyTooLarge):
+		writeError(ctx, fasthttp.StatusRequestEntityTooLarge, CodeBodyTooLarge,
+			"request body over "+strconv.Itoa(s.cfg.MaxBodyBytes)+" bytes")
+	case errors.As(err, &small):
+		writeError(ctx, fasthttp.StatusRequestHeaderFieldsTooLarge, CodeHeaderTooLarge, "request header too large")
+	case errors.As(err, &netErr) && netErr.Timeout():
+		writeError(ctx, fasthttp.StatusRequestTimeout, CodeRequestTimeout, "request not received in time")
+	default:
+		writeError(ctx, fasthttp.StatusBadRequest, CodeBadRequest, "malformed HTTP request")
+	}
+}
+
+// clientKey identifies the client for rate limiting: the TCP peer, or the
+// first address in ClientIPHeader when configured.
+func (s *Server) clientKey(ctx *fasthttp.RequestCtx, buf []byte) []byte {
+	if s.cfg.ClientIPHeader != "" {
+		if v := ctx.Request.Header.Peek(s.cfg.ClientIPHeader); len(v) > 0 {
+			if i := bytes.IndexByte(v, ','); i >= 0 {
+				v = v[:i]
+			}
+			return append(buf, bytes.TrimSpace(v)...)
+		}
+	}
+	return append(buf, ctx.RemoteIP().To16()...)
+}
+
+// allow applies the per-client rate limit, answering 429 when it refuses.
+func (s *Server) allow(ctx *fasthttp.RequestCtx) bool {
+	if s.limiter == nil {
+		return true
+	}
+	var buf [64]byte
+	ok, wait := s.limiter.allow(s.clientKey(ctx, buf[:0]))
+	if ok {
+		return true
+	}
+	s.metrics.rateLimited.Add(1)
+	secs := int((wait + time.Second - 1) / time.Second)
+	ctx.Response.Header.Set("Retry-After", strconv.Itoa(max(secs, 1)))
+	writeError(ctx, fasthttp.StatusTooManyRequests, CodeRateLimited, "rate limit exceeded; retry later")
+	return false
+}
+
+func (s *Server) writeMetrics(ctx *fasthttp.RequestCtx) {
+	var rel releaseInfo
+	if snap := s.snap.Load(); snap != nil {
+		rel = releaseInfo{loaded: true, version: snap.Version, created: snap.Created, expires: snap.Expires}
+		if snap.Index != nil {
+			rel.entries = snap.Index.Len()
+		}
+	}
+	tracked := 0
+	if s.limiter != nil {
+		tracked = s.limiter.tracked()
+	}
+	ctx.SetContentType("text/plain; version=0.0.4; charset=utf-8")
+	ctx.SetBody(s.metrics.write(make([]byte, 0, 8<<10), rel, s.now(), tracked))
+}
+
+// fasthttpLogger sends fasthttp's own messages to slog.
+type fasthttpLogger struct{ l *slog.Logger }
+
+func (f fasthttpLogger) Printf(format string, args ...any) {
+	f.l.Warn("edge: http: " + fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,35 @@
+package edge
+
+import (
+	"time"
+)
+
+// Index is the exact search the edge runs over its list. *match.Index is
+// the implementation; the interface keeps the swap logic testable on its own.
+type Index interface {
+	Len() int
+}
+
+// Snapshot is one verified release as the edge serves it. It is immutable
+// once loaded: requests read it without locks and a reload swaps in a new
+// one whole.
+type Snapshot struct {
+	Version   uint64
+	Created   time.Time
+	Expires   time.Time // zero: never
+	Manifest  []byte    // the signed manifest bytes, served at /v1/manifest
+	Signature []byte    // served at /v1/manifest.sig
+	// Filters are the filter artifacts checkers download, by the lowercase
+	// hex SHA-256 of their bytes.
+	Filters map[string][]byte
+	Index   Index
+
+	manifestETag, signatureETag string
+	previous                    map[string][]byte // the filters of the release before
+}
+
+// prepare computes what the handlers need from the exported fields.
+func (s *Snapshot) prepare() {
+	s.manifestETag = quotedSHA256(s.Manifest)
+	s.signatureETag = quotedSHA256(s.Signature)
+}
