@@ -66,6 +66,8 @@ type Config struct {
 
 	// Logger receives the JSON logs; nil means slog.Default().
 	Logger *slog.Logger
+	// Now is the clock (nil: time.Now); tests move it to expire releases.
+	Now func() time.Time
 }
 
 // DefaultConfig returns limits that suit a small edge in front of an upload

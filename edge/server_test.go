@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -63,6 +64,12 @@ func startEdge(t *testing.T, cfg Config) *testEdge {
 	})
 	return &testEdge{Server: s, url: "http://" + ln.Addr().String(), addr: ln.Addr().String(), logs: logs}
 }
+
+// testClock is a clock tests can move while the server reads it.
+type testClock struct{ offset atomic.Int64 }
+
+func (c *testClock) Now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *testClock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 // testConfig is DefaultConfig with short timeouts so tests run fast.
 func testConfig() Config {
