@@ -113,11 +113,15 @@ func (s *Server) setCORS(ctx *fasthttp.RequestCtx) {
 // preflight answers a CORS preflight (OPTIONS) for an API route. An origin
 // that is not allowed gets the same 204 without the Allow-* headers, which
 // the browser treats as a refusal.
-func (s *Server) preflight(ctx *fasthttp.RequestCtx) {
+func (s *Server) preflight(ctx *fasthttp.RequestCtx, method string) {
 	h := &ctx.Response.Header
-	h.Set("Allow", "GET, HEAD, POST, OPTIONS")
+	allow := method
+	if method == "GET" {
+		allow = "GET, HEAD"
+	}
+	h.Set("Allow", allow+", OPTIONS")
 	if len(h.Peek("Access-Control-Allow-Origin")) > 0 {
-		h.Set("Access-Control-Allow-Methods", "GET, HEAD, POST")
+		h.Set("Access-Control-Allow-Methods", allow)
 		h.Set("Access-Control-Allow-Headers", "Content-Type, If-None-Match")
 		h.Set("Access-Control-Max-Age", "600")
 	}

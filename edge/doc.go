@@ -10,8 +10,8 @@
 // decrypted with the edge's HPKE key and swapped in atomically; a release that
 // fails any check is logged and counted and never replaces the one in use.
 //
-// The HTTP API is described by the OpenAPI 3 document openapi.yaml in this
-// folder (served at GET /v1/openapi.yaml); a test holds the server to it.
+// The HTTP API is described by the OpenAPI 3 document openapi.json in this
+// folder (served at GET /v1/openapi.json); a test holds the server to it.
 // Status codes follow RFC 9110, 429 with Retry-After follows RFC 6585 and
 // 451 follows RFC 7725.
 //

@@ -9,6 +9,7 @@ import (
 	"net"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -128,19 +129,6 @@ func (s *Server) Load(snap *Snapshot) {
 // Current returns the snapshot in use, or nil before the first Load.
 func (s *Server) Current() *Snapshot { return s.snap.Load() }
 
-var (
-	pathVerify   = []byte("/v1/verify")
-	pathScan     = []byte("/v1/scan")
-	pathManifest = []byte("/v1/manifest")
-	pathSig      = []byte("/v1/manifest.sig")
-	pathFilter   = []byte("/v1/filter/")
-	pathOpenAPI  = []byte("/v1/openapi.yaml")
-	pathHealthz  = []byte("/healthz")
-	pathReadyz   = []byte("/readyz")
-	pathMetrics  = []byte("/metrics")
-	prefixV1     = []byte("/v1/")
-)
-
 func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 	start := s.now()
 	r := routeNotFound
@@ -157,77 +145,79 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 	r = s.dispatch(ctx)
 }
 
+// endpoint is one route the edge serves itself. The table below is the
+// single list of them: dispatch routes by it and the OpenAPI test holds the
+// document to it.
+type endpoint struct {
+	path    string // exact, or a prefix when it ends in "/{...}"
+	method  string // "GET" (HEAD too) or "POST"
+	route   route
+	cors    bool // an API route browsers call
+	handler func(s *Server, ctx *fasthttp.RequestCtx, param []byte)
+}
+
+var endpoints = []endpoint{
+	{"/v1/verify", "POST", routeVerify, true, func(s *Server, ctx *fasthttp.RequestCtx, _ []byte) { s.verify(ctx) }},
+	{"/v1/scan", "POST", routeScan, true, func(s *Server, ctx *fasthttp.RequestCtx, _ []byte) { s.scan(ctx) }},
+	{"/v1/manifest", "GET", routeManifest, true, func(s *Server, ctx *fasthttp.RequestCtx, _ []byte) { s.manifest(ctx, false) }},
+	{"/v1/manifest.sig", "GET", routeManifest, true, func(s *Server, ctx *fasthttp.RequestCtx, _ []byte) { s.manifest(ctx, true) }},
+	{"/v1/filter/{sha256}", "GET", routeFilter, true, func(s *Server, ctx *fasthttp.RequestCtx, p []byte) { s.filter(ctx, p) }},
+	{"/v1/openapi.json", "GET", routeOpenAPI, true, func(s *Server, ctx *fasthttp.RequestCtx, _ []byte) {
+		ctx.SetContentType("application/json")
+		ctx.Response.SetBodyRaw(openAPIDocument)
+	}},
+	{"/healthz", "GET", routeHealthz, false, func(s *Server, ctx *fasthttp.RequestCtx, _ []byte) {
+		ctx.SetContentType("application/json")
+		ctx.SetBodyString(`{"status":"ok"}` + "\n")
+	}},
+	{"/readyz", "GET", routeReadyz, false, func(s *Server, ctx *fasthttp.RequestCtx, _ []byte) { s.readyz(ctx) }},
+	{"/metrics", "GET", routeMetrics, false, func(s *Server, ctx *fasthttp.RequestCtx, _ []byte) { s.writeMetrics(ctx) }},
+}
+
+// lookup finds the endpoint for path p and its path parameter, if any.
+func lookup(p []byte) (*endpoint, []byte) {
+	for i := range endpoints {
+		ep := &endpoints[i]
+		if j := strings.Index(ep.path, "{"); j >= 0 {
+			if len(p) > j && string(p[:j]) == ep.path[:j] {
+				return ep, p[j:]
+			}
+			continue
+		}
+		if string(p) == ep.path {
+			return ep, nil
+		}
+	}
+	return nil, nil
+}
+
 // dispatch routes a request and returns the route it took. The edge's own
 // routes win over the origin's in proxy mode.
 func (s *Server) dispatch(ctx *fasthttp.RequestCtx) route {
-	p := ctx.Path()
-	if bytes.HasPrefix(p, prefixV1) {
+	ep, param := lookup(ctx.Path())
+	if ep == nil {
+		if s.origin != nil {
+			return s.proxy(ctx)
+		}
+		writeError(ctx, fasthttp.StatusNotFound, CodeNotFound, "no such route")
+		return routeNotFound
+	}
+	if ep.cors {
 		s.setCORS(ctx)
-		if ctx.IsOptions() && s.isAPIPath(p) {
-			s.preflight(ctx)
+		if ctx.IsOptions() {
+			s.preflight(ctx, ep.method)
 			return routePreflight
 		}
 	}
-	switch {
-	case bytes.Equal(p, pathVerify):
-		if s.method(ctx, "POST") {
-			s.verify(ctx)
-		}
-		return routeVerify
-	case bytes.Equal(p, pathScan):
-		if s.method(ctx, "POST") {
-			s.scan(ctx)
-		}
-		return routeScan
-	case bytes.Equal(p, pathManifest), bytes.Equal(p, pathSig):
-		if s.method(ctx, "GET") {
-			s.manifest(ctx, bytes.Equal(p, pathSig))
-		}
-		return routeManifest
-	case bytes.HasPrefix(p, pathFilter):
-		if s.method(ctx, "GET") {
-			s.filter(ctx, p[len(pathFilter):])
-		}
-		return routeFilter
-	case bytes.Equal(p, pathOpenAPI):
-		if s.method(ctx, "GET") {
-			ctx.SetContentType("application/yaml")
-			ctx.SetBody(openAPIDocument)
-		}
-		return routeOpenAPI
-	case bytes.Equal(p, pathHealthz):
-		if s.method(ctx, "GET") {
-			ctx.SetContentType("application/json")
-			ctx.SetBodyString(`{"status":"ok"}` + "\n")
-		}
-		return routeHealthz
-	case bytes.Equal(p, pathReadyz):
-		if s.method(ctx, "GET") {
-			s.readyz(ctx)
-		}
-		return routeReadyz
-	case bytes.Equal(p, pathMetrics):
-		if s.method(ctx, "GET") {
-			s.writeMetrics(ctx)
-		}
-		return routeMetrics
+	if s.method(ctx, ep.method) {
+		ep.handler(s, ctx, param)
 	}
-	if s.origin != nil {
-		return s.proxy(ctx)
-	}
-	writeError(ctx, fasthttp.StatusNotFound, CodeNotFound, "no such route")
-	return routeNotFound
-}
-
-func (s *Server) isAPIPath(p []byte) bool {
-	return bytes.Equal(p, pathVerify) || bytes.Equal(p, pathScan) || bytes.Equal(p, pathManifest) ||
-		bytes.Equal(p, pathSig) || bytes.HasPrefix(p, pathFilter) || bytes.Equal(p, pathOpenAPI)
+	return ep.route
 }
 
 // method accepts want (and HEAD for GET) or answers 405 with Allow.
 func (s *Server) method(ctx *fasthttp.RequestCtx, want string) bool {
-	m := ctx.Method()
-	if string(m) == want || (want == "GET" && ctx.IsHead()) {
+	if string(ctx.Method()) == want || (want == "GET" && ctx.IsHead()) {
 		return true
 	}
 	allow := want
