@@ -1,0 +1,130 @@
+package edge
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/hashgate/hashgate/fingerprint"
+)
+
+// MaxVerifyBytes caps a /v1/verify body: the largest valid one (all eight
+// dihedral PDQ variants and every digest) is under 1 KiB.
+const MaxVerifyBytes = 4 << 10
+
+// verifyRequest is the JSON body of POST /v1/verify: the fingerprints a
+// checker computed for a file that hit its local filter. Hashes use the
+// project's hex forms (PDQ 64, pHash 16, SHA-256 64, MD5 32 hex digits).
+type verifyRequest struct {
+	PDQ         *string  `json:"pdq"`
+	PDQQuality  *int     `json:"pdq_quality"`
+	PDQDihedral []string `json:"pdq_dihedral"`
+	PHash       *string  `json:"phash"`
+	SHA256      *string  `json:"sha256"`
+	MD5         *string  `json:"md5"`
+}
+
+// verifyQuery is a parsed, checked verifyRequest.
+type verifyQuery struct {
+	PDQ        *fingerprint.PDQHash
+	PDQQuality int
+	Dihedral   []fingerprint.PDQHash
+	PHash      *fingerprint.Hash64
+	SHA256     *fingerprint.SHA256Digest
+	MD5        *fingerprint.MD5Digest
+}
+
+// ErrBadVerify is wrapped by parseVerify for a body that is not a valid
+// verify request.
+var ErrBadVerify = errors.New("edge: bad verify request")
+
+func badVerify(format string, a ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrBadVerify}, a...)...)
+}
+
+// parseVerify decodes and checks a /v1/verify body strictly: unknown fields,
+// trailing data, malformed hashes and a PDQ hash without its quality are
+// refused, and at least one fingerprint is required.
+func parseVerify(body []byte) (verifyQuery, error) {
+	var q verifyQuery
+	if len(body) > MaxVerifyBytes {
+		return q, badVerify("body over %d bytes", MaxVerifyBytes)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	var r verifyRequest
+	if err := dec.Decode(&r); err != nil {
+		return q, badVerify("%v", jsonMessage(err))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return q, badVerify("trailing data after the JSON object")
+	}
+	if r.PDQ != nil {
+		h, err := fingerprint.ParsePDQ(*r.PDQ)
+		if err != nil {
+			return q, badVerify("pdq: %w", err)
+		}
+		if r.PDQQuality == nil {
+			return q, badVerify("pdq needs pdq_quality")
+		}
+		if *r.PDQQuality < 0 || *r.PDQQuality > 100 {
+			return q, badVerify("pdq_quality %d outside 0..100", *r.PDQQuality)
+		}
+		q.PDQ, q.PDQQuality = &h, *r.PDQQuality
+	} else if r.PDQQuality != nil || r.PDQDihedral != nil {
+		return q, badVerify("pdq_quality and pdq_dihedral need pdq")
+	}
+	if len(r.PDQDihedral) > 8 {
+		return q, badVerify("pdq_dihedral has %d hashes, at most 8", len(r.PDQDihedral))
+	}
+	for i, s := range r.PDQDihedral {
+		h, err := fingerprint.ParsePDQ(s)
+		if err != nil {
+			return q, badVerify("pdq_dihedral[%d]: %w", i, err)
+		}
+		q.Dihedral = append(q.Dihedral, h)
+	}
+	if r.PHash != nil {
+		h, err := fingerprint.ParseHash64(*r.PHash)
+		if err != nil {
+			return q, badVerify("phash: %w", err)
+		}
+		q.PHash = &h
+	}
+	if r.SHA256 != nil {
+		d, err := fingerprint.ParseSHA256(*r.SHA256)
+		if err != nil {
+			return q, badVerify("sha256: %w", err)
+		}
+		q.SHA256 = &d
+	}
+	if r.MD5 != nil {
+		d, err := fingerprint.ParseMD5(*r.MD5)
+		if err != nil {
+			return q, badVerify("md5: %w", err)
+		}
+		q.MD5 = &d
+	}
+	if q.PDQ == nil && q.PHash == nil && q.SHA256 == nil && q.MD5 == nil {
+		return q, badVerify("no fingerprint given (pdq, phash, sha256 or md5)")
+	}
+	return q, nil
+}
+
+// jsonMessage shortens encoding/json's errors to what a client can act on;
+// they never echo more than a field name.
+func jsonMessage(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("malformed JSON at byte %d", syn.Offset)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("field %q has the wrong type", typ.Field)
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "truncated JSON"
+	}
+	return "malformed JSON: " + err.Error()
+}
