@@ -1,12 +1,131 @@
 package edge
 
-import "github.com/valyala/fasthttp"
+import (
+	"bytes"
+	"encoding/json"
+	"mime"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/hashgate/hashgate/match"
+)
+
+// verdict is the JSON answer of /v1/verify and /v1/scan.
+type verdict struct {
+	Match   bool        `json:"match"`
+	Release uint64      `json:"release"`
+	Matches []matchJSON `json:"matches"`
+	Files   *int        `json:"files,omitempty"`
+}
+
+// matchJSON is one matched entry as clients see it: what it is listed for
+// and by whom, never the listed hash or the distance (both would guide an
+// evader's edits).
+type matchJSON struct {
+	Kind   string   `json:"kind"`
+	Labels []string `json:"labels"`
+	List   string   `json:"list"`
+	File   string   `json:"file,omitempty"`
+}
+
+func writeJSON(ctx *fasthttp.RequestCtx, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil { // only our own types get here
+		writeError(ctx, fasthttp.StatusInternalServerError, CodeInternal, "encoding the answer failed")
+		return
+	}
+	ctx.SetStatusCode(status)
+	ctx.SetContentType("application/json")
+	ctx.SetBody(append(b, '\n'))
+}
+
+// ready returns the snapshot in use, or answers 503 and returns nil.
+func (s *Server) ready(ctx *fasthttp.RequestCtx) *Snapshot {
+	snap := s.snap.Load()
+	if snap == nil || snap.Index == nil {
+		writeError(ctx, fasthttp.StatusServiceUnavailable, CodeNotReady, "no verified release loaded")
+		return nil
+	}
+	return snap
+}
 
 func (s *Server) verify(ctx *fasthttp.RequestCtx) {
 	if !s.allow(ctx) {
 		return
 	}
-	writeError(ctx, fasthttp.StatusServiceUnavailable, CodeNotReady, "not yet")
+	if ct := ctx.Request.Header.ContentType(); len(ct) > 0 {
+		if mt, _, err := mime.ParseMediaType(string(ct)); err != nil || mt != "application/json" {
+			writeError(ctx, fasthttp.StatusUnsupportedMediaType, CodeUnsupportedMedia, "send application/json")
+			return
+		}
+	}
+	body := ctx.PostBody()
+	if len(body) > MaxVerifyBytes {
+		writeError(ctx, fasthttp.StatusRequestEntityTooLarge, CodeBodyTooLarge, "verify body over 4096 bytes")
+		return
+	}
+	q, err := parseVerify(body)
+	if err != nil {
+		writeError(ctx, fasthttp.StatusBadRequest, CodeBadRequest, err.Error())
+		return
+	}
+	snap := s.ready(ctx)
+	if snap == nil {
+		return
+	}
+	res := snap.Index.Match(q.query())
+	v := verdict{Release: snap.Version, Matches: []matchJSON{}}
+	v.Matches = s.appendMatches(v.Matches, res, "")
+	v.Match = len(v.Matches) > 0
+	if v.Match {
+		s.logMatch("verify", snap, v.Matches)
+	}
+	writeJSON(ctx, fasthttp.StatusOK, &v)
+}
+
+// appendMatches converts results and counts them in the metrics.
+func (s *Server) appendMatches(dst []matchJSON, res []match.Result, file string) []matchJSON {
+	for _, r := range res {
+		labels := r.Entry.Labels
+		if labels == nil {
+			labels = []string{}
+		}
+		dst = append(dst, matchJSON{Kind: r.Kind.String(), Labels: labels, List: r.Entry.Source, File: file})
+		s.metrics.match(r.Entry.Source, r.Entry.Labels)
+	}
+	return dst
+}
+
+// logMatch records a match: labels, lists and (for uploads) the matching
+// file's name, never a fingerprint.
+func (s *Server) logMatch(route string, snap *Snapshot, ms []matchJSON) {
+	var labels, lists, files []string
+	for _, m := range ms {
+		labels = append(labels, m.Labels...)
+		lists = append(lists, m.List)
+		if m.File != "" {
+			files = append(files, m.File)
+		}
+	}
+	s.log.Info("edge: match", "route", route, "release", snap.Version, "labels", dedupStrings(labels),
+		"lists", dedupStrings(lists), "files", dedupStrings(files))
+}
+
+func dedupStrings(in []string) []string {
+	out := in[:0:0]
+	for _, s := range in {
+		seen := false
+		for _, o := range out {
+			if o == s {
+				seen = true
+				break
+			}
+		}
+		if !seen {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func (s *Server) scan(ctx *fasthttp.RequestCtx) {
@@ -20,3 +139,5 @@ func (s *Server) screenUpload(ctx *fasthttp.RequestCtx) bool {
 	writeError(ctx, fasthttp.StatusServiceUnavailable, CodeNotReady, "not yet")
 	return false
 }
+
+var _ = bytes.Equal

@@ -6,9 +6,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hashgate/hashgate/match"
 )
 
 type lenIndex int
+
+func (lenIndex) Match(match.Query) []match.Result { return nil }
 
 func (n lenIndex) Len() int { return int(n) }
 

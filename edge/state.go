@@ -2,12 +2,15 @@ package edge
 
 import (
 	"time"
+
+	"github.com/hashgate/hashgate/match"
 )
 
 // Index is the exact search the edge runs over its list. *match.Index is
 // the implementation; the interface keeps the swap logic testable on its own.
 type Index interface {
 	Len() int
+	Match(q match.Query) []match.Result
 }
 
 // Snapshot is one verified release as the edge serves it. It is immutable

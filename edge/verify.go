@@ -8,6 +8,7 @@ import (
 	"io"
 
 	"github.com/hashgate/hashgate/fingerprint"
+	"github.com/hashgate/hashgate/match"
 )
 
 // MaxVerifyBytes caps a /v1/verify body: the largest valid one (all eight
@@ -127,4 +128,16 @@ func jsonMessage(err error) string {
 		return "truncated JSON"
 	}
 	return "malformed JSON: " + err.Error()
+}
+
+// query converts to the index's query type.
+func (q *verifyQuery) query() match.Query {
+	return match.Query{
+		PDQ:         q.PDQ,
+		PDQQuality:  q.PDQQuality,
+		PDQDihedral: q.Dihedral,
+		PHash:       q.PHash,
+		SHA256:      q.SHA256,
+		MD5:         q.MD5,
+	}
 }
