@@ -1,7 +1,6 @@
 package edge
 
 import (
-	"bytes"
 	"encoding/json"
 	"mime"
 
@@ -127,17 +126,3 @@ func dedupStrings(in []string) []string {
 	}
 	return out
 }
-
-func (s *Server) scan(ctx *fasthttp.RequestCtx) {
-	if !s.allow(ctx) {
-		return
-	}
-	writeError(ctx, fasthttp.StatusServiceUnavailable, CodeNotReady, "not yet")
-}
-
-func (s *Server) screenUpload(ctx *fasthttp.RequestCtx) bool {
-	writeError(ctx, fasthttp.StatusServiceUnavailable, CodeNotReady, "not yet")
-	return false
-}
-
-var _ = bytes.Equal
