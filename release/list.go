@@ -1,0 +1,305 @@
+package release
+
+import (
+	"encoding/binary"
+	"errors"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/hashgate/hashgate/fingerprint"
+)
+
+// ListEntry is one listed fingerprint with its provenance, as edges hold it.
+type ListEntry struct {
+	Kind  fingerprint.Kind
+	Value []byte // raw hash bytes: 32 PDQ/SHA-256, 8 pHash/dHash/aHash (big-endian), 16 MD5
+	// Labels are behavioural labels in GIFCT's taxonomy (e.g.
+	// "gifct:attacker-manifesto") and any publisher labels.
+	Labels []string
+	Source string    // where the entry came from (list name, hash-sharing programme)
+	Added  time.Time // when the publisher first listed it; zero if unknown
+}
+
+// ValueLen is the raw value length of a fingerprint kind, 0 if unknown.
+func ValueLen(k fingerprint.Kind) int {
+	switch k {
+	case fingerprint.KindPDQ, fingerprint.KindSHA256:
+		return 32
+	case fingerprint.KindPHash, fingerprint.KindDHash, fingerprint.KindAHash:
+		return 8
+	case fingerprint.KindMD5:
+		return 16
+	}
+	return 0
+}
+
+// The plaintext list encoding (before encryption), all integers unsigned
+// LEB128 varints unless said otherwise:
+//
+//	"HGL1"                        magic and format version
+//	nstrings, then nstrings × (len, bytes)   string table (sources and labels), len <= 1024
+//	nentries, then nentries ×:
+//	  kind        1 byte (fingerprint.Kind)
+//	  value       ValueLen(kind) bytes
+//	  added       zig-zag varint, Unix seconds; 0 = unknown
+//	  source      index+1 into the string table, 0 = none
+//	  nlabels     <= 64, then nlabels × (index into the string table)
+//
+// Counts are checked against the bytes left before anything is allocated,
+// so a short hostile input cannot claim millions of entries.
+
+const (
+	listMagic     = "HGL1"
+	maxStringSize = 1024
+	maxLabels     = 64
+	minEntrySize  = 1 + 8 + 1 + 1 + 1
+)
+
+// ErrList is matched by errors from DecodeList, DecryptList and their
+// encoders.
+var ErrList = errors.New("release: malformed edge list")
+
+func listErr(msg string) error { return &listError{msg} }
+
+// listError is a malformed list; it matches ErrList.
+type listError struct{ msg string }
+
+func (e *listError) Error() string        { return "release: edge list: " + e.msg }
+func (e *listError) Is(target error) bool { return target == ErrList }
+
+// EncodeList writes entries in the plaintext list encoding.
+func EncodeList(entries []ListEntry) ([]byte, error) {
+	index := map[string]int{}
+	var table []string
+	intern := func(s string) (int, error) {
+		if len(s) > maxStringSize {
+			return 0, listErr("string longer than 1024 bytes")
+		}
+		if i, ok := index[s]; ok {
+			return i, nil
+		}
+		index[s] = len(table)
+		table = append(table, s)
+		return len(table) - 1, nil
+	}
+	body := make([]byte, 0, len(entries)*48)
+	body = binary.AppendUvarint(body, uint64(len(entries)))
+	for _, e := range entries {
+		n := ValueLen(e.Kind)
+		if n == 0 || len(e.Value) != n {
+			return nil, listErr("entry of kind " + e.Kind.String() + " has a " + strconv.Itoa(len(e.Value)) + "-byte value")
+		}
+		if len(e.Labels) > maxLabels {
+			return nil, listErr("more than 64 labels on one entry")
+		}
+		body = append(body, byte(e.Kind))
+		body = append(body, e.Value...)
+		var added int64
+		if !e.Added.IsZero() {
+			added = e.Added.Unix()
+		}
+		body = binary.AppendVarint(body, added)
+		src := 0
+		if e.Source != "" {
+			i, err := intern(e.Source)
+			if err != nil {
+				return nil, err
+			}
+			src = i + 1
+		}
+		body = binary.AppendUvarint(body, uint64(src))
+		body = binary.AppendUvarint(body, uint64(len(e.Labels)))
+		for _, l := range e.Labels {
+			i, err := intern(l)
+			if err != nil {
+				return nil, err
+			}
+			body = binary.AppendUvarint(body, uint64(i))
+		}
+	}
+	out := make([]byte, 0, len(body)+16*len(table)+16)
+	out = append(out, listMagic...)
+	out = binary.AppendUvarint(out, uint64(len(table)))
+	for _, s := range table {
+		out = binary.AppendUvarint(out, uint64(len(s)))
+		out = append(out, s...)
+	}
+	return append(out, body...), nil
+}
+
+// listReader reads varints with bounds checks.
+type listReader struct {
+	b   []byte
+	pos int
+	err error
+}
+
+func (r *listReader) uvarint() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(r.b[r.pos:])
+	if n <= 0 {
+		r.err = listErr("bad varint at byte " + strconv.Itoa(r.pos))
+		return 0
+	}
+	r.pos += n
+	return v
+}
+
+func (r *listReader) varint() int64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(r.b[r.pos:])
+	if n <= 0 {
+		r.err = listErr("bad varint at byte " + strconv.Itoa(r.pos))
+		return 0
+	}
+	r.pos += n
+	return v
+}
+
+func (r *listReader) bytes(n uint64) []byte {
+	if r.err != nil {
+		return nil
+	}
+	if n > uint64(len(r.b)-r.pos) {
+		r.err = listErr("truncated at byte " + strconv.Itoa(r.pos))
+		return nil
+	}
+	out := r.b[r.pos : r.pos+int(n)]
+	r.pos += int(n)
+	return out
+}
+
+// DecodeList parses the plaintext list encoding. Entry values alias b; label
+// slices are shared between entries with the same labels, so treat them as
+// read-only.
+func DecodeList(b []byte) ([]ListEntry, error) {
+	if len(b) < len(listMagic) || string(b[:len(listMagic)]) != listMagic {
+		return nil, listErr("not an edge list (bad magic)")
+	}
+	r := &listReader{b: b, pos: len(listMagic)}
+	nstr := r.uvarint()
+	if nstr > uint64(len(b)-r.pos) {
+		return nil, listErr("string table count exceeds the input")
+	}
+	table := make([]string, 0, nstr)
+	for range nstr {
+		n := r.uvarint()
+		if n > maxStringSize {
+			return nil, listErr("string longer than 1024 bytes")
+		}
+		table = append(table, string(r.bytes(n)))
+		if r.err != nil {
+			return nil, r.err
+		}
+	}
+	count := r.uvarint()
+	if r.err != nil {
+		return nil, r.err
+	}
+	if count > uint64(len(b)-r.pos)/minEntrySize {
+		return nil, listErr("entry count exceeds the input")
+	}
+	entries := make([]ListEntry, 0, count)
+	labelSets := map[string][]string{}
+	var idx []byte
+	for range count {
+		if r.pos >= len(b) {
+			return nil, listErr("truncated")
+		}
+		k := fingerprint.Kind(b[r.pos])
+		r.pos++
+		n := ValueLen(k)
+		if n == 0 {
+			return nil, listErr("unknown kind " + strconv.Itoa(int(k)) + " at byte " + strconv.Itoa(r.pos-1))
+		}
+		e := ListEntry{Kind: k, Value: r.bytes(uint64(n))}
+		if added := r.varint(); added != 0 {
+			e.Added = time.Unix(added, 0).UTC()
+		}
+		if src := r.uvarint(); src != 0 {
+			if src > uint64(len(table)) {
+				return nil, listErr("source index out of range")
+			}
+			e.Source = table[src-1]
+		}
+		nl := r.uvarint()
+		if nl > maxLabels {
+			return nil, listErr("more than 64 labels on one entry")
+		}
+		if nl > 0 {
+			start := r.pos
+			for range nl {
+				if i := r.uvarint(); i >= uint64(len(table)) {
+					return nil, listErr("label index out of range")
+				}
+			}
+			if r.err != nil {
+				return nil, r.err
+			}
+			idx = b[start:r.pos]
+			labels, ok := labelSets[string(idx)]
+			if !ok {
+				sub := &listReader{b: idx}
+				for range nl {
+					labels = append(labels, table[sub.uvarint()])
+				}
+				labelSets[string(idx)] = labels
+			}
+			e.Labels = labels
+		}
+		if r.err != nil {
+			return nil, r.err
+		}
+		entries = append(entries, e)
+	}
+	if r.pos != len(b) {
+		return nil, listErr("trailing bytes after the last entry")
+	}
+	return entries, nil
+}
+
+// SortList orders entries by kind then value (and dedupes exact repeats of
+// kind+value, merging labels), the canonical order builds use so the same
+// list always encrypts the same plaintext.
+func SortList(entries []ListEntry) []ListEntry {
+	slices.SortStableFunc(entries, func(a, b ListEntry) int {
+		if a.Kind != b.Kind {
+			return int(a.Kind) - int(b.Kind)
+		}
+		return compareBytes(a.Value, b.Value)
+	})
+	out := entries[:0]
+	for _, e := range entries {
+		if n := len(out); n > 0 && out[n-1].Kind == e.Kind && compareBytes(out[n-1].Value, e.Value) == 0 {
+			last := &out[n-1]
+			for _, l := range e.Labels {
+				if !slices.Contains(last.Labels, l) {
+					last.Labels = append(slices.Clip(last.Labels), l)
+				}
+			}
+			if last.Source == "" {
+				last.Source = e.Source
+			}
+			if last.Added.IsZero() || (!e.Added.IsZero() && e.Added.Before(last.Added)) {
+				last.Added = e.Added
+			}
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func compareBytes(a, b []byte) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		if a[i] != b[i] {
+			return int(a[i]) - int(b[i])
+		}
+	}
+	return len(a) - len(b)
+}

@@ -1,0 +1,195 @@
+package release
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/hashgate/hashgate/bloom"
+)
+
+func TestListRoundTrip(t *testing.T) {
+	entries := SortList(testEntries(300, 1))
+	entries[0].Labels = nil
+	entries[1].Source = ""
+	b, err := EncodeList(entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodeList(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, entries) {
+		t.Fatal("DecodeList(EncodeList(x)) != x")
+	}
+	// Every truncation is refused, never a panic.
+	for i := range len(b) {
+		if _, err := DecodeList(b[:i]); !errors.Is(err, ErrList) {
+			t.Fatalf("truncated to %d bytes: %v", i, err)
+		}
+	}
+}
+
+func TestDecodeListHostileCounts(t *testing.T) {
+	tests := map[string][]byte{
+		"huge string count": append([]byte(listMagic), 0xff, 0xff, 0xff, 0xff, 0x0f),
+		"huge entry count":  append([]byte(listMagic), 0x00, 0xff, 0xff, 0xff, 0xff, 0x0f),
+		"unknown kind":      append([]byte(listMagic), 0x00, 0x01, 0x09, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
+		"bad magic":         []byte("HGL2"),
+		"trailing bytes":    append([]byte(listMagic), 0x00, 0x00, 0x00),
+	}
+	for name, b := range tests {
+		if _, err := DecodeList(b); !errors.Is(err, ErrList) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+func TestEncryptList(t *testing.T) {
+	e1, _ := newEdgeKey([32]byte{1})
+	e2, _ := newEdgeKey([32]byte{2})
+	e3, _ := newEdgeKey([32]byte{3})
+	entries := SortList(testEntries(100, 2))
+	ct, err := EncryptList(entries, []PublicKey{e1.Public(), e2.Public()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []*EdgePrivateKey{e1, e2} {
+		got, err := DecryptList(ct, k)
+		if err != nil || !reflect.DeepEqual(got, entries) {
+			t.Fatalf("recipient %s: %v", k.Public().ID(), err)
+		}
+	}
+	if _, err := DecryptList(ct, e3); !errors.Is(err, ErrList) {
+		t.Errorf("non-recipient opened the list: %v", err)
+	}
+	ids, _ := ListRecipients(ct)
+	if len(ids) != 2 || ids[0] != e1.Public().ID() {
+		t.Errorf("recipients %v", ids)
+	}
+	// Any flipped byte is detected (header bytes via the GCM aad).
+	for _, i := range []int{5, 20, 40, len(ct) / 2, len(ct) - 1} {
+		bad := bytes.Clone(ct)
+		bad[i] ^= 1
+		if _, err := DecryptList(bad, e1); err == nil {
+			t.Errorf("flip at %d not detected", i)
+		}
+	}
+	k2, err := ParseEdgeKey(e2.MarshalPrivate())
+	if err != nil || k2.Public().ID() != e2.Public().ID() {
+		t.Errorf("edge key file round trip: %v", err)
+	}
+}
+
+// TestDelta100k: a delta release (base + delta filter) answers for every
+// entry of the new list exactly as a full build of the new list does, and
+// its edge list (base list + list delta) equals the new list.
+func TestDelta100k(t *testing.T) {
+	if testing.Short() {
+		t.Skip("100k-entry build")
+	}
+	s := testSigner(t, 1)
+	edge, _ := newEdgeKey([32]byte{4})
+	all := testEntries(100_000, 42)
+	oldEntries := append([]ListEntry(nil), all[:90_000]...)
+	newEntries := append([]ListEntry(nil), all...)
+	bo := BuildOptions{Version: 1, Created: testNow, TTL: 48 * 3600e9, Signer: s, Recipients: []PublicKey{edge.Public()}}
+	base, err := Build(oldEntries, bo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := AcceptOptions{Trust: s.Trust(), Now: testNow, RequireList: true}
+	baseRel, err := Accept(base, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	delta, added, err := Delta(base, baseRel, oldEntries, append([]ListEntry(nil), newEntries...),
+		DeltaOptions{Created: testNow, Signer: s, Recipients: []PublicKey{edge.Public()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if added != 10_000 {
+		t.Fatalf("added = %d, want 10000", added)
+	}
+	opts.LastVersion = 1
+	dRel, err := Accept(delta, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dRel.Filters.Deltas) != 1 || dRel.Manifest.Previous != baseRel.Digest {
+		t.Fatalf("delta release: %d deltas, previous %x", len(dRel.Filters.Deltas), dRel.Manifest.Previous)
+	}
+	bo.Version = 2
+	full, err := Build(append([]ListEntry(nil), newEntries...), bo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.LastVersion = 0
+	fullRel, err := Accept(full, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dk, fk []bloom.Key
+	for _, e := range newEntries {
+		dk = FilterKeys(dRel.Keyer, []ListEntry{e}, dk[:0])
+		fk = FilterKeys(fullRel.Keyer, []ListEntry{e}, fk[:0])
+		if d, f := dRel.Filters.ContainsAny(dk), fullRel.Filters.ContainsAny(fk); d != f || !d {
+			t.Fatalf("%s %x: base+delta says %v, full build says %v", e.Kind, e.Value, d, f)
+		}
+	}
+	got, err := ReleaseEntries(dRel, edge)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := SortList(append([]ListEntry(nil), newEntries...))
+	if !reflect.DeepEqual(SortList(got), want) {
+		t.Errorf("base list + list delta differs from the new list")
+	}
+	// Removing an entry cannot be a delta.
+	if _, _, err := Delta(base, baseRel, oldEntries, all[1:90_000], DeltaOptions{Signer: s, Recipients: []PublicKey{edge.Public()}}); !errors.Is(err, ErrRemoval) {
+		t.Errorf("removal accepted as a delta: %v", err)
+	}
+}
+
+func FuzzDecodeList(f *testing.F) {
+	b, _ := EncodeList(SortList(testEntries(20, 3)))
+	f.Add(b)
+	if seed, err := os.ReadFile(filepath.Join("testdata", "list-20.bin")); err == nil {
+		f.Add(seed)
+	}
+	f.Add([]byte(listMagic))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		entries, err := DecodeList(b)
+		if err != nil {
+			if !errors.Is(err, ErrList) {
+				t.Fatalf("error %v does not match ErrList", err)
+			}
+			return
+		}
+		again, err := EncodeList(entries)
+		if err != nil {
+			t.Fatalf("decoded list does not encode: %v", err)
+		}
+		back, err := DecodeList(again)
+		if err != nil || !reflect.DeepEqual(back, entries) {
+			t.Fatalf("re-encoded list differs: %v", err)
+		}
+	})
+}
+
+func FuzzDecryptList(f *testing.F) {
+	k, _ := newEdgeKey([32]byte{1})
+	ct, _ := EncryptList(testEntries(5, 1), []PublicKey{k.Public()}, nil)
+	f.Add(ct)
+	f.Add(ct[:40])
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if _, err := DecryptList(b, k); err != nil && !errors.Is(err, ErrList) {
+			t.Fatalf("error %v does not match ErrList", err)
+		}
+		ListRecipients(b)
+	})
+}

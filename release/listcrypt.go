@@ -1,0 +1,288 @@
+package release
+
+import (
+	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"encoding/base64"
+	"encoding/binary"
+	"io"
+	"strconv"
+
+	"github.com/cloudflare/circl/hpke"
+	"github.com/cloudflare/circl/kem"
+)
+
+// The encrypted list (list-*.hpke). The list is encrypted once under a fresh
+// 256-bit data key with AES-256-GCM; the data key is wrapped for each edge
+// with HPKE (RFC 9180, base mode) using X-Wing (X25519 + ML-KEM-768, a
+// post-quantum/traditional hybrid KEM), HKDF-SHA256 and AES-256-GCM:
+//
+//	"HGE1"
+//	kem, kdf, aead    3 × uint16 big-endian: HPKE suite ids (0x647a, 0x0001, 0x0002)
+//	nrecipients       uint16, 1..256
+//	per recipient:    key id (16 bytes) | uint16 len | enc | uint16 len | wrapped data key
+//	nonce             12 bytes
+//	ciphertext        AES-256-GCM(data key, nonce, plaintext list, aad = every byte above)
+//
+// The HPKE info string is "hashgate-list-v1"; a wrapped key's aad is its
+// recipient's key id. Binding the whole header as the list's aad means a
+// recipient entry cannot be added, dropped or swapped without detection.
+
+const (
+	cryptMagic    = "HGE1"
+	maxRecipients = 256
+)
+
+var (
+	listSuite = hpke.NewSuite(hpke.KEM_XWING, hpke.KDF_HKDF_SHA256, hpke.AEAD_AES256GCM)
+	listInfo  = []byte("hashgate-list-v1")
+)
+
+// EdgePrivateKey is an edge's X-Wing private key for opening edge lists.
+type EdgePrivateKey struct {
+	seed [32]byte
+	sk   kem.PrivateKey
+	pub  PublicKey
+}
+
+// GenerateEdgeKey makes a new edge key pair from rand (crypto/rand if nil).
+func GenerateEdgeKey(rand io.Reader) (*EdgePrivateKey, error) {
+	if rand == nil {
+		rand = cryptoRandReader
+	}
+	var seed [32]byte
+	if _, err := io.ReadFull(rand, seed[:]); err != nil {
+		return nil, wrap("release: reading randomness", err)
+	}
+	return newEdgeKey(seed)
+}
+
+func newEdgeKey(seed [32]byte) (*EdgePrivateKey, error) {
+	pk, sk := hpke.KEM_XWING.Scheme().DeriveKeyPair(seed[:])
+	raw, err := pk.MarshalBinary()
+	if err != nil {
+		return nil, wrap("release: X-Wing public key", err)
+	}
+	return &EdgePrivateKey{seed: seed, sk: sk, pub: PublicKey{Alg: AlgXWing, Key: raw}}, nil
+}
+
+// Public is the edge's public key, to give to publishers.
+func (k *EdgePrivateKey) Public() PublicKey { return k.pub }
+
+// MarshalPrivate writes the edge's private key file (keep it 0600).
+func (k *EdgePrivateKey) MarshalPrivate() []byte {
+	return []byte("# hashgate edge private key: SECRET, never share or print\n" +
+		AlgXWing + seedSuffix + " " + base64.StdEncoding.EncodeToString(k.seed[:]) + "\n")
+}
+
+// ParseEdgeKey reads an edge private key file.
+func ParseEdgeKey(b []byte) (*EdgePrivateKey, error) {
+	var seed []byte
+	err := keyLines(b, func(line int, alg string, val []byte) error {
+		if alg != AlgXWing+seedSuffix || len(val) != 32 {
+			return formatErr("edge key file line " + strconv.Itoa(line) + ": want x-wing-seed and 32 bytes")
+		}
+		seed = val
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if seed == nil {
+		return nil, formatErr("edge key file has no x-wing-seed line")
+	}
+	return newEdgeKey([32]byte(seed))
+}
+
+// EncryptList encodes entries and encrypts them to every recipient (X-Wing
+// public keys). rand supplies the data key, nonce and HPKE randomness
+// (crypto/rand if nil).
+func EncryptList(entries []ListEntry, recipients []PublicKey, rand io.Reader) ([]byte, error) {
+	plain, err := EncodeList(entries)
+	if err != nil {
+		return nil, err
+	}
+	return encryptBytes(plain, recipients, rand)
+}
+
+func encryptBytes(plain []byte, recipients []PublicKey, rand io.Reader) ([]byte, error) {
+	if rand == nil {
+		rand = cryptoRandReader
+	}
+	if len(recipients) == 0 || len(recipients) > maxRecipients {
+		return nil, listErr("want 1 to 256 recipients")
+	}
+	var dataKey [32]byte
+	if _, err := io.ReadFull(rand, dataKey[:]); err != nil {
+		return nil, wrap("release: reading randomness", err)
+	}
+	hdr := []byte(cryptMagic)
+	kemID, kdfID, aeadID := listSuite.Params()
+	hdr = binary.BigEndian.AppendUint16(hdr, uint16(kemID))
+	hdr = binary.BigEndian.AppendUint16(hdr, uint16(kdfID))
+	hdr = binary.BigEndian.AppendUint16(hdr, uint16(aeadID))
+	hdr = binary.BigEndian.AppendUint16(hdr, uint16(len(recipients)))
+	for _, r := range recipients {
+		if r.Alg != AlgXWing {
+			return nil, listErr("recipient key is " + r.Alg + ", want " + AlgXWing)
+		}
+		pk, err := hpke.KEM_XWING.Scheme().UnmarshalBinaryPublicKey(r.Key)
+		if err != nil {
+			return nil, wrap("release: recipient key", err)
+		}
+		sender, err := listSuite.NewSender(pk, listInfo)
+		if err != nil {
+			return nil, wrap("release: HPKE", err)
+		}
+		enc, sealer, err := sender.Setup(rand)
+		if err != nil {
+			return nil, wrap("release: HPKE", err)
+		}
+		var id [keyIDLen]byte
+		decodeHex(id[:], r.ID())
+		wrapped, err := sealer.Seal(dataKey[:], id[:])
+		if err != nil {
+			return nil, wrap("release: HPKE", err)
+		}
+		hdr = append(hdr, id[:]...)
+		hdr = binary.BigEndian.AppendUint16(hdr, uint16(len(enc)))
+		hdr = append(hdr, enc...)
+		hdr = binary.BigEndian.AppendUint16(hdr, uint16(len(wrapped)))
+		hdr = append(hdr, wrapped...)
+	}
+	nonce := make([]byte, 12)
+	if _, err := io.ReadFull(rand, nonce); err != nil {
+		return nil, wrap("release: reading randomness", err)
+	}
+	hdr = append(hdr, nonce...)
+	gcm, err := newGCM(dataKey[:])
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, len(hdr), len(hdr)+len(plain)+gcm.Overhead())
+	copy(out, hdr)
+	return gcm.Seal(out, nonce, plain, hdr), nil
+}
+
+func newGCM(key []byte) (cipher.AEAD, error) {
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, wrap("release: AES", err)
+	}
+	return cipher.NewGCM(block)
+}
+
+// ListRecipients returns the key ids an encrypted list is wrapped for.
+func ListRecipients(ciphertext []byte) ([]string, error) {
+	h, err := parseCryptHeader(ciphertext)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(h.recips))
+	for i, r := range h.recips {
+		ids[i] = hexString(r.id)
+	}
+	return ids, nil
+}
+
+type cryptRecipient struct{ id, enc, wrapped []byte }
+
+type cryptHeader struct {
+	recips []cryptRecipient
+	nonce  []byte
+	end    int // offset of the GCM ciphertext
+}
+
+func parseCryptHeader(b []byte) (*cryptHeader, error) {
+	if len(b) < 14 || string(b[:4]) != cryptMagic {
+		return nil, listErr("not an encrypted edge list (bad magic)")
+	}
+	kemID, kdfID, aeadID := listSuite.Params()
+	if binary.BigEndian.Uint16(b[4:]) != uint16(kemID) || binary.BigEndian.Uint16(b[6:]) != uint16(kdfID) ||
+		binary.BigEndian.Uint16(b[8:]) != uint16(aeadID) {
+		return nil, listErr("unsupported HPKE suite")
+	}
+	n := int(binary.BigEndian.Uint16(b[10:]))
+	if n == 0 || n > maxRecipients {
+		return nil, listErr("bad recipient count")
+	}
+	h := &cryptHeader{}
+	pos := 12
+	take := func(k int) []byte {
+		if k < 0 || k > len(b)-pos {
+			return nil
+		}
+		out := b[pos : pos+k]
+		pos += k
+		return out
+	}
+	take16 := func() []byte {
+		l := take(2)
+		if l == nil {
+			return nil
+		}
+		return take(int(binary.BigEndian.Uint16(l)))
+	}
+	for range n {
+		r := cryptRecipient{id: take(keyIDLen), enc: take16(), wrapped: take16()}
+		if r.id == nil || r.enc == nil || r.wrapped == nil {
+			return nil, listErr("truncated header")
+		}
+		h.recips = append(h.recips, r)
+	}
+	if h.nonce = take(12); h.nonce == nil {
+		return nil, listErr("truncated header")
+	}
+	h.end = pos
+	return h, nil
+}
+
+// DecryptList opens an encrypted list with an edge's private key and
+// decodes it. Errors match ErrList; a list not wrapped for this key says so.
+func DecryptList(ciphertext []byte, edgeKey *EdgePrivateKey) ([]ListEntry, error) {
+	plain, err := decryptBytes(ciphertext, edgeKey)
+	if err != nil {
+		return nil, err
+	}
+	return DecodeList(plain)
+}
+
+func decryptBytes(ciphertext []byte, edgeKey *EdgePrivateKey) ([]byte, error) {
+	if edgeKey == nil {
+		return nil, listErr("no edge key")
+	}
+	h, err := parseCryptHeader(ciphertext)
+	if err != nil {
+		return nil, err
+	}
+	var id [keyIDLen]byte
+	decodeHex(id[:], edgeKey.pub.ID())
+	for _, r := range h.recips {
+		if !bytes.Equal(r.id, id[:]) {
+			continue
+		}
+		recv, err := listSuite.NewReceiver(edgeKey.sk, listInfo)
+		if err != nil {
+			return nil, wrap("release: HPKE", err)
+		}
+		opener, err := recv.Setup(r.enc)
+		if err != nil {
+			return nil, listErr("cannot open the wrapped key")
+		}
+		dataKey, err := opener.Open(r.wrapped, r.id)
+		if err != nil || len(dataKey) != 32 {
+			return nil, listErr("cannot open the wrapped key")
+		}
+		gcm, err := newGCM(dataKey)
+		if err != nil {
+			return nil, err
+		}
+		plain, err := gcm.Open(nil, h.nonce, ciphertext[h.end:], ciphertext[:h.end])
+		if err != nil {
+			return nil, listErr("ciphertext does not authenticate")
+		}
+		return plain, nil
+	}
+	return nil, listErr("not encrypted to edge key " + edgeKey.pub.ID())
+}
