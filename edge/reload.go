@@ -70,6 +70,7 @@ func (r *Reloader) Poll(ctx context.Context) (bool, error) {
 	if !r.inited {
 		if err := r.readState(); err != nil {
 			s.metrics.reloadFails.Add(1)
+			s.log.Error("edge: no release loaded", "err", err.Error())
 			return false, err
 		}
 		r.inited = true

@@ -29,4 +29,5 @@ type command struct {
 // in its own file, named after it.
 var commands = []command{
 	// subcommands are added here, one line each
+	{"serve", serveSummary, serveCmd},
 }

@@ -1,0 +1,239 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/hashgate/hashgate/edge"
+	"github.com/hashgate/hashgate/match"
+	"github.com/hashgate/hashgate/release"
+)
+
+const serveSummary = "run the edge verifier (verify, scan, reverse proxy, release distribution)"
+
+// stringList is a repeatable flag; its environment form is comma-separated.
+type stringList []string
+
+func (s *stringList) String() string { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error {
+	for p := range strings.SplitSeq(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			*s = append(*s, p)
+		}
+	}
+	return nil
+}
+
+// serveOptions are the flags of `hashgate serve`.
+type serveOptions struct {
+	addr, release, trust, edgeKey, state string
+	poll, grace                          time.Duration
+	logLevel                             string
+	cfg                                  edge.Config
+	uploadPaths, corsOrigins             stringList
+	match                                match.Options
+	channel                              string
+}
+
+func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return serveMain(ctx, args, stdout, stderr, os.LookupEnv)
+}
+
+// envName is the environment variable that stands for a flag:
+// --max-body is HASHGATE_MAX_BODY.
+func envName(flagName string) string {
+	return "HASHGATE_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+func newServeFlags(o *serveOptions, out io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(out)
+	o.cfg = edge.DefaultConfig()
+	c := &o.cfg
+	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen `address` (host:port)")
+	fs.StringVar(&o.release, "release", "", "release `source`: a release directory, or an http(s) URL serving one")
+	fs.StringVar(&o.trust, "trust", "", "publisher public key `file` (hashgate keygen); pins whose signatures are accepted")
+	fs.StringVar(&o.edgeKey, "edge-key", "", "this edge's private HPKE key `file`, which decrypts the full list")
+	fs.StringVar(&o.state, "state", "", "state `file` persisting the last accepted release version (rollback protection across restarts)")
+	fs.DurationVar(&o.poll, "poll", 30*time.Second, "how often to poll the release source")
+	fs.StringVar(&c.Origin, "origin", "", "proxy mode: forward requests the edge does not serve to this http(s) `URL`")
+	fs.Var(&o.uploadPaths, "upload-path", "proxy mode: path `pattern` whose request bodies are scanned (path.Match glob, a trailing /** matches any depth); repeatable")
+	fs.BoolVar(&c.FailOpen, "fail-open", false, "proxy mode: forward uploads that cannot be fingerprinted (default: refuse them)")
+	fs.Var(&o.corsOrigins, "cors-origin", "browser `origin` allowed to call /v1/* (\"*\" for any); repeatable")
+	fs.IntVar(&c.MaxBodyBytes, "max-body", c.MaxBodyBytes, "largest request body in `bytes`")
+	fs.IntVar(&c.MaxPixels, "max-pixels", c.MaxPixels, "largest image in `pixels` (width x height) decoded")
+	fs.DurationVar(&c.ReadTimeout, "read-timeout", c.ReadTimeout, "time to read a whole request; slower clients are dropped")
+	fs.DurationVar(&c.WriteTimeout, "write-timeout", c.WriteTimeout, "time to write an answer")
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "how long an idle keep-alive connection is kept")
+	fs.DurationVar(&o.grace, "shutdown-grace", 10*time.Second, "on SIGTERM, how long requests in flight may finish")
+	fs.IntVar(&c.Concurrency, "concurrency", c.Concurrency, "connections served at once")
+	fs.IntVar(&c.MaxConnsPerIP, "max-conns-per-ip", c.MaxConnsPerIP, "connections per client address (0: unlimited)")
+	fs.IntVar(&c.ScanConcurrency, "scan-concurrency", c.ScanConcurrency, "images decoded at once")
+	fs.Float64Var(&c.RatePerSecond, "rate", c.RatePerSecond, "verify/scan requests per second per client (0: no limit)")
+	fs.IntVar(&c.RateBurst, "burst", c.RateBurst, "verify/scan burst per client")
+	fs.IntVar(&c.RateClients, "rate-clients", c.RateClients, "clients the rate limiter tracks at once (memory bound)")
+	fs.StringVar(&c.ClientIPHeader, "client-ip-header", "", "`header` naming the client address (e.g. X-Forwarded-For) behind a trusted load balancer")
+	fs.DurationVar(&c.OriginTimeout, "origin-timeout", c.OriginTimeout, "proxy mode: time for one round trip to the origin")
+	fs.StringVar(&o.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
+	fs.StringVar(&o.channel, "channel", "", "accept only releases of this `channel` (default: any)")
+	o.match = match.DefaultOptions()
+	fs.IntVar(&o.match.PDQThreshold, "pdq-threshold", o.match.PDQThreshold, "largest PDQ Hamming distance that matches (0..255)")
+	fs.IntVar(&o.match.PDQMinQuality, "pdq-min-quality", o.match.PDQMinQuality, "lowest PDQ quality searched (0..100)")
+	fs.IntVar(&o.match.PHashThreshold, "phash-threshold", o.match.PHashThreshold, "largest pHash Hamming distance that matches (0..63)")
+	fs.BoolVar(&o.match.Dihedral, "dihedral", false, "also match rotated and mirrored copies (PDQ, up to 8x the search cost)")
+	return fs
+}
+
+// applyEnv sets every flag not given on the command line from its
+// HASHGATE_* variable, if set.
+func applyEnv(fs *flag.FlagSet, lookup func(string) (string, bool)) error {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if given[f.Name] || err != nil {
+			return
+		}
+		if v, ok := lookup(envName(f.Name)); ok {
+			if e := fs.Set(f.Name, v); e != nil {
+				err = fmt.Errorf("%s: %w", envName(f.Name), e)
+			}
+		}
+	})
+	return err
+}
+
+func serveUsage(fs *flag.FlagSet) func() {
+	return func() {
+		w := fs.Output()
+		fmt.Fprint(w, `Usage: hashgate serve [flags]
+
+Runs the edge verifier. It polls a release source, verifies each release
+(signatures, version, expiry, digests), decrypts the full list with the
+edge key and answers:
+
+  POST /v1/verify          fingerprints (JSON) -> matches
+  POST /v1/scan            an upload (raw or multipart) -> matches
+  GET  /v1/manifest[.sig]  the release for browser checkers
+  GET  /v1/filter/{sha256} filters (immutable, cacheable)
+  GET  /healthz /readyz /metrics /v1/openapi.json
+
+With --origin it is a reverse proxy: bodies sent to --upload-path are
+fingerprinted, matches are refused with 451, and the rest is forwarded.
+
+Every flag can also be set by an environment variable: HASHGATE_ and the
+flag name in capitals with - as _ (--max-body is HASHGATE_MAX_BODY;
+repeatable flags take a comma-separated list). A flag given on the command
+line wins over the environment.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+}
+
+func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) int {
+	var o serveOptions
+	out := stderr
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" {
+			out = stdout
+		}
+	}
+	fs := newServeFlags(&o, out)
+	fs.Usage = serveUsage(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "hashgate serve: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	if err := applyEnv(fs, lookup); err != nil {
+		fmt.Fprintf(stderr, "hashgate serve: %v\n", err)
+		return exitUsage
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
+		fmt.Fprintf(stderr, "hashgate serve: --log-level: %v\n", err)
+		return exitUsage
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	o.cfg.Logger = log
+	o.cfg.UploadPaths = o.uploadPaths
+	o.cfg.CORSOrigins = o.corsOrigins
+	if err := runServe(ctx, &o, log); err != nil {
+		log.Error("hashgate serve: " + err.Error())
+		fmt.Fprintf(stderr, "hashgate serve: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func runServe(ctx context.Context, o *serveOptions, log *slog.Logger) error {
+	srv, err := edge.New(o.cfg)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if err := startReleases(ctx, o, srv, log); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return err
+	}
+	return srv.Serve(ctx, ln, o.grace)
+}
+
+// startReleases reads the keys, then polls the release source in the
+// background: the edge listens at once (healthz answers) and is ready once
+// a release verifies.
+func startReleases(ctx context.Context, o *serveOptions, srv *edge.Server, log *slog.Logger) error {
+	if o.release == "" || o.trust == "" || o.edgeKey == "" {
+		return errors.New("--release, --trust and --edge-key are required")
+	}
+	tb, err := os.ReadFile(o.trust)
+	if err != nil {
+		return err
+	}
+	trust, err := release.ParseTrust(tb)
+	if err != nil {
+		return fmt.Errorf("--trust %s: %w", o.trust, err)
+	}
+	kb, err := os.ReadFile(o.edgeKey)
+	if err != nil {
+		return err
+	}
+	key, err := release.ParseEdgeKey(kb)
+	if err != nil {
+		return fmt.Errorf("--edge-key %s: %w", o.edgeKey, err)
+	}
+	if _, err := match.NewBuilder(o.match); err != nil {
+		return err
+	}
+	v := edge.NewReleaseVerifier(trust, key, o.match)
+	v.Channel = o.channel
+	var src edge.Source = &edge.DirSource{Dir: o.release}
+	if strings.HasPrefix(o.release, "http://") || strings.HasPrefix(o.release, "https://") {
+		src = &edge.HTTPSource{BaseURL: o.release}
+	}
+	if o.state == "" {
+		log.Warn("hashgate serve: no --state file: after a restart any unexpired release verifies again, including older ones")
+	}
+	r := &edge.Reloader{Server: srv, Source: src, Verifier: v, StatePath: o.state, Interval: o.poll}
+	go r.Run(ctx)
+	return nil
+}
