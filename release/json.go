@@ -144,6 +144,7 @@ func (p *jparser) lit(s string) bool {
 func (p *jparser) object(depth int) (jvalue, error) {
 	p.pos++ // '{'
 	v := jvalue{kind: jObject}
+	var keys map[string]struct{} // duplicate check for large objects, so it stays linear
 	p.skipSpace()
 	if p.pos < len(p.b) && p.b[p.pos] == '}' {
 		p.pos++
@@ -159,7 +160,20 @@ func (p *jparser) object(depth int) (jvalue, error) {
 		if err != nil {
 			return v, err
 		}
-		if v.get(k) != nil {
+		dup := false
+		if len(v.obj) < 16 {
+			dup = v.get(k) != nil
+		} else {
+			if keys == nil {
+				keys = make(map[string]struct{}, 32)
+				for _, m := range v.obj {
+					keys[m.key] = struct{}{}
+				}
+			}
+			_, dup = keys[k]
+			keys[k] = struct{}{}
+		}
+		if dup {
 			p.pos = keyAt
 			return v, jsonErr(p, "duplicate key "+strconv.Quote(k))
 		}

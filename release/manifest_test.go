@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -241,4 +242,24 @@ func FuzzParseManifest(f *testing.F) {
 			t.Fatalf("canonical form is not a fixed point")
 		}
 	})
+}
+
+// TestParseJSONLargeObject guards against a quadratic duplicate-key check:
+// a 1 MiB object of distinct keys must parse quickly, and a duplicate far
+// into it is still found.
+func TestParseJSONLargeObject(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("{")
+	for i := range 60000 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(`"k` + strconv.Itoa(i) + `":0`)
+	}
+	if _, err := parseJSON([]byte(b.String() + "}")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := parseJSON([]byte(b.String() + `,"k59999":1}`)); err == nil || !strings.Contains(err.Error(), "duplicate key") {
+		t.Fatalf("late duplicate: %v", err)
+	}
 }
