@@ -86,7 +86,7 @@ func (b *Builder) Add(e Entry) error {
 		b.pdq = append(b.pdq, w[:]...)
 		b.pdqMeta = append(b.pdqMeta, m)
 	case fingerprint.KindPHash, fingerprint.KindDHash, fingerprint.KindAHash:
-		i := int(e.Kind - fingerprint.KindPHash)
+		i := h64Slot(e.Kind)
 		b.h64[i] = append(b.h64[i], uint64(e.Hash64))
 		b.h64Meta[i] = append(b.h64Meta[i], m)
 	case fingerprint.KindSHA256:
@@ -243,4 +243,16 @@ func (t *metaTable) bytes() int64 {
 		n += 16 + int64(len(s))
 	}
 	return n
+}
+
+// h64Slot is the position of a 64-bit kind in h64Kinds (the kind numbers are
+// not contiguous).
+func h64Slot(k fingerprint.Kind) int {
+	switch k {
+	case fingerprint.KindDHash:
+		return 1
+	case fingerprint.KindAHash:
+		return 2
+	}
+	return 0
 }
