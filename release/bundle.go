@@ -36,8 +36,9 @@ func LoadDir(dir string) (*Bundle, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A missing signature file is Accept's to report (rule signature).
 	sig, err := readLimited(filepath.Join(dir, SignatureFile), 256<<10)
-	if err != nil {
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
 	b := &Bundle{Manifest: man, Signature: sig, Artifacts: map[string][]byte{}}
@@ -68,12 +69,12 @@ func LoadDir(dir string) (*Bundle, error) {
 func readLimited(path string, limit int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, wrap("release: reading "+path, err)
+		return nil, wrap("release", err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, limit))
 	if err != nil {
-		return nil, wrap("release: reading "+path, err)
+		return nil, wrap("release", err)
 	}
 	if int64(len(data)) == limit && limit > 0 {
 		// Only an artifact is read with limit = length+1; a manifest or

@@ -29,5 +29,12 @@ type command struct {
 // in its own file, named after it.
 var commands = []command{
 	// subcommands are added here, one line each
+	{"keygen", "generate publisher signing keys or an edge's list key", runKeygen},
+	{"build", "build and sign a release from hash lists and media", runBuild},
+	{"sign", "sign a release's manifest", runSign},
+	{"verify", "apply every acceptance rule to a release", runVerify},
+	{"inspect", "describe a release: counts, filter, rates, expiry, signers", runInspect},
+	{"diff", "make a delta release from two releases", runDiff},
+	{"check", "check files against a release locally, as a browser would", runCheck},
 	{"serve", serveSummary, serveCmd},
 }

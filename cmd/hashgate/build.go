@@ -1,0 +1,246 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hashgate/hashgate/bloom"
+	"github.com/hashgate/hashgate/fingerprint"
+	"github.com/hashgate/hashgate/release"
+	"github.com/hashgate/hashgate/release/hashlist"
+)
+
+func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fl := newFlags("build", "--list FILE... [--from-media DIR] --out DIR --key KEYS [--edge-pub EDGE.pub...]", `
+Build a full release from hash lists and media: read every --list file
+(python-threatexchange signal files "<signal_type> <signal>",
+"TYPE<TAB>HEX[<TAB>labels]" lines, or CSV with a signal_type,signal[,labels,
+quality,source,added] header), hash every file under --from-media, de-duplicate,
+derive the filter keys, build the filter, encrypt the full list to each edge
+key, write manifest.json and sign it.
+
+Invalid lines are reported with file and line number and skipped (--strict
+fails instead). PDQ hashes with a known quality below 50 are dropped and
+counted unless --keep-low-quality. Without --key, give --pub: the manifest
+is written unsigned for 'hashgate sign' on another machine.`, stdout, stderr)
+	var lists, edgePubs multiFlag
+	fl.Var(&lists, "list", "hash list file (repeatable)")
+	fl.Var(&edgePubs, "edge-pub", "edge public key file or keygen --edge directory to encrypt the list to (repeatable)")
+	media := fl.String("from-media", "", "directory of media files to hash and list")
+	out := fl.String("out", "", "release directory to write")
+	keyArg := fl.String("key", "", "publisher private key file or keygen directory")
+	pubArg := fl.String("pub", "", "publisher public keys (when building unsigned, without --key)")
+	channel := fl.String("channel", "stable", "release channel")
+	version := fl.Uint64("version", 0, "release version (default: the creation time in Unix seconds, which only grows)")
+	epoch := fl.Uint64("epoch", 0, "key epoch (default: the version)")
+	ttl := fl.Duration("ttl", 30*24*time.Hour, "validity period: clients refuse the release after created+ttl")
+	layout := fl.String("layout", bloom.DefaultLayout.String(), "PDQ key layout (exact, 4x64, 4x64+p1, ...)")
+	kind := fl.String("kind", "auto", "filter kind: auto, splitblock, binaryfuse8, binaryfuse16")
+	fpr := fl.Float64("fpr", bloom.DefaultFPR, "target false-positive rate per look-up")
+	defType := fl.String("type", "", "signal type for lines that hold only a hash (e.g. pdq)")
+	label := fl.String("label", "", "labels for hashed media, comma-separated")
+	source := fl.String("source", "", "source name recorded on entries (default: each list's file name)")
+	strict := fl.Bool("strict", false, "fail on the first invalid line instead of skipping it")
+	keepLow := fl.Bool("keep-low-quality", false, "keep PDQ hashes whose quality is below 50")
+	prev := fl.String("previous", "", "the previous release directory, to link its manifest digest")
+	if code := parseFlags(fl, args, stdout); code >= 0 {
+		return code
+	}
+	if *out == "" || (len(lists) == 0 && *media == "") || fl.NArg() != 0 {
+		return usageErr(stderr, "build", "want --out DIR and at least one --list FILE or --from-media DIR")
+	}
+	if (*keyArg == "") == (*pubArg == "") {
+		return usageErr(stderr, "build", "want exactly one of --key (sign now) and --pub (sign later)")
+	}
+	opts := release.BuildOptions{Channel: *channel, TTL: *ttl, TargetFPR: *fpr, Epoch: *epoch}
+	var err error
+	if opts.Layout, err = bloom.ParseLayout(*layout); err != nil {
+		return usageErr(stderr, "build", err.Error())
+	}
+	if opts.Kind, err = bloom.ParseKind(*kind); err != nil {
+		return usageErr(stderr, "build", err.Error())
+	}
+	if *keyArg != "" {
+		if opts.Signer, err = loadSigner(*keyArg); err != nil {
+			return fail(stderr, "build", err)
+		}
+	} else if opts.Publisher, err = loadPublicKeys(*pubArg, publisherPubFile); err != nil {
+		return fail(stderr, "build", err)
+	}
+	if opts.Recipients, err = edgeRecipients(edgePubs); err != nil {
+		return fail(stderr, "build", err)
+	}
+	ho := hashlist.Options{Strict: *strict, KeepLowQuality: *keepLow, Source: *source}
+	if *defType != "" {
+		k, ok := hashlist.ParseSignalType(*defType)
+		if !ok {
+			return usageErr(stderr, "build", "unknown --type "+*defType)
+		}
+		ho.DefaultKind = k
+	}
+	opts.Created = time.Now().UTC().Truncate(time.Second)
+	opts.Version = *version
+	if opts.Version == 0 {
+		opts.Version = uint64(opts.Created.Unix())
+	}
+	if opts.Epoch == 0 {
+		opts.Epoch = opts.Version
+	}
+	if *prev != "" {
+		b, err := os.ReadFile(filepath.Join(*prev, release.ManifestFile))
+		if err != nil {
+			return fail(stderr, "build", err)
+		}
+		opts.Previous = sha256Sum(b)
+		if pm, err := release.ParseManifest(b); err == nil && pm.Version >= opts.Version {
+			return fail(stderr, "build", fmt.Errorf("version %d is not greater than the previous release's %d", opts.Version, pm.Version))
+		}
+	}
+
+	var l hashlist.List
+	for _, p := range lists {
+		if err := ctx.Err(); err != nil {
+			return fail(stderr, "build", err)
+		}
+		if err := addListFile(&l, p, ho, stderr); err != nil {
+			return fail(stderr, "build", err)
+		}
+	}
+	if *media != "" {
+		if err := addMedia(ctx, &l, *media, splitComma(*label), ho, stderr); err != nil {
+			return fail(stderr, "build", err)
+		}
+	}
+	for _, p := range l.Problems {
+		fmt.Fprintf(stderr, "skipped %s\n", p)
+	}
+	if l.Len() == 0 {
+		return fail(stderr, "build", errors.New("no valid entries"))
+	}
+	b, err := release.Build(l.Entries, opts)
+	if err != nil {
+		return fail(stderr, "build", err)
+	}
+	if err := release.WriteDir(*out, b); err != nil {
+		return fail(stderr, "build", err)
+	}
+	m, _ := release.ParseManifest(b.Manifest)
+	fmt.Fprintf(stdout, "built %s: version %d, %d entries (%d duplicates merged, %d invalid lines skipped, %d low-quality PDQ dropped), %s filter %d bytes\n",
+		*out, m.Version, l.Len(), l.Duplicates, len(l.Problems), l.LowQuality, m.Filter.Kind, m.ArtifactsByRole(release.RoleFilter)[0].Length)
+	if opts.Signer == nil {
+		fmt.Fprintf(stdout, "unsigned: run 'hashgate sign %s --key KEYS'\n", *out)
+	}
+	return 0
+}
+
+// addListFile reads one list with a progress bar over its bytes.
+func addListFile(l *hashlist.List, path string, o hashlist.Options, stderr io.Writer) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var size int64
+	if st, err := f.Stat(); err == nil {
+		size = st.Size()
+	}
+	p := newProgress(stderr, "reading "+filepath.Base(path), size)
+	defer p.Done()
+	return l.Add(countingReader{f, p}, path, o)
+}
+
+// addMedia hashes every regular file under dir and lists its fingerprints.
+func addMedia(ctx context.Context, l *hashlist.List, dir string, labels []string, o hashlist.Options, stderr io.Writer) error {
+	var files []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	slices.Sort(files)
+	p := newProgress(stderr, "hashing media", int64(len(files)))
+	defer p.Done()
+	src := o.Source
+	if src == "" {
+		src = filepath.Base(filepath.Clean(dir))
+	}
+	added := time.Now().UTC().Truncate(24 * time.Hour)
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		fp, err := hashFile(f)
+		if err != nil {
+			// A file that does not decode is still listed by its digests.
+			fmt.Fprintf(stderr, "%s: %v (listed by SHA-256 and MD5 only)\n", f, err)
+		}
+		if fp.hasPDQ && fp.pdqQuality < hashlist.DefaultMinPDQQuality && !o.KeepLowQuality {
+			l.LowQuality++
+			fp.hasPDQ = false
+		}
+		for _, e := range fp.entries() {
+			e.Labels, e.Source, e.Added = labels, src, added
+			l.Append(e)
+		}
+		p.Add(1)
+	}
+	return nil
+}
+
+// fileFP is what hashgate computes for one media file.
+type fileFP struct {
+	sha256     fingerprint.SHA256Digest
+	md5        fingerprint.MD5Digest
+	hasPDQ     bool
+	pdq        fingerprint.PDQHash
+	pdqQuality int
+	hasPHash   bool
+	phash      fingerprint.Hash64
+}
+
+func (f fileFP) entries() []release.ListEntry {
+	out := []release.ListEntry{
+		{Kind: fingerprint.KindSHA256, Value: append([]byte(nil), f.sha256[:]...)},
+		{Kind: fingerprint.KindMD5, Value: append([]byte(nil), f.md5[:]...)},
+	}
+	if f.hasPDQ {
+		out = append(out, release.ListEntry{Kind: fingerprint.KindPDQ, Value: append([]byte(nil), f.pdq[:]...)})
+	}
+	if f.hasPHash {
+		out = append(out, release.ListEntry{Kind: fingerprint.KindPHash, Value: hash64Bytes(f.phash)})
+	}
+	return out
+}
+
+func hash64Bytes(h fingerprint.Hash64) []byte {
+	b := make([]byte, 8)
+	for i := range b {
+		b[i] = byte(h >> (56 - 8*i))
+	}
+	return b
+}
+
+func splitComma(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}

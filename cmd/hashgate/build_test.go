@@ -1,0 +1,222 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hashgate/hashgate/release"
+)
+
+// hg runs the CLI in-process and returns exit code, stdout and stderr.
+func hg(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// mustHG runs the CLI and fails the test on a non-zero exit.
+func mustHG(t *testing.T, args ...string) string {
+	t.Helper()
+	code, out, errb := hg(t, args...)
+	if code != 0 {
+		t.Fatalf("hashgate %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, out, errb)
+	}
+	return out
+}
+
+// writeList writes n random PDQ entries in TYPE<TAB>HEX<TAB>labels form,
+// plus extra lines, and returns the path.
+func writeList(t *testing.T, dir, name string, n int, seed uint64, extra ...string) string {
+	t.Helper()
+	r := rand.New(rand.NewPCG(seed, 1))
+	var b strings.Builder
+	labels := []string{"gifct:attacker-manifesto", "gifct:graphic-violence", "gifct:violent-propaganda"}
+	for i := range n {
+		var h [32]byte
+		for j := range h {
+			h[j] = byte(r.Uint32())
+		}
+		fmt.Fprintf(&b, "pdq\t%s\t%s\n", hex.EncodeToString(h[:]), labels[i%len(labels)])
+	}
+	for _, e := range extra {
+		b.WriteString(e + "\n")
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// writeFile writes random bytes standing in for an uploaded file and
+// returns its path and SHA-256 hex.
+func writeFile(t *testing.T, dir, name string, seed uint64) (string, string) {
+	t.Helper()
+	r := rand.New(rand.NewPCG(seed, 2))
+	b := make([]byte, 4096)
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(b)
+	return p, hex.EncodeToString(sum[:])
+}
+
+type keys struct{ pub, edge, edgePub string }
+
+func genKeys(t *testing.T, dir string) keys {
+	t.Helper()
+	k := keys{pub: filepath.Join(dir, "pub"), edge: filepath.Join(dir, "edge")}
+	out := mustHG(t, "keygen", "--out", k.pub)
+	mustHG(t, "keygen", "--out", k.edge, "--edge")
+	k.edgePub = filepath.Join(k.edge, edgePubFile)
+	// Private keys are 0600 and never printed.
+	for _, p := range []string{filepath.Join(k.pub, publisherKeyFile), filepath.Join(k.edge, edgeKeyFile)} {
+		st, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v, want 0600", p, st.Mode().Perm())
+		}
+		priv, _ := os.ReadFile(p)
+		for _, line := range strings.Split(string(priv), "\n") {
+			if f := strings.Fields(line); len(f) == 2 && !strings.HasPrefix(line, "#") && strings.Contains(out, f[1]) {
+				t.Errorf("keygen printed private key material")
+			}
+		}
+	}
+	return k
+}
+
+func TestPublisherRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	k := genKeys(t, dir)
+	listed, listedSum := writeFile(t, dir, "listed.bin", 1)
+	unlisted, _ := writeFile(t, dir, "unlisted.bin", 2)
+	list := writeList(t, dir, "list.tsv", 10_000, 7, "sha256\t"+listedSum+"\tpublisher:reviewed")
+	rel := filepath.Join(dir, "rel")
+
+	out := mustHG(t, "build", "--list", list, "--out", rel, "--key", k.pub, "--edge-pub", k.edgePub, "--version", "5")
+	if !strings.Contains(out, "10001 entries") {
+		t.Errorf("build output %q", out)
+	}
+	out = mustHG(t, "verify", rel, "--pub", k.pub)
+	if !strings.HasPrefix(out, "OK:") || !strings.Contains(out, "version 5") {
+		t.Errorf("verify output %q", out)
+	}
+	if code, _, errb := hg(t, "verify", rel, "--pub", k.pub, "--last-version", "5"); code != 1 || !strings.Contains(errb, "rule rollback") {
+		t.Errorf("verify --last-version 5: exit %d, %q", code, errb)
+	}
+
+	out = mustHG(t, "inspect", rel, "--edge-key", k.edge)
+	for _, want := range []string{"version 5", "pdq 10000", "sha256 1", "gifct:attacker-manifesto 3334", "publisher:reviewed 1", "ml-dsa-65", "ed25519", "false candidates per clean image"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("inspect output lacks %q:\n%s", want, out)
+		}
+	}
+	var rep inspectReport
+	if err := json.Unmarshal([]byte(mustHG(t, "inspect", rel, "--json", "--pub", k.pub)), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Version != 5 || rep.Entries["pdq"] != 10000 || rep.Verified == nil || !*rep.Verified || rep.Filter.SizeBytes == 0 ||
+		rep.Filter.LookupFPR <= 0 || rep.Filter.LookupFPR > 1e-3 || len(rep.Signers) != 2 || !rep.Signers[1].Signature {
+		t.Errorf("inspect --json: %+v", rep)
+	}
+
+	out = mustHG(t, "check", listed, unlisted, "--release", rel, "--pub", k.pub)
+	if !strings.Contains(out, listed+": candidate (sha256)") {
+		t.Errorf("listed file not a candidate: %q", out)
+	}
+	if !strings.Contains(out, unlisted+": no known match") {
+		t.Errorf("unlisted file not clean: %q", out)
+	}
+}
+
+func TestBuildReportsBadLines(t *testing.T) {
+	dir := t.TempDir()
+	k := genKeys(t, dir)
+	list := writeList(t, dir, "list.tsv", 10, 1, "pdq\tzz", "url https://example.com", "md5\td35c7855ab20d5d7ab2a7df5d5a2d6e2")
+	code, out, errb := hg(t, "build", "--list", list, "--out", filepath.Join(dir, "r"), "--key", k.pub)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb)
+	}
+	if !strings.Contains(errb, "list.tsv:11: ") || !strings.Contains(errb, "list.tsv:12: unsupported signal type") {
+		t.Errorf("problems not reported with file and line: %q", errb)
+	}
+	if !strings.Contains(out, "11 entries") || !strings.Contains(out, "2 invalid lines skipped") {
+		t.Errorf("build summary %q", out)
+	}
+	// Not a terminal: no progress bar escape codes.
+	if strings.Contains(errb, "\r") {
+		t.Errorf("progress output on a non-terminal: %q", errb)
+	}
+	code, _, errb = hg(t, "build", "--strict", "--list", list, "--out", filepath.Join(dir, "r2"), "--key", k.pub)
+	if code != 1 || !strings.Contains(errb, "list.tsv:11") {
+		t.Errorf("--strict: exit %d, %q", code, errb)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "r2", release.ManifestFile)); err == nil {
+		t.Errorf("--strict failure still wrote a release")
+	}
+}
+
+func TestBuildUnsignedThenSign(t *testing.T) {
+	dir := t.TempDir()
+	k := genKeys(t, dir)
+	list := writeList(t, dir, "list.tsv", 100, 3)
+	rel := filepath.Join(dir, "rel")
+	mustHG(t, "build", "--list", list, "--out", rel, "--pub", filepath.Join(k.pub, publisherPubFile))
+	if code, _, errb := hg(t, "verify", rel, "--pub", k.pub, "--browser"); code != 1 || !strings.Contains(errb, "rule signature") {
+		t.Fatalf("unsigned release: exit %d %q", code, errb)
+	}
+	mustHG(t, "sign", rel, "--key", k.pub)
+	mustHG(t, "verify", rel, "--pub", k.pub, "--browser")
+	// Another publisher's key cannot sign it.
+	other := filepath.Join(dir, "other")
+	mustHG(t, "keygen", "--out", other)
+	if code, _, errb := hg(t, "sign", rel, "--key", other); code != 1 || !strings.Contains(errb, "does not name key") {
+		t.Errorf("sign with a key the manifest does not name: exit %d %q", code, errb)
+	}
+}
+
+func TestVerifyRefusesTampering(t *testing.T) {
+	dir := t.TempDir()
+	k := genKeys(t, dir)
+	rel := filepath.Join(dir, "rel")
+	mustHG(t, "build", "--list", writeList(t, dir, "l.tsv", 50, 4), "--out", rel, "--key", k.pub, "--edge-pub", k.edgePub)
+	m, _ := os.ReadFile(filepath.Join(rel, release.ManifestFile))
+	man, _ := release.ParseManifest(m)
+	p := filepath.Join(rel, man.ArtifactsByRole(release.RoleFilter)[0].Name)
+	b, _ := os.ReadFile(p)
+	b[len(b)/2] ^= 1
+	os.WriteFile(p, b, 0o644)
+	code, _, errb := hg(t, "verify", rel, "--pub", k.pub)
+	if code != 1 || !strings.Contains(errb, "REFUSED (rule digest)") {
+		t.Errorf("flipped filter byte: exit %d %q", code, errb)
+	}
+}
+
+func TestPublisherHelp(t *testing.T) {
+	for _, c := range []string{"keygen", "build", "sign", "verify", "inspect", "diff", "check"} {
+		code, out, _ := hg(t, c, "--help")
+		if code != 0 || !strings.Contains(out, "Usage: hashgate "+c) || !strings.Contains(out, "Flags:") {
+			t.Errorf("%s --help: exit %d, %q", c, code, out)
+		}
+		if code, _, errb := hg(t, c); code != exitUsage || !strings.Contains(errb, "hashgate "+c) {
+			t.Errorf("%s without arguments: exit %d, %q", c, code, errb)
+		}
+	}
+}

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/hashgate/hashgate/bloom"
+	"github.com/hashgate/hashgate/fingerprint"
+	"github.com/hashgate/hashgate/release"
+)
+
+func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("check", "FILE... --release DIR --pub KEYS", `
+Check files against a release the way the browser checker does, locally and
+without any network: accept the release (signatures, expiry, digests), hash
+each file (SHA-256, MD5, and PDQ and pHash for images), derive the look-up
+keys and test them against the filters. Prints, per file, "candidate" with
+the fingerprint types that hit (a browser would then ask the edge to
+confirm) or "no known match" (a browser would send nothing anywhere).`, stdout, stderr)
+	dir := fs.String("release", "", "release directory")
+	pub := fs.String("pub", "", "publisher public key file or keygen directory to pin")
+	if code := parseFlags(fs, args, stdout); code >= 0 {
+		return code
+	}
+	if fs.NArg() == 0 || *dir == "" || *pub == "" {
+		return usageErr(stderr, "check", "want FILE... --release DIR --pub KEYS")
+	}
+	trust, err := loadTrust(*pub)
+	if err != nil {
+		return fail(stderr, "check", err)
+	}
+	r, err := loadAndAccept(*dir, release.AcceptOptions{Trust: trust})
+	if err != nil {
+		return fail(stderr, "check", err)
+	}
+	if r.Keyer == nil {
+		return fail(stderr, "check", errors.New("an oblivious-mode release needs the edge to compute keys; check works on open-mode releases"))
+	}
+	code := 0
+	for _, f := range fs.Args() {
+		if err := ctx.Err(); err != nil {
+			return fail(stderr, "check", err)
+		}
+		fp, perr := hashFile(f)
+		if fp.sha256 == ([32]byte{}) {
+			fmt.Fprintf(stderr, "hashgate check: %s: %v\n", f, perr)
+			code = 1
+			continue
+		}
+		hits := checkFP(r, fp)
+		switch {
+		case len(hits) > 0:
+			fmt.Fprintf(stdout, "%s: candidate (%s): the edge would confirm\n", f, strings.Join(hits, ", "))
+		default:
+			fmt.Fprintf(stdout, "%s: no known match\n", f)
+		}
+	}
+	return code
+}
+
+// checkFP returns the fingerprint types whose look-up keys hit the release's
+// filters.
+func checkFP(r *release.Release, fp fileFP) []string {
+	var hits []string
+	var keys []bloom.Key
+	try := func(k fingerprint.Kind, value []byte) {
+		keys = r.Keyer.QueryKeys(bloom.Type(k), value, keys[:0])
+		if r.Filters.ContainsAny(keys) {
+			hits = append(hits, k.String())
+		}
+	}
+	if fp.hasPDQ {
+		try(fingerprint.KindPDQ, fp.pdq[:])
+	}
+	if fp.hasPHash {
+		try(fingerprint.KindPHash, hash64Bytes(fp.phash))
+	}
+	try(fingerprint.KindSHA256, fp.sha256[:])
+	try(fingerprint.KindMD5, fp.md5[:])
+	return hits
+}
