@@ -70,62 +70,116 @@ func (e *listError) Is(target error) bool { return target == ErrList }
 
 // EncodeList writes entries in the plaintext list encoding.
 func EncodeList(entries []ListEntry) ([]byte, error) {
-	index := map[string]int{}
-	var table []string
+	enc, err := newListEncoder(entries)
+	if err != nil {
+		return nil, err
+	}
+	return enc.append(make([]byte, 0, enc.size)), nil
+}
+
+// listEncoder holds the string table and exact encoded size of a list, so
+// the encoding is written once into a buffer of the right size (lists run to
+// millions of entries; growing a buffer by doubling would copy them twice).
+type listEncoder struct {
+	entries []ListEntry
+	table   []string
+	index   map[string]int
+	size    int
+}
+
+func newListEncoder(entries []ListEntry) (*listEncoder, error) {
+	e := &listEncoder{entries: entries, index: map[string]int{}}
+	size := len(listMagic) + uvarintLen(uint64(len(entries)))
 	intern := func(s string) (int, error) {
 		if len(s) > maxStringSize {
 			return 0, listErr("string longer than 1024 bytes")
 		}
-		if i, ok := index[s]; ok {
+		if i, ok := e.index[s]; ok {
 			return i, nil
 		}
-		index[s] = len(table)
-		table = append(table, s)
-		return len(table) - 1, nil
+		e.index[s] = len(e.table)
+		e.table = append(e.table, s)
+		size += uvarintLen(uint64(len(s))) + len(s)
+		return len(e.table) - 1, nil
 	}
-	body := make([]byte, 0, len(entries)*48)
-	body = binary.AppendUvarint(body, uint64(len(entries)))
-	for _, e := range entries {
-		n := ValueLen(e.Kind)
-		if n == 0 || len(e.Value) != n {
-			return nil, listErr("entry of kind " + e.Kind.String() + " has a " + strconv.Itoa(len(e.Value)) + "-byte value")
+	for _, en := range entries {
+		n := ValueLen(en.Kind)
+		if n == 0 || len(en.Value) != n {
+			return nil, listErr("entry of kind " + en.Kind.String() + " has a " + strconv.Itoa(len(en.Value)) + "-byte value")
 		}
-		if len(e.Labels) > maxLabels {
+		if len(en.Labels) > maxLabels {
 			return nil, listErr("more than 64 labels on one entry")
 		}
-		body = append(body, byte(e.Kind))
-		body = append(body, e.Value...)
-		var added int64
-		if !e.Added.IsZero() {
-			added = e.Added.Unix()
-		}
-		body = binary.AppendVarint(body, added)
+		size += 1 + n + varintLen(addedUnix(en.Added)) + uvarintLen(uint64(len(en.Labels)))
 		src := 0
-		if e.Source != "" {
-			i, err := intern(e.Source)
+		if en.Source != "" {
+			i, err := intern(en.Source)
 			if err != nil {
 				return nil, err
 			}
 			src = i + 1
 		}
-		body = binary.AppendUvarint(body, uint64(src))
-		body = binary.AppendUvarint(body, uint64(len(e.Labels)))
-		for _, l := range e.Labels {
+		size += uvarintLen(uint64(src))
+		for _, l := range en.Labels {
 			i, err := intern(l)
 			if err != nil {
 				return nil, err
 			}
-			body = binary.AppendUvarint(body, uint64(i))
+			size += uvarintLen(uint64(i))
 		}
 	}
-	out := make([]byte, 0, len(body)+16*len(table)+16)
+	e.size = size + uvarintLen(uint64(len(e.table)))
+	return e, nil
+}
+
+// append writes the encoding after dst.
+func (e *listEncoder) append(out []byte) []byte {
 	out = append(out, listMagic...)
-	out = binary.AppendUvarint(out, uint64(len(table)))
-	for _, s := range table {
+	out = binary.AppendUvarint(out, uint64(len(e.table)))
+	for _, s := range e.table {
 		out = binary.AppendUvarint(out, uint64(len(s)))
 		out = append(out, s...)
 	}
-	return append(out, body...), nil
+	out = binary.AppendUvarint(out, uint64(len(e.entries)))
+	for _, en := range e.entries {
+		out = append(out, byte(en.Kind))
+		out = append(out, en.Value...)
+		out = binary.AppendVarint(out, addedUnix(en.Added))
+		src := 0
+		if en.Source != "" {
+			src = e.index[en.Source] + 1
+		}
+		out = binary.AppendUvarint(out, uint64(src))
+		out = binary.AppendUvarint(out, uint64(len(en.Labels)))
+		for _, l := range en.Labels {
+			out = binary.AppendUvarint(out, uint64(e.index[l]))
+		}
+	}
+	return out
+}
+
+func addedUnix(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
+}
+
+func uvarintLen(v uint64) int {
+	n := 1
+	for v >= 0x80 {
+		v >>= 7
+		n++
+	}
+	return n
+}
+
+func varintLen(v int64) int {
+	u := uint64(v) << 1
+	if v < 0 {
+		u = ^u
+	}
+	return uvarintLen(u)
 }
 
 // listReader reads varints with bounds checks.

@@ -19,6 +19,9 @@ func TestListRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if enc, _ := newListEncoder(entries); enc.size != len(b) {
+		t.Fatalf("precomputed size %d, encoded %d bytes", enc.size, len(b))
+	}
 	got, err := DecodeList(b)
 	if err != nil {
 		t.Fatal(err)

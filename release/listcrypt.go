@@ -99,14 +99,16 @@ func ParseEdgeKey(b []byte) (*EdgePrivateKey, error) {
 // public keys). rand supplies the data key, nonce and HPKE randomness
 // (crypto/rand if nil).
 func EncryptList(entries []ListEntry, recipients []PublicKey, rand io.Reader) ([]byte, error) {
-	plain, err := EncodeList(entries)
+	enc, err := newListEncoder(entries)
 	if err != nil {
 		return nil, err
 	}
-	return encryptBytes(plain, recipients, rand)
+	return encryptList(enc, recipients, rand)
 }
 
-func encryptBytes(plain []byte, recipients []PublicKey, rand io.Reader) ([]byte, error) {
+// encryptList writes header and encoded list into one buffer and seals the
+// list in place, so a large list is held once, not three times.
+func encryptList(enc *listEncoder, recipients []PublicKey, rand io.Reader) ([]byte, error) {
 	if rand == nil {
 		rand = cryptoRandReader
 	}
@@ -160,9 +162,14 @@ func encryptBytes(plain []byte, recipients []PublicKey, rand io.Reader) ([]byte,
 	if err != nil {
 		return nil, err
 	}
-	out := make([]byte, len(hdr), len(hdr)+len(plain)+gcm.Overhead())
-	copy(out, hdr)
-	return gcm.Seal(out, nonce, plain, hdr), nil
+	h := len(hdr)
+	buf := make([]byte, h, h+enc.size+gcm.Overhead())
+	copy(buf, hdr)
+	buf = enc.append(buf)
+	// Seal in place: dst is the plaintext's own storage (allowed by
+	// cipher.AEAD when the overlap is exact); the header is the aad.
+	sealed := gcm.Seal(buf[h:h], nonce, buf[h:], buf[:h])
+	return buf[:h+len(sealed)], nil
 }
 
 func newGCM(key []byte) (cipher.AEAD, error) {

@@ -106,6 +106,14 @@ is written unsigned for 'hashgate sign' on another machine.`, stdout, stderr)
 	}
 
 	var l hashlist.List
+	var total int64
+	for _, p := range lists {
+		if st, err := os.Stat(p); err == nil {
+			total += st.Size()
+		}
+	}
+	// A PDQ line is about 70 bytes: pre-size for that many entries.
+	l.Grow(int(min(total/70, 1<<27)))
 	for _, p := range lists {
 		if err := ctx.Err(); err != nil {
 			return fail(stderr, "build", err)
@@ -125,7 +133,8 @@ is written unsigned for 'hashgate sign' on another machine.`, stdout, stderr)
 	if l.Len() == 0 {
 		return fail(stderr, "build", errors.New("no valid entries"))
 	}
-	b, err := release.Build(l.Entries, opts)
+	n, dups, skipped, low := l.Len(), l.Duplicates, len(l.Problems), l.LowQuality
+	b, err := release.Build(l.Finish(), opts)
 	if err != nil {
 		return fail(stderr, "build", err)
 	}
@@ -134,7 +143,7 @@ is written unsigned for 'hashgate sign' on another machine.`, stdout, stderr)
 	}
 	m, _ := release.ParseManifest(b.Manifest)
 	fmt.Fprintf(stdout, "built %s: version %d, %d entries (%d duplicates merged, %d invalid lines skipped, %d low-quality PDQ dropped), %s filter %d bytes\n",
-		*out, m.Version, l.Len(), l.Duplicates, len(l.Problems), l.LowQuality, m.Filter.Kind, m.ArtifactsByRole(release.RoleFilter)[0].Length)
+		*out, m.Version, n, dups, skipped, low, m.Filter.Kind, m.ArtifactsByRole(release.RoleFilter)[0].Length)
 	if opts.Signer == nil {
 		fmt.Fprintf(stdout, "unsigned: run 'hashgate sign %s --key KEYS'\n", *out)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -219,4 +220,60 @@ func TestPublisherHelp(t *testing.T) {
 			t.Errorf("%s without arguments: exit %d, %q", c, code, errb)
 		}
 	}
+}
+
+// BenchmarkBuild times "hashgate build" end to end (read the list, parse,
+// de-duplicate, derive keys, build the filter, encrypt the list, sign,
+// write) on lists of random PDQ hashes. Peak memory of the same work as a
+// process: see docs/release.md (measured with /usr/bin/time -v).
+func BenchmarkBuild(b *testing.B) {
+	for _, n := range []int{100_000, 2_100_000} {
+		b.Run(fmt.Sprintf("pdq=%d", n), func(b *testing.B) {
+			dir := b.TempDir()
+			list := benchList(b, dir, n)
+			var out, errb bytes.Buffer
+			for _, args := range [][]string{{"keygen", "--out", filepath.Join(dir, "k")}, {"keygen", "--edge", "--out", filepath.Join(dir, "e")}} {
+				if code := run(context.Background(), args, &out, &errb); code != 0 {
+					b.Fatal(errb.String())
+				}
+			}
+			b.ResetTimer()
+			for i := 0; b.Loop(); i++ {
+				code := run(context.Background(), []string{"build", "--list", list, "--out", filepath.Join(dir, fmt.Sprint("r", i)),
+					"--key", filepath.Join(dir, "k"), "--edge-pub", filepath.Join(dir, "e")}, &out, &errb)
+				if code != 0 {
+					b.Fatal(errb.String())
+				}
+			}
+		})
+	}
+}
+
+func benchList(b *testing.B, dir string, n int) string {
+	r := rand.New(rand.NewPCG(uint64(n), 1))
+	p := filepath.Join(dir, "list.tsv")
+	f, err := os.Create(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	w := bufio.NewWriterSize(f, 1<<20)
+	labels := []string{"gifct:attacker-manifesto", "gifct:graphic-violence", "gifct:violent-propaganda"}
+	var h [32]byte
+	line := make([]byte, 0, 128)
+	for i := range n {
+		for j := range h {
+			h[j] = byte(r.Uint32())
+		}
+		line = append(line[:0], "pdq\t"...)
+		line = hex.AppendEncode(line, h[:])
+		line = append(line, '\t')
+		line = append(line, labels[i%3]...)
+		line = append(line, '\n')
+		w.Write(line)
+	}
+	if err := w.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	return p
 }

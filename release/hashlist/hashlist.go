@@ -25,6 +25,7 @@ package hashlist
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -75,7 +76,65 @@ type List struct {
 	Problems   []Problem
 	Duplicates int // lines that repeated an entry already listed
 	LowQuality int // PDQ hashes dropped for quality
-	index      map[string]int
+
+	index  map[entryKey]int32  // kind+value -> position in Entries
+	arena  []byte              // backing store for entry values, allocated in blocks
+	labels map[string][]string // interned label sets, shared between entries
+}
+
+// entryKey is an entry's kind and value, zero-padded: a map key without a
+// string allocation per entry.
+type entryKey [33]byte
+
+func keyOf(kind fingerprint.Kind, value []byte) entryKey {
+	var k entryKey
+	k[0] = byte(kind)
+	copy(k[1:], value)
+	return k
+}
+
+// Grow pre-sizes l for about n more entries, sparing the rehashing and
+// copying of growing a multi-million-entry list step by step.
+func (l *List) Grow(n int) {
+	if l.index == nil {
+		l.index = make(map[entryKey]int32, n)
+	}
+	l.Entries = slices.Grow(l.Entries, n)
+}
+
+// Finish returns the entries and drops the de-duplication index, which is as
+// large as the entries themselves; l must not be added to afterwards.
+func (l *List) Finish() []release.ListEntry {
+	l.index, l.labels, l.arena = nil, nil, nil
+	return l.Entries
+}
+
+// value copies b into the arena and returns the copy.
+func (l *List) value(b []byte) []byte {
+	if len(l.arena)+len(b) > cap(l.arena) {
+		l.arena = make([]byte, 0, 256<<10)
+	}
+	n := len(l.arena)
+	l.arena = append(l.arena, b...)
+	return l.arena[n : n+len(b) : n+len(b)]
+}
+
+// labelSet interns the label set of a labels column.
+func (l *List) labelSet(s string) []string {
+	if s == "" {
+		return nil
+	}
+	if ls, ok := l.labels[s]; ok {
+		return ls
+	}
+	if l.labels == nil {
+		l.labels = map[string][]string{}
+	}
+	ls := splitLabels(s)
+	if len(l.labels) < 1<<16 {
+		l.labels[s] = ls
+	}
+	return ls
 }
 
 // Len is the number of distinct entries.
@@ -136,7 +195,7 @@ func (l *List) Add(r io.Reader, name string, o Options) error {
 	line := 0
 	for sc.Scan() {
 		line++
-		if err := l.addLine(sc.Text(), name, line, o); err != nil {
+		if err := l.addLine(sc.Bytes(), name, line, o); err != nil {
 			return err
 		}
 	}
@@ -155,47 +214,51 @@ func (l *List) problem(name string, line int, o Options, msg string) error {
 	return nil
 }
 
-// addLine handles one line of the pytx or tab-separated form.
-func (l *List) addLine(text, name string, line int, o Options) error {
-	text = strings.TrimSpace(text)
-	if text == "" || text[0] == '#' {
+// addLine handles one line of the pytx or tab-separated form. It works on
+// the scanner's bytes: a multi-million-line list should not cost a string
+// per line.
+func (l *List) addLine(text []byte, name string, line int, o Options) error {
+	text = bytes.TrimSpace(text)
+	if len(text) == 0 || text[0] == '#' {
 		return nil
 	}
-	var typ, value, labels string
-	if strings.Contains(text, "\t") {
-		f := strings.Split(text, "\t")
-		if len(f) > 3 {
-			return l.problem(name, line, o, "want TYPE<TAB>HEX[<TAB>labels], got "+strconv.Itoa(len(f))+" fields")
+	var typ, value, labels []byte
+	if i := bytes.IndexByte(text, '\t'); i >= 0 {
+		typ, value = text[:i], text[i+1:]
+		if j := bytes.IndexByte(value, '\t'); j >= 0 {
+			value, labels = value[:j], value[j+1:]
+			if bytes.IndexByte(labels, '\t') >= 0 {
+				return l.problem(name, line, o, "want TYPE<TAB>HEX[<TAB>labels], got more fields")
+			}
 		}
-		typ, value = f[0], f[1]
-		if len(f) == 3 {
-			labels = f[2]
-		}
-	} else if t, v, ok := strings.Cut(text, " "); ok {
-		typ, value = t, strings.TrimSpace(v)
+	} else if i := bytes.IndexByte(text, ' '); i >= 0 {
+		typ, value = text[:i], bytes.TrimSpace(text[i+1:])
 	} else {
 		value = text
 	}
 	kind := o.DefaultKind
-	if typ != "" {
-		k, ok := ParseSignalType(typ)
+	if len(typ) > 0 {
+		k, ok := signalKinds[string(typ)]
 		if !ok {
-			return l.problem(name, line, o, "unsupported signal type "+strconv.Quote(trunc(typ)))
+			if k, ok = ParseSignalType(string(typ)); !ok {
+				return l.problem(name, line, o, "unsupported signal type "+strconv.Quote(trunc(string(typ))))
+			}
 		}
 		kind = k
 	}
 	if kind == fingerprint.KindUnknown {
 		return l.problem(name, line, o, "no signal type (bare hash; set a default type)")
 	}
-	return l.addValue(kind, value, splitLabels(labels), -1, o.Source, time.Time{}, name, line, o)
+	return l.addValue(kind, value, l.labelSet(string(labels)), -1, o.Source, time.Time{}, name, line, o)
 }
 
 // addValue validates one hash and adds it.
-func (l *List) addValue(kind fingerprint.Kind, value string, labels []string, quality int,
+func (l *List) addValue(kind fingerprint.Kind, value []byte, labels []string, quality int,
 	source string, added time.Time, name string, line int, o Options) error {
-	raw, err := parseValue(kind, strings.TrimSpace(value))
-	if err != nil {
-		return l.problem(name, line, o, err.Error())
+	var buf [32]byte
+	raw, msg := decodeValue(buf[:], kind, bytes.TrimSpace(value))
+	if msg != "" {
+		return l.problem(name, line, o, msg)
 	}
 	if kind == fingerprint.KindPDQ && quality >= 0 && quality < o.MinPDQQuality && !o.KeepLowQuality {
 		l.LowQuality++
@@ -216,48 +279,56 @@ func (l *List) Append(e release.ListEntry) { l.add(e) }
 
 func (l *List) add(e release.ListEntry) {
 	if l.index == nil {
-		l.index = map[string]int{}
+		l.index = map[entryKey]int32{}
 	}
-	k := string(byte(e.Kind)) + string(e.Value)
+	k := keyOf(e.Kind, e.Value)
 	if i, ok := l.index[k]; ok {
 		l.Duplicates++
 		prev := &l.Entries[i]
 		for _, lab := range e.Labels {
 			if !slices.Contains(prev.Labels, lab) {
-				prev.Labels = append(prev.Labels, lab)
+				// Clip first: the label slice may be shared (interned).
+				prev.Labels = append(slices.Clip(prev.Labels), lab)
 			}
 		}
 		return
 	}
-	l.index[k] = len(l.Entries)
+	e.Value = l.value(e.Value)
+	l.index[k] = int32(len(l.Entries))
 	l.Entries = append(l.Entries, e)
 }
 
-// parseValue parses a hash's text form into its raw list bytes.
-func parseValue(kind fingerprint.Kind, s string) ([]byte, error) {
-	s = strings.ToLower(s)
-	switch kind {
-	case fingerprint.KindPDQ:
-		h, err := fingerprint.ParsePDQ(s)
-		return h[:], err
-	case fingerprint.KindSHA256:
-		h, err := fingerprint.ParseSHA256(s)
-		return h[:], err
-	case fingerprint.KindMD5:
-		h, err := fingerprint.ParseMD5(s)
-		return h[:], err
-	case fingerprint.KindPHash, fingerprint.KindDHash, fingerprint.KindAHash:
-		h, err := fingerprint.ParseHash64(s)
-		if err != nil {
-			return nil, err
-		}
-		b := make([]byte, 8)
-		for i := range b {
-			b[i] = byte(h >> (56 - 8*i))
-		}
-		return b, nil
+// decodeValue decodes a hash's hex text (either case) into dst and returns
+// the raw list bytes, or a problem message.
+func decodeValue(dst []byte, kind fingerprint.Kind, s []byte) ([]byte, string) {
+	n := release.ValueLen(kind)
+	if n == 0 {
+		return nil, "unsupported kind " + kind.String()
 	}
-	return nil, errors.New("hashlist: unsupported kind " + kind.String())
+	if len(s) != 2*n {
+		return nil, kind.String() + ": want " + strconv.Itoa(2*n) + " hex digits, got " + strconv.Itoa(len(s))
+	}
+	for i := range n {
+		hi, ok1 := unhex(s[2*i])
+		lo, ok2 := unhex(s[2*i+1])
+		if !ok1 || !ok2 {
+			return nil, kind.String() + ": non-hex character at position " + strconv.Itoa(2*i+1)
+		}
+		dst[i] = hi<<4 | lo
+	}
+	return dst[:n], ""
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
 }
 
 func splitLabels(s string) []string {
@@ -309,7 +380,6 @@ func (l *List) addCSV(r io.Reader, name string, o Options) error {
 		if err == io.EOF {
 			return nil
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
@@ -320,6 +390,8 @@ func (l *List) addCSV(r io.Reader, name string, o Options) error {
 			}
 			return fmt.Errorf("hashlist: %s: %w", name, err)
 		}
+		// FieldPos only after a successful Read: it panics otherwise.
+		line, _ := cr.FieldPos(0)
 		if len(rec) != len(header) {
 			if perr := l.problem(name, line, o, "want "+strconv.Itoa(len(header))+" columns, got "+strconv.Itoa(len(rec))); perr != nil {
 				return perr
@@ -355,7 +427,7 @@ func (l *List) addCSV(r io.Reader, name string, o Options) error {
 			}
 		}
 		src := strings.TrimSpace(get(rec, "source"))
-		if err := l.addValue(kind, get(rec, "signal"), splitLabels(get(rec, "labels")), quality, src, added, name, line, o); err != nil {
+		if err := l.addValue(kind, []byte(get(rec, "signal")), l.labelSet(get(rec, "labels")), quality, src, added, name, line, o); err != nil {
 			return err
 		}
 	}

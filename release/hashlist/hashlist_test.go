@@ -174,3 +174,15 @@ func FuzzAdd(f *testing.F) {
 		}
 	})
 }
+
+// TestCSVParseErrorNoPanic is a fuzz crasher: a CSV record with a bare
+// quote made csv.Reader.FieldPos panic when called after a failed Read.
+func TestCSVParseErrorNoPanic(t *testing.T) {
+	var l List
+	if err := l.Add(strings.NewReader("signAl_tYpe,signAl\n\"0"), "x.csv", Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Problems) != 1 || l.Problems[0].Line != 2 || !strings.Contains(l.Problems[0].Msg, "CSV") {
+		t.Errorf("problems %v", l.Problems)
+	}
+}
