@@ -1,0 +1,57 @@
+package release_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hashgate/hashgate/fingerprint"
+	"github.com/hashgate/hashgate/release"
+)
+
+// A publisher builds and signs a release; a client accepts it only with
+// both signatures by the pinned keys, and keeps it when a tampered update
+// arrives.
+func Example() {
+	signer, _ := release.GenerateSigner(nil)
+	edge, _ := release.GenerateEdgeKey(nil)
+	listed := fingerprint.MD5Digest{0xd3, 0x5c, 0x78, 0x55}
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+
+	build := func(version uint64) *release.Bundle {
+		b, err := release.Build([]release.ListEntry{
+			{Kind: fingerprint.KindMD5, Value: listed[:], Labels: []string{"gifct:graphic-violence"}},
+		}, release.BuildOptions{Version: version, Created: now, Signer: signer, Recipients: []release.PublicKey{edge.Public()}})
+		if err != nil {
+			panic(err)
+		}
+		return b
+	}
+
+	var cur release.Current
+	opts := release.AcceptOptions{Trust: signer.Trust(), Now: now.Add(time.Hour), RequireList: true}
+	if _, err := cur.Offer(build(1), opts); err != nil {
+		panic(err)
+	}
+
+	bad := build(2)
+	bad.Manifest[bytes.Index(bad.Manifest, []byte("stable"))] ^= 1 // one flipped byte
+	_, err := cur.Offer(bad, opts)
+	var re *release.RuleError
+	fmt.Println(errors.As(err, &re), re.Rule, errors.Is(err, release.ErrSignature))
+	fmt.Println("in use: version", cur.Load().Manifest.Version)
+
+	entries, _ := release.DecryptList(cur.Load().List, edge)
+	fmt.Println(entries[0].Kind, entries[0].Labels)
+	// Output:
+	// true signature true
+	// in use: version 1
+	// md5 [gifct:graphic-violence]
+}
+
+func ExampleParseManifest() {
+	_, err := release.ParseManifest([]byte(`{"format": "2.0"}`))
+	fmt.Println(errors.Is(err, release.ErrFormatVersion), errors.Is(err, release.ErrFormat))
+	// Output: true true
+}
