@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashgate/hashgate/release"
 )
@@ -276,4 +277,31 @@ func benchList(b *testing.B, dir string, n int) string {
 		b.Fatal(err)
 	}
 	return p
+}
+
+// TestProgress checks the bar's rules with a writer forced on (a real
+// terminal is not available in tests): silent for the first second, then a
+// carriage-return bar, and a final newline only if something was drawn.
+func TestProgress(t *testing.T) {
+	var w bytes.Buffer
+	p := &progress{w: &w, on: true, label: "reading", total: 100, start: time.Now()}
+	p.Add(10)
+	p.Done()
+	if w.Len() != 0 {
+		t.Fatalf("drew within the first second: %q", w.String())
+	}
+	p.start = time.Now().Add(-2 * time.Second)
+	p.Add(40)
+	p.Done()
+	if got := w.String(); !strings.HasPrefix(got, "\rreading") || !strings.Contains(got, " 50% 50/100") || !strings.HasSuffix(got, "\n") {
+		t.Errorf("bar %q", got)
+	}
+	var off bytes.Buffer
+	q := newProgress(&off, "x", 1) // a bytes.Buffer is not a terminal
+	q.start = time.Now().Add(-2 * time.Second)
+	q.Add(1)
+	q.Done()
+	if off.Len() != 0 {
+		t.Errorf("drew on a non-terminal: %q", off.String())
+	}
 }
