@@ -275,3 +275,51 @@ func TestCurrentRotation(t *testing.T) {
 		t.Errorf("trust not moved to the next keys")
 	}
 }
+
+// TestCurrentConcurrent: look-ups proceed while updates are offered, and
+// readers only ever see a whole accepted release (run with -race).
+func TestCurrentConcurrent(t *testing.T) {
+	fx := newFixture(t)
+	var cur Current
+	o := AcceptOptions{Trust: fx.signer.Trust(), Now: testNow}
+	if _, err := cur.Offer(fx.v1, o); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			for {
+				select {
+				case <-done:
+					errs <- nil
+					return
+				default:
+				}
+				r := cur.Load()
+				if r == nil || r.Keyer == nil || r.Filters.Base == nil {
+					errs <- errors.New("saw a partial release")
+					return
+				}
+				r.Filters.Contains(42)
+			}
+		}()
+	}
+	bad := cloneBundle(fx.v2)
+	bad.Signature = nil
+	for range 20 {
+		cur.Offer(bad, o)
+	}
+	if _, err := cur.Offer(fx.v2, o); err != nil {
+		t.Fatal(err)
+	}
+	close(done)
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if cur.Load().Manifest.Version != 2 {
+		t.Errorf("version in use %d", cur.Load().Manifest.Version)
+	}
+}
