@@ -103,6 +103,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
 	defer cancel()
 	err := s.http.ShutdownWithContext(sctx)
+	// If ctx ended before fasthttp registered ln, Shutdown had nothing to
+	// close and Serve would run on: closing ln ends it either way.
+	ln.Close()
 	<-errc
 	if err != nil {
 		return fmt.Errorf("edge: shutdown: %w", err)
