@@ -34,23 +34,26 @@ func NewBuilder(o Options) (*Builder, error) {
 	return &Builder{opts: o, meta: newMetaBuilder()}, nil
 }
 
-// Grow reserves room for entries about to be added, by kind, so that a large
-// build does not grow its arrays by doubling.
-func (b *Builder) Grow(entries []Entry) {
-	var c [7]int
-	for i := range entries {
-		if k := entries[i].Kind; int(k) < len(c) {
-			c[k]++
-		}
+// Grow reserves room for n more entries of kind k, so that building a large
+// index does not grow (and copy) its arrays by doubling. Unknown kinds are
+// ignored: Add reports them.
+func (b *Builder) Grow(k fingerprint.Kind, n int) {
+	if n <= 0 || b.built {
+		return
 	}
-	b.pdq = grow(b.pdq, 4*c[fingerprint.KindPDQ])
-	b.pdqMeta = grow(b.pdqMeta, c[fingerprint.KindPDQ])
-	for i, k := range h64Kinds {
-		b.h64[i] = grow(b.h64[i], c[k])
-		b.h64Meta[i] = grow(b.h64Meta[i], c[k])
+	switch k {
+	case fingerprint.KindPDQ:
+		b.pdq = grow(b.pdq, 4*n)
+		b.pdqMeta = grow(b.pdqMeta, n)
+	case fingerprint.KindPHash, fingerprint.KindDHash, fingerprint.KindAHash:
+		i := h64Slot(k)
+		b.h64[i] = grow(b.h64[i], n)
+		b.h64Meta[i] = grow(b.h64Meta[i], n)
+	case fingerprint.KindSHA256:
+		b.sha = grow(b.sha, n)
+	case fingerprint.KindMD5:
+		b.md5 = grow(b.md5, n)
 	}
-	b.sha = grow(b.sha, c[fingerprint.KindSHA256])
-	b.md5 = grow(b.md5, c[fingerprint.KindMD5])
 }
 
 func grow[T any](s []T, n int) []T {

@@ -170,7 +170,13 @@ func NewIndex(entries []Entry, o Options) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
-	b.Grow(entries)
+	var counts [256]int
+	for i := range entries {
+		counts[entries[i].Kind]++
+	}
+	for k, c := range counts {
+		b.Grow(fingerprint.Kind(k), c)
+	}
 	for i := range entries {
 		if err := b.Add(entries[i]); err != nil {
 			return nil, fmt.Errorf("match: entry %d: %w", i, err)

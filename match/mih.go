@@ -3,6 +3,7 @@ package match
 import (
 	"math"
 	"math/bits"
+	"runtime"
 	"slices"
 	"sync"
 )
@@ -46,17 +47,22 @@ func newHammingStore(codes []uint64, words int, meta []uint32, r int, plan []chu
 		plan = planChunks(64*words, r, s.n)
 	}
 	s.tables = make([]table, len(plan))
-	// Tables are independent: build them in parallel. Each goroutine's
-	// scratch is one uint32 per entry.
+	// Tables are independent: build them on parallel workers, each with
+	// its own scratch (two uint64 per entry for the radix sort).
+	workers := min(len(plan), max(1, runtime.GOMAXPROCS(0)), maxBuildWorkers)
+	next := make(chan int, len(plan))
+	for i := range plan {
+		next <- i
+	}
+	close(next)
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, maxBuildWorkers)
-	for i, c := range plan {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			s.tables[i] = buildTable(codes, words, s.n, c)
-		}()
+	for range workers {
+		wg.Go(func() {
+			var scratch [2][]uint64
+			for i := range next {
+				s.tables[i] = buildTable(codes, words, s.n, plan[i], &scratch)
+			}
+		})
 	}
 	wg.Wait()
 	return s
@@ -65,27 +71,72 @@ func newHammingStore(codes []uint64, words int, meta []uint32, r int, plan []chu
 // maxBuildWorkers bounds build parallelism and so its scratch memory.
 const maxBuildWorkers = 4
 
-func buildTable(codes []uint64, words, n int, c chunkSpec) table {
+// radixMin is the size from which a table is built by radix sort: a direct
+// counting sort into 2^width buckets makes two cache misses per entry once
+// the buckets outgrow the cache, the radix passes stream.
+const radixMin = 1 << 16
+
+func buildTable(codes []uint64, words, n int, c chunkSpec, scratch *[2][]uint64) table {
 	t := table{start: c.start, width: c.width, radius: c.radius, masks: masksFor(c.width, c.radius)}
-	keys := make([]uint32, n)
-	counts := make([]uint32, 1<<c.width+1)
-	for i := range n {
-		k := chunk(codes[i*words:i*words+words], c.start, c.width)
-		keys[i] = k
-		counts[k+1]++
-	}
-	for v := 1; v < len(counts); v++ {
-		counts[v] += counts[v-1]
-	}
-	t.offsets = counts
+	t.offsets = make([]uint32, 1<<c.width+1)
 	t.ids = make([]uint32, n)
-	next := make([]uint32, 1<<c.width)
-	copy(next, counts)
-	for i, k := range keys {
-		t.ids[next[k]] = uint32(i)
-		next[k]++
+	if n < radixMin || c.width <= 12 {
+		for i := range n {
+			t.offsets[chunk(codes[i*words:i*words+words], c.start, c.width)+1]++
+		}
+		prefixSum(t.offsets)
+		next := slices.Clone(t.offsets[:len(t.offsets)-1])
+		for i := range n {
+			k := chunk(codes[i*words:i*words+words], c.start, c.width)
+			t.ids[next[k]] = uint32(i)
+			next[k]++
+		}
+		return t
 	}
+	// Sort (key<<32 | id) by key with two stable LSD radix passes; ids stay
+	// ascending within a bucket.
+	if cap(scratch[0]) < n {
+		scratch[0], scratch[1] = make([]uint64, n), make([]uint64, n)
+	}
+	a, b := scratch[0][:n], scratch[1][:n]
+	for i := range n {
+		a[i] = uint64(chunk(codes[i*words:i*words+words], c.start, c.width))<<32 | uint64(i)
+	}
+	lo := c.width / 2
+	radixPass(a, b, 32, lo)
+	radixPass(b, a, 32+lo, c.width-lo)
+	for i, v := range a {
+		t.ids[i] = uint32(v)
+		t.offsets[v>>32+1]++
+	}
+	prefixSum(t.offsets)
 	return t
+}
+
+// radixPass scatters src into dst by the digit of width bits at shift,
+// keeping equal digits in order.
+func radixPass(src, dst []uint64, shift, width int) {
+	pos := make([]uint32, 1<<width)
+	mask := uint64(1)<<width - 1
+	for _, v := range src {
+		pos[v>>shift&mask]++
+	}
+	sum := uint32(0)
+	for d, c := range pos {
+		pos[d] = sum
+		sum += c
+	}
+	for _, v := range src {
+		d := v >> shift & mask
+		dst[pos[d]] = v
+		pos[d]++
+	}
+}
+
+func prefixSum(a []uint32) {
+	for i := 1; i < len(a); i++ {
+		a[i] += a[i-1]
+	}
 }
 
 // chunk returns bits [start, start+width) of a code, width <= 32, where bit p
@@ -139,26 +190,56 @@ func (s *hammingStore) search(q []uint64, r int, store, variant uint8, hits []hi
 	return s.search1(q, r, store, variant, hits)
 }
 
+// search4 is search for 256-bit codes. It works in three passes so that
+// the processor can overlap the cache misses of each: bucket bounds for
+// every probe, then the ids of those buckets, then the candidates' codes.
+// Fused into one loop, the unpredictable bucket sizes stall it on each miss.
 func (s *hammingStore) search4(q []uint64, r int, store, variant uint8, hits []hit) []hit {
-	q0, q1, q2, q3 := q[0], q[1], q[2], q[3]
-	codes := s.codes
+	sc := scratchPool.Get().(*searchScratch)
+	cands := sc.cands[:0]
 	for ti := range s.tables {
 		t := &s.tables[ti]
 		v := chunk(q, t.start, t.width)
+		bounds := sc.bounds[:0]
+		offs := t.offsets
 		for _, m := range t.masks {
 			b := v ^ m
-			for _, id := range t.ids[t.offsets[b]:t.offsets[b+1]] {
-				c := codes[int(id)*4 : int(id)*4+4 : int(id)*4+4]
-				d := bits.OnesCount64(c[0]^q0) + bits.OnesCount64(c[1]^q1) +
-					bits.OnesCount64(c[2]^q2) + bits.OnesCount64(c[3]^q3)
-				if d <= r {
-					hits = append(hits, hit{id: id, dist: uint16(d), store: store, variant: variant})
-				}
-			}
+			bounds = append(bounds, [2]uint32{offs[b], offs[b+1]})
 		}
+		for _, bd := range bounds {
+			cands = append(cands, t.ids[bd[0]:bd[1]]...)
+		}
+		sc.bounds = bounds
+	}
+	q0, q1, q2, q3 := q[0], q[1], q[2], q[3]
+	codes := s.codes
+	for _, id := range cands {
+		c := codes[int(id)*4 : int(id)*4+4 : int(id)*4+4]
+		d := bits.OnesCount64(c[0]^q0) + bits.OnesCount64(c[1]^q1) +
+			bits.OnesCount64(c[2]^q2) + bits.OnesCount64(c[3]^q3)
+		if d <= r {
+			hits = append(hits, hit{id: id, dist: uint16(d), store: store, variant: variant})
+		}
+	}
+	if cap(cands) <= maxPooledCands {
+		sc.cands = cands
+		scratchPool.Put(sc)
 	}
 	return hits
 }
+
+// searchScratch is a query's working memory, pooled so that a query does
+// not allocate.
+type searchScratch struct {
+	bounds [][2]uint32
+	cands  []uint32
+}
+
+// maxPooledCands keeps a query that met a huge bucket from pinning its
+// buffer in the pool.
+const maxPooledCands = 1 << 20
+
+var scratchPool = sync.Pool{New: func() any { return new(searchScratch) }}
 
 func (s *hammingStore) search1(q []uint64, r int, store, variant uint8, hits []hit) []hit {
 	q0 := q[0]
