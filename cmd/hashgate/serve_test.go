@@ -3,9 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/hashgate/hashgate/fingerprint"
+	"github.com/hashgate/hashgate/release"
 )
 
 func TestServeHelp(t *testing.T) {
@@ -72,5 +81,104 @@ func TestServeEnv(t *testing.T) {
 	}
 	if o.addr != "127.0.0.1:7" {
 		t.Errorf("addr = %q: the environment overrode the command line", o.addr)
+	}
+}
+
+// syncBuffer collects the server's logs from its goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestServeEndToEnd runs `hashgate serve` on a real signed release: it
+// listens, turns ready once the release verifies, answers a verify, and
+// stops cleanly on cancel.
+func TestServeEndToEnd(t *testing.T) {
+	signer, err := release.GenerateSigner(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edgeKey, err := release.GenerateEdgeKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var listed fingerprint.PDQHash
+	for i := range listed {
+		listed[i] = byte(i * 7)
+	}
+	b, err := release.Build([]release.ListEntry{{Kind: fingerprint.KindPDQ, Value: listed[:], Labels: []string{"tve"}, Source: "l"}},
+		release.BuildOptions{Version: 1, TTL: time.Hour, Signer: signer, Recipients: []release.PublicKey{edgeKey.Public()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	relDir := filepath.Join(dir, "release")
+	if err := release.WriteDir(relDir, b); err != nil {
+		t.Fatal(err)
+	}
+	trust, key := filepath.Join(dir, "publisher.pub"), filepath.Join(dir, "edge.key")
+	os.WriteFile(trust, release.MarshalPublicKeys(signer.Public()), 0o644)
+	os.WriteFile(key, edgeKey.MarshalPrivate(), 0o600)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	logs := &syncBuffer{}
+	env := map[string]string{"HASHGATE_TRUST": trust, "HASHGATE_EDGE_KEY": key}
+	done := make(chan int, 1)
+	go func() {
+		done <- serveMain(ctx, []string{"--addr", "127.0.0.1:0", "--release", relDir, "--state", filepath.Join(dir, "state.json"), "--poll", "100ms"},
+			io.Discard, logs, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	}()
+	addrRE := regexp.MustCompile(`"msg":"edge: listening","addr":"([^"]+)"`)
+	var base string
+	for deadline := time.Now().Add(20 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if m := addrRE.FindStringSubmatch(logs.String()); m != nil {
+			base = "http://" + m[1]
+		}
+	}
+	if base == "" {
+		t.Fatalf("server did not start: %s", logs.String())
+	}
+	ready := false
+	for deadline := time.Now().Add(20 * time.Second); !ready && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil {
+			ready = resp.StatusCode == 200
+			resp.Body.Close()
+		}
+	}
+	if !ready {
+		t.Fatalf("never ready: %s", logs.String())
+	}
+	resp, err := http.Post(base+"/v1/verify", "application/json",
+		strings.NewReader(`{"pdq":"`+listed.String()+`","pdq_quality":100}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"match":true`) {
+		t.Errorf("verify = %d %s", resp.StatusCode, body)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("exit %d: %s", code, logs.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop after cancel")
 	}
 }
