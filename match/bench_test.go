@@ -21,6 +21,8 @@ type benchIndex struct {
 	buildTime  time.Duration         // generating and adding the entries, and Build
 	tablesTime time.Duration         // Build alone
 	heap       uint64                // live heap after the build, minus before
+	rss        int64                 // the resident set of the process after the build
+	peakRSS    int64                 // and its peak so far
 }
 
 var (
@@ -40,9 +42,15 @@ func sizeName(n int) string {
 // getBenchIndex builds (once per process) an index of n PDQ entries with the
 // given layout (nil: the planner's).
 func getBenchIndex(b *testing.B, n int, layout string, plan []chunkSpec) *benchIndex {
+	return getBenchIndexDist(b, n, layout, plan, 0.5)
+}
+
+// getBenchIndexDist is getBenchIndex for codes whose even bits are set with
+// probability bias and odd bits with 1-bias (0.5: uniform).
+func getBenchIndexDist(b *testing.B, n int, layout string, plan []chunkSpec, bias float64) *benchIndex {
 	benchMu.Lock()
 	defer benchMu.Unlock()
-	key := strconv.Itoa(n) + "/" + layout
+	key := strconv.Itoa(n) + "/" + layout + "/" + strconv.FormatFloat(bias, 'g', -1, 64)
 	if bi, ok := benchCache[key]; ok {
 		return bi
 	}
@@ -53,6 +61,18 @@ func getBenchIndex(b *testing.B, n int, layout string, plan []chunkSpec) *benchI
 
 	const queries, perQuery = 1000, 5
 	rng := rand.New(rand.NewPCG(uint64(n), 99))
+	randomPDQ := func(rng *rand.Rand) fingerprint.PDQHash {
+		if bias == 0.5 {
+			return randomPDQ(rng)
+		}
+		var h fingerprint.PDQHash
+		for k := range 256 {
+			if p := rng.Float64(); k%2 == 0 && p < bias || k%2 == 1 && p >= bias {
+				h.SetBit(k)
+			}
+		}
+		return h
+	}
 	bi := &benchIndex{}
 	for range queries {
 		bi.hits = append(bi.hits, randomPDQ(rng))
@@ -94,6 +114,7 @@ func getBenchIndex(b *testing.B, n int, layout string, plan []chunkSpec) *benchI
 	var after runtime.MemStats
 	runtime.ReadMemStats(&after)
 	bi.heap = after.HeapAlloc - before.HeapAlloc
+	bi.rss, bi.peakRSS = processRSS()
 	benchCache[key] = bi
 	return bi
 }
@@ -187,6 +208,24 @@ func BenchmarkMatchPDQLayouts(b *testing.B) {
 	}
 }
 
+// BenchmarkMatchPDQSkewed: miss queries on codes whose bits are biased
+// (even bits set with probability 0.65, odd with 0.35), queries drawn from
+// the same distribution. Bucket collisions per bit rise from 1/2 to
+// 0.65^2+0.35^2 = 0.545, so a 22-bit bucket holds about 6.6 times the
+// uniform share: a stand-in for the skew of real PDQ substrings.
+func BenchmarkMatchPDQSkewed(b *testing.B) {
+	for _, n := range []int{10_000_000} {
+		b.Run("n="+sizeName(n)+"/bias=0.65", func(b *testing.B) {
+			bi := getBenchIndexDist(b, n, "planner", nil, 0.65)
+			qs := make([]Query, len(bi.misses))
+			for i := range bi.misses {
+				qs[i] = Query{PDQ: &bi.misses[i], PDQQuality: 100}
+			}
+			reportLatency(b, bi.ix, qs)
+		})
+	}
+}
+
 // BenchmarkMatchPHash: one pHash query (threshold 8).
 func BenchmarkMatchPHash(b *testing.B) {
 	for _, n := range benchSizes {
@@ -222,6 +261,8 @@ func BenchmarkBuild(b *testing.B) {
 				b.ReportMetric(float64(bi.heap)/float64(n), "heap-B/entry")
 				b.ReportMetric(float64(bi.heap)/(1<<20), "heap-MiB")
 				b.ReportMetric(float64(bi.ix.Stats().Bytes)/float64(n), "index-B/entry")
+				b.ReportMetric(float64(bi.rss)/(1<<20), "rss-MiB")
+				b.ReportMetric(float64(bi.peakRSS)/(1<<20), "peak-rss-MiB")
 			}
 		})
 	}
