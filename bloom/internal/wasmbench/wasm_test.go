@@ -1,0 +1,205 @@
+// Package wasmbench runs package bloom's look-up code compiled to wasip1
+// inside wazero, the runtime hashgate tests its checker with: the filter
+// must answer in WebAssembly exactly as it does natively, and its speed
+// there is measured here.
+package wasmbench
+
+import (
+	"context"
+	"encoding/binary"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/hashgate/hashgate/bloom"
+)
+
+var (
+	buildOnce sync.Once
+	wasmBytes []byte
+	buildErr  error
+)
+
+// guestWasm builds ./guest for wasip1 once per test binary.
+func guestWasm(t testing.TB) []byte {
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "wasmbench")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		defer os.RemoveAll(dir)
+		out := filepath.Join(dir, "guest.wasm")
+		cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", out, "./guest")
+		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+		if msg, err := cmd.CombinedOutput(); err != nil {
+			buildErr = &buildError{string(msg), err}
+			return
+		}
+		wasmBytes, buildErr = os.ReadFile(out)
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return wasmBytes
+}
+
+type buildError struct {
+	out string
+	err error
+}
+
+func (e *buildError) Error() string { return "building the guest: " + e.err.Error() + "\n" + e.out }
+
+// guest is one instance of the module.
+type guest struct {
+	ctx context.Context
+	rt  wazero.Runtime
+	mod api.Module
+}
+
+func newGuest(t testing.TB) *guest {
+	ctx := context.Background()
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigCompiler())
+	t.Cleanup(func() { rt.Close(ctx) })
+	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
+	compiled, err := rt.CompileModule(ctx, guestWasm(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod, err := rt.InstantiateModule(ctx, compiled, wazero.NewModuleConfig().
+		WithStartFunctions("_initialize").WithStderr(os.Stderr).WithSysNanotime())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &guest{ctx, rt, mod}
+}
+
+func (g *guest) call(t testing.TB, name string, args ...uint64) uint64 {
+	res, err := g.mod.ExportedFunction(name).Call(g.ctx, args...)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if len(res) == 0 {
+		return 0
+	}
+	return res[0]
+}
+
+// write copies b into a fresh guest buffer.
+func (g *guest) write(t testing.TB, b []byte) uint32 {
+	ptr := uint32(g.call(t, "alloc", uint64(len(b))))
+	if !g.mod.Memory().Write(ptr, b) {
+		t.Fatal("write outside guest memory")
+	}
+	return ptr
+}
+
+func (g *guest) load(t testing.TB, f bloom.Filter) {
+	b, err := bloom.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.write(t, b)
+	if g.call(t, "load") != 0 {
+		t.Fatal("the guest refused a filter the host accepts")
+	}
+}
+
+func randomKeys(n int, seed uint64) []bloom.Key {
+	r := rand.New(rand.NewPCG(seed, 3))
+	keys := make([]bloom.Key, n)
+	for i := range keys {
+		keys[i] = bloom.Key(r.Uint64())
+	}
+	return keys
+}
+
+var kinds = []bloom.Kind{bloom.KindSplitBlock, bloom.KindBinaryFuse8, bloom.KindBinaryFuse16}
+
+func rate(k bloom.Kind) float64 {
+	if k == bloom.KindBinaryFuse8 {
+		return 1.0 / 256
+	}
+	return bloom.DefaultFPR
+}
+
+// TestWasmAnswersLikeNative: 1M probe keys (a tenth of them inserted) get
+// the same answer from the filter in wazero as natively.
+func TestWasmAnswersLikeNative(t *testing.T) {
+	g := newGuest(t)
+	keys := randomKeys(100_000, 1)
+	probes := append(randomKeys(900_000, 2), keys...)
+	const chunk = 1 << 16
+	for _, kind := range kinds {
+		f, err := bloom.Build(keys, bloom.BuildOptions{Kind: kind, TargetFPR: rate(kind)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g.load(t, f)
+		hits := 0
+		buf := make([]byte, 8*chunk)
+		for i := 0; i < len(probes); i += chunk {
+			part := probes[i:min(i+chunk, len(probes))]
+			for j, k := range part {
+				binary.LittleEndian.PutUint64(buf[8*j:], uint64(k))
+			}
+			ptr := g.write(t, buf[:8*len(part)])
+			g.call(t, "answer", uint64(len(part)))
+			got, ok := g.mod.Memory().Read(ptr, uint32(len(part)))
+			if !ok {
+				t.Fatal("read outside guest memory")
+			}
+			for j, k := range part {
+				if (got[j] == 1) != f.Contains(k) {
+					t.Fatalf("%v: key %#x: wasm says %d, native %v", kind, k, got[j], f.Contains(k))
+				}
+				hits += int(got[j])
+			}
+		}
+		if hits < len(keys) {
+			t.Fatalf("%v: %d hits in wasm, fewer than the %d inserted keys", kind, hits, len(keys))
+		}
+	}
+}
+
+// BenchmarkWasmContains is bloom's BenchmarkContains inside wazero.
+func BenchmarkWasmContains(b *testing.B) {
+	g := newGuest(b)
+	for _, s := range []struct {
+		name string
+		n    int
+	}{{"1e5", 100_000}, {"1e6", 1_000_000}, {"1e7", 10_000_000}} {
+		keys := randomKeys(s.n, 1)
+		for _, kind := range kinds {
+			f, err := bloom.Build(keys, bloom.BuildOptions{Kind: kind, TargetFPR: rate(kind)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			g.load(b, f)
+			b.Run("kind="+kind.String()+"/n="+s.name, func(b *testing.B) {
+				g.call(b, "lookups", uint64(b.N))
+			})
+		}
+	}
+}
+
+// BenchmarkWasmQueryKeys derives one PDQ hash's 260 query keys (default
+// layout) inside wazero; BenchmarkWasmHMAC is the keyed-hash alternative,
+// per key.
+func BenchmarkWasmQueryKeys(b *testing.B) {
+	g := newGuest(b)
+	b.Run("layout=4x64+p1", func(b *testing.B) { g.call(b, "querykeys", uint64(b.N)) })
+}
+
+func BenchmarkWasmHMAC(b *testing.B) {
+	g := newGuest(b)
+	b.Run("hmac-sha256/len=8", func(b *testing.B) { g.call(b, "hmackeys", uint64(b.N)) })
+}
