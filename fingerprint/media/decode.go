@@ -1,0 +1,199 @@
+package media
+
+import (
+	"bytes"
+	"errors"
+	"image"
+	"io"
+
+	// The formats media accepts. TIFF is deliberately absent.
+	_ "image/gif"
+	_ "image/jpeg"
+	_ "image/png"
+
+	_ "golang.org/x/image/bmp"
+	_ "golang.org/x/image/webp"
+
+	"github.com/hashgate/hashgate/fingerprint"
+)
+
+// Errors callers branch on with errors.Is. Every error media returns for bad
+// input wraps exactly one of them.
+var (
+	// ErrTooLarge: the header declares more pixels than Options.MaxPixels,
+	// or the file is longer than Options.MaxBytes.
+	ErrTooLarge = errors.New("media: image too large")
+	// ErrUnsupportedFormat: not JPEG, PNG, GIF, WebP or BMP (TIFF included).
+	ErrUnsupportedFormat = errors.New("media: unsupported image format")
+	// ErrCorrupt: a supported format whose data does not decode.
+	ErrCorrupt = errors.New("media: corrupt image")
+)
+
+// Defaults for the zero Options.
+const (
+	DefaultMaxPixels = 64_000_000 // 64 MP, e.g. 8000x8000
+	DefaultMaxBytes  = 256 << 20  // 256 MiB of encoded file
+)
+
+// Options bound what Decode will do. The zero value uses the defaults.
+type Options struct {
+	// MaxPixels is the largest width·height accepted; zero or negative
+	// means DefaultMaxPixels. It is checked against the header before any
+	// pixel memory is allocated.
+	MaxPixels int
+	// MaxBytes is the longest encoded input accepted from a reader; zero
+	// or negative means DefaultMaxBytes.
+	MaxBytes int64
+}
+
+func (o Options) maxPixels() int64 {
+	if o.MaxPixels <= 0 {
+		return DefaultMaxPixels
+	}
+	return int64(o.MaxPixels)
+}
+
+func (o Options) maxBytes() int64 {
+	if o.MaxBytes <= 0 {
+		return DefaultMaxBytes
+	}
+	return o.MaxBytes
+}
+
+// Error is the typed error media returns; Err is one of the sentinels.
+type Error struct {
+	Err    error  // ErrTooLarge, ErrUnsupportedFormat or ErrCorrupt
+	Format string // "jpeg", "png", ... when known
+	Detail string
+}
+
+func (e *Error) Error() string {
+	s := e.Err.Error()
+	if e.Format != "" {
+		s += " (" + e.Format + ")"
+	}
+	if e.Detail != "" {
+		s += ": " + e.Detail
+	}
+	return s
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Decode reads an encoded image from r and returns it upright. See
+// DecodeBytes.
+func Decode(r io.Reader, o Options) (image.Image, error) {
+	b, err := readAll(r, o.maxBytes())
+	if err != nil {
+		return nil, err
+	}
+	return DecodeBytes(b, o)
+}
+
+// DecodeBytes decodes an encoded image held in memory: header first, pixel
+// limit, then the pixels, then EXIF orientation for JPEG. An image with an
+// orientation other than 1 comes back as a new *image.NRGBA.
+func DecodeBytes(b []byte, o Options) (image.Image, error) {
+	img, _, err := decode(b, o)
+	return img, err
+}
+
+func decode(b []byte, o Options) (image.Image, string, error) {
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(b))
+	if err != nil {
+		if errors.Is(err, image.ErrFormat) {
+			return nil, "", unsupported(b)
+		}
+		return nil, format, &Error{Err: ErrCorrupt, Format: format, Detail: err.Error()}
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return nil, format, &Error{Err: ErrCorrupt, Format: format, Detail: "empty image " + dims(cfg.Width, cfg.Height)}
+	}
+	if int64(cfg.Width)*int64(cfg.Height) > o.maxPixels() {
+		return nil, format, &Error{Err: ErrTooLarge, Format: format, Detail: dims(cfg.Width, cfg.Height) + " is over " + itoa(o.maxPixels()) + " pixels"}
+	}
+	img, format, err := image.Decode(bytes.NewReader(b))
+	if err != nil {
+		return nil, format, &Error{Err: ErrCorrupt, Format: format, Detail: err.Error()}
+	}
+	if sz := img.Bounds().Size(); sz.X != cfg.Width || sz.Y != cfg.Height {
+		// A decoder that disagrees with its own header is not trusted.
+		return nil, format, &Error{Err: ErrCorrupt, Format: format, Detail: "header says " + dims(cfg.Width, cfg.Height) + ", pixels are " + dims(sz.X, sz.Y)}
+	}
+	if format == "jpeg" {
+		if orient := JPEGOrientation(b); orient > 1 {
+			img = Orient(img, orient)
+		}
+	}
+	return img, format, nil
+}
+
+func unsupported(b []byte) error {
+	detail := "not JPEG, PNG, GIF, WebP or BMP"
+	if bytes.HasPrefix(b, []byte("II*\x00")) || bytes.HasPrefix(b, []byte("MM\x00*")) {
+		detail = "TIFF is not accepted"
+	}
+	return &Error{Err: ErrUnsupportedFormat, Detail: detail}
+}
+
+// readAll reads r to its end, refusing more than max bytes.
+func readAll(r io.Reader, max int64) ([]byte, error) {
+	var buf bytes.Buffer
+	n, err := buf.ReadFrom(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, errors.Join(errors.New("media: reading input"), err)
+	}
+	if n > max {
+		return nil, &Error{Err: ErrTooLarge, Detail: "input is over " + itoa(max) + " bytes"}
+	}
+	return buf.Bytes(), nil
+}
+
+// FingerprintBytes fingerprints an encoded image held in memory: digests of
+// b, then the canonical pipeline on the decoded, upright pixels.
+func FingerprintBytes(b []byte, o Options) (fingerprint.Fingerprints, error) {
+	img, _, err := decode(b, o)
+	if err != nil {
+		return fingerprint.Fingerprints{}, err
+	}
+	f, err := fingerprint.FromImage(img)
+	if err != nil {
+		return fingerprint.Fingerprints{}, &Error{Err: ErrCorrupt, Detail: err.Error()}
+	}
+	f.SHA256, f.MD5 = fingerprint.Digest(b)
+	return f, nil
+}
+
+// FingerprintReader reads r to its end (at most Options.MaxBytes) and
+// fingerprints it as FingerprintBytes does.
+func FingerprintReader(r io.Reader, o Options) (fingerprint.Fingerprints, error) {
+	b, err := readAll(r, o.maxBytes())
+	if err != nil {
+		return fingerprint.Fingerprints{}, err
+	}
+	return FingerprintBytes(b, o)
+}
+
+func dims(w, h int) string { return itoa(int64(w)) + "x" + itoa(int64(h)) }
+
+func itoa(n int64) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [24]byte
+	i := len(b)
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}
