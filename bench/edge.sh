@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Load benchmark of the edge verifier: the real `hashgate serve` on
+# 127.0.0.1 under wrk (Debian: apt-get install -y wrk). Prints a table.
+#
+#   verify throughput and latency at each size in SIZES (PDQ entries)
+#   a single-connection verify run at the largest size (per-query latency)
+#   scan throughput for 1-MP and 12-MP JPEGs
+#   RSS after the release is loaded, and its peak while loading
+#   a reload under sustained load: zero failed requests, p99 <= 2x steady
+#
+# Environment: SIZES (default "100000 10000000"), DURATION (wrk seconds,
+# default 15), CONNS (default 64), PORT (default 18080). Traffic goes to
+# loopback only; every wrk run is bounded by DURATION.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SIZES=${SIZES:-"100000 10000000"}
+DURATION=${DURATION:-15}
+CONNS=${CONNS:-64}
+PORT=${PORT:-18080}
+URL="http://127.0.0.1:$PORT"
+
+for tool in wrk curl go; do
+  command -v "$tool" >/dev/null || { echo "bench/edge.sh needs $tool (apt-get install -y $tool)" >&2; exit 1; }
+done
+
+WORK=$(mktemp -d)
+PID=""
+cleanup() {
+  if [ -n "$PID" ]; then kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+go build -o "$WORK/hashgate" ./cmd/hashgate
+go build -o "$WORK/edgebench" ./bench/edge
+"$WORK/edgebench" keys -dir "$WORK/keys"
+
+# start_edge DIR [extra flags]: runs the edge on DIR and waits (bounded)
+# until /readyz answers 200. Sets PID and LOAD_S (seconds to ready).
+start_edge() {
+  local dir=$1; shift
+  local t0; t0=$(date +%s.%N)
+  "$WORK/hashgate" serve --addr "127.0.0.1:$PORT" --release "$dir" \
+    --trust "$WORK/keys/publisher.pub" --edge-key "$WORK/keys/edge.key" \
+    --state "$WORK/state-$RANDOM.json" --rate 0 --max-conns-per-ip 0 \
+    --log-level warn "$@" 2>>"$WORK/edge.log" &
+  PID=$!
+  for _ in $(seq 1 1200); do
+    if [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/readyz" || true)" = 200 ]; then
+      LOAD_S=$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN{printf "%.1f", a-b}')
+      return 0
+    fi
+    kill -0 "$PID" 2>/dev/null || { echo "edge exited:"; tail -5 "$WORK/edge.log"; exit 1; }
+    sleep 0.5
+  done
+  echo "edge not ready after 600 s" >&2; exit 1
+}
+
+stop_edge() { kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""; }
+
+# kB of resident memory now and at peak.
+rss_mb() { awk '/^VmRSS/{printf "%.0f", $2/1024}' "/proc/$PID/status"; }
+hwm_mb() { awk '/^VmHWM/{printf "%.0f", $2/1024}' "/proc/$PID/status"; }
+
+# run_wrk NAME CONNS THREADS SCRIPT PATH: runs wrk, leaves its output in
+# $WORK/NAME.wrk and sets RPS, P50, P99 (ms), FAILS (non-2xx + socket errors).
+to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.2f", v}'; }
+run_wrk() {
+  local name=$1 conns=$2 threads=$3 script=$4 path=$5
+  wrk -t"$threads" -c"$conns" -d"${DURATION}s" --timeout 10s --latency -s "$script" "$URL$path" >"$WORK/$name.wrk"
+  parse_wrk "$WORK/$name.wrk"
+}
+parse_wrk() {
+  RPS=$(awk '/^Requests\/sec/{printf "%.0f", $2}' "$1")
+  P50=$(awk '$1=="50%"{print $2}' "$1" | to_ms)
+  P99=$(awk '$1=="99%"{print $2}' "$1" | to_ms)
+  local non2xx sock
+  non2xx=$(awk '/Non-2xx/{print $NF}' "$1"); non2xx=${non2xx:-0}
+  sock=$(awk -F'[ ,]+' '/Socket errors/{print $4+$6+$8+$10}' "$1"); sock=${sock:-0}
+  FAILS=$((non2xx + sock))
+}
+
+ROWS=()
+row() { ROWS+=("$(printf '| %-34s | %10s | %8s | %8s | %6s | %s |' "$@")"); }
+
+# --- verify at each size -------------------------------------------------
+largest=""
+for n in $SIZES; do
+  rel="$WORK/rel-$n"
+  echo "== building a release of $n PDQ entries" >&2
+  "$WORK/edgebench" release -keys "$WORK/keys" -out "$rel" -n "$n" -seed 1
+  "$WORK/edgebench" lua -out "$WORK/verify-$n.lua" -n "$n" -seed 1
+  start_edge "$rel"
+  LOADED_RSS=$(rss_mb)
+  echo "== verify, $n entries (loaded in ${LOAD_S}s, RSS ${LOADED_RSS} MB)" >&2
+  run_wrk "verify-$n" "$CONNS" 2 "$WORK/verify-$n.lua" /v1/verify
+  row "verify, $n entries, $CONNS conns" "$RPS" "$P50" "$P99" "$FAILS" "RSS ${LOADED_RSS} MB after load (peak $(hwm_mb) MB), ready in $LOAD_S s"
+  run_wrk "verify1-$n" 1 1 "$WORK/verify-$n.lua" /v1/verify
+  row "verify, $n entries, 1 conn" "$RPS" "$P50" "$P99" "$FAILS" "per-query latency over HTTP"
+  stop_edge
+  largest=$n
+done
+
+# --- scan ----------------------------------------------------------------
+rel="$WORK/rel-scan"
+"$WORK/edgebench" release -keys "$WORK/keys" -out "$rel" -n 100000 -seed 1
+start_edge "$rel"
+for mp in 1 12; do
+  "$WORK/edgebench" jpeg -out "$WORK/$mp.jpg" -mp "$mp"
+  cat >"$WORK/scan-$mp.lua" <<LUA
+local f = assert(io.open("$WORK/$mp.jpg", "rb"))
+wrk.body = f:read("*all")
+f:close()
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "image/jpeg"
+LUA
+  size_kb=$(( $(stat -c %s "$WORK/$mp.jpg") / 1024 ))
+  echo "== scan, $mp-MP JPEG ($size_kb KiB)" >&2
+  run_wrk "scan-$mp" 4 2 "$WORK/scan-$mp.lua" /v1/scan
+  row "scan, $mp-MP JPEG ($size_kb KiB), 4 conns" "$RPS" "$P50" "$P99" "$FAILS" "RSS $(rss_mb) MB (peak $(hwm_mb) MB)"
+done
+stop_edge
+
+# --- reload under load ---------------------------------------------------
+rel="$WORK/rel-reload"
+n=100000
+"$WORK/edgebench" release -keys "$WORK/keys" -out "$rel" -n "$n" -seed 1 -version 1
+start_edge "$rel" --poll 500ms
+echo "== steady state before the reload" >&2
+"$WORK/edgebench" lua -out "$WORK/reload.lua" -n "$n" -seed 1
+run_wrk "steady" "$CONNS" 2 "$WORK/reload.lua" /v1/verify
+STEADY_P99=$P99
+row "steady state, $n entries" "$RPS" "$P50" "$P99" "$FAILS" ""
+echo "== the same load with a new release published mid-run" >&2
+wrk -t2 -c"$CONNS" -d"${DURATION}s" --timeout 10s --latency -s "$WORK/reload.lua" "$URL/v1/verify" >"$WORK/reload.wrk" &
+WRK=$!
+sleep $((DURATION / 3))
+"$WORK/edgebench" release -keys "$WORK/keys" -out "$rel" -n "$n" -seed 2 -version 2
+wait "$WRK"
+parse_wrk "$WORK/reload.wrk"
+VERSION=$(curl -s "$URL/readyz" | sed -n 's/.*"version":\([0-9]*\).*/\1/p')
+RELOADS=$(curl -s "$URL/metrics" | awk '$1=="hashgate_edge_reloads_total"{print $2}')
+verdict="FAIL"
+if [ "$FAILS" = 0 ] && [ "$VERSION" = 2 ] && awk -v a="$P99" -v b="$STEADY_P99" 'BEGIN{exit !(a <= 2*b)}'; then verdict="PASS"; fi
+row "reload under load (v1 -> v$VERSION)" "$RPS" "$P50" "$P99" "$FAILS" "$verdict: reloads=$RELOADS, p99 $P99 ms vs 2 x $STEADY_P99 ms"
+stop_edge
+
+echo
+echo "edge load benchmark: $(nproc) cores, wrk ${DURATION}s per run, $(date -u +%Y-%m-%dT%H:%MZ)"
+echo
+echo "| run                                | req/s      | p50 ms   | p99 ms   | failed | notes |"
+echo "|------------------------------------|------------|----------|----------|--------|-------|"
+printf '%s\n' "${ROWS[@]}"
