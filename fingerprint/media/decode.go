@@ -44,6 +44,10 @@ type Options struct {
 	// MaxBytes is the longest encoded input accepted from a reader; zero
 	// or negative means DefaultMaxBytes.
 	MaxBytes int64
+	// IgnoreOrientation leaves a JPEG's pixels as stored, as Meta's
+	// reference hasher does. The canonical pipeline applies orientation,
+	// because browsers do; this exists to compare with the reference.
+	IgnoreOrientation bool
 }
 
 func (o Options) maxPixels() int64 {
@@ -120,7 +124,7 @@ func decode(b []byte, o Options) (image.Image, string, error) {
 		// A decoder that disagrees with its own header is not trusted.
 		return nil, format, &Error{Err: ErrCorrupt, Format: format, Detail: "header says " + dims(cfg.Width, cfg.Height) + ", pixels are " + dims(sz.X, sz.Y)}
 	}
-	if format == "jpeg" {
+	if format == "jpeg" && !o.IgnoreOrientation {
 		if orient := JPEGOrientation(b); orient > 1 {
 			img = Orient(img, orient)
 		}
