@@ -39,6 +39,13 @@ func NewSplitBlock(n int, p float64, keyID [8]byte) *SplitBlock {
 	return &SplitBlock{body: make([]byte, nb*blockBytes), nblocks: uint32(nb), keyID: keyID}
 }
 
+// NewSplitBlockBlocks returns an empty split-block filter of exactly
+// nblocks blocks (at least one): filters meant for Union must agree on it.
+func NewSplitBlockBlocks(nblocks int, keyID [8]byte) *SplitBlock {
+	nb := min(max(nblocks, 1), math.MaxUint32)
+	return &SplitBlock{body: make([]byte, nb*blockBytes), nblocks: uint32(nb), keyID: keyID}
+}
+
 // Contains reports whether k may have been added.
 func (f *SplitBlock) Contains(k Key) bool {
 	i := uint64(f.nblocks) * (uint64(k) >> 32) >> 32
