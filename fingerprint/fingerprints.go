@@ -242,3 +242,14 @@ func ToNRGBA(img image.Image) *image.NRGBA {
 	}
 	return dst
 }
+
+// Canonical returns the image the canonical pipeline hashes for img: its
+// pixels as 8-bit RGBA, sampled by nearest neighbour to
+// CanonicalSide×CanonicalSide when a side is over CanonicalSide. The
+// pHash family is computed on this image, PDQ on its luma.
+func Canonical(img image.Image) *image.NRGBA {
+	if m, ok := img.(*image.NRGBA); ok && m.Stride == 4*m.Rect.Dx() && m.Rect.Min == (image.Point{}) {
+		return canonicalNRGBA(m)
+	}
+	return sampleImage(img)
+}

@@ -1,0 +1,120 @@
+package fingerprint_test
+
+import (
+	"image"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/corona10/goimagehash"
+
+	"github.com/hashgate/hashgate/fingerprint"
+	"github.com/hashgate/hashgate/fingerprint/media"
+)
+
+// TestHash64sEqualGoimagehash holds the pHash family, computed from
+// goimagehash's subpackages, equal to goimagehash's own PerceptionHash,
+// DifferenceHash and AverageHash on the canonical image, over every
+// reference image and a few synthetic ones.
+func TestHash64sEqualGoimagehash(t *testing.T) {
+	dir := pdqDir(t)
+	var paths []string
+	for _, sub := range []string{"png", "images"} {
+		err := filepath.WalkDir(filepath.Join(dir, sub), func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				paths = append(paths, p)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := 0
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := media.DecodeBytes(b, media.Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		check(t, p, img)
+		n++
+	}
+	for _, sz := range []image.Point{{8, 8}, {9, 8}, {100, 37}, {512, 512}, {2000, 600}} {
+		check(t, "synthetic", gradient(sz.X, sz.Y))
+		n++
+	}
+	t.Logf("checked %d images", n)
+}
+
+func check(t *testing.T, name string, img image.Image) {
+	t.Helper()
+	f, err := fingerprint.FromImage(img)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	c := fingerprint.Canonical(img)
+	ph, err := goimagehash.PerceptionHash(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dh, err := goimagehash.DifferenceHash(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ah, err := goimagehash.AverageHash(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if uint64(f.PHash) != ph.GetHash() || uint64(f.DHash) != dh.GetHash() || uint64(f.AHash) != ah.GetHash() {
+		t.Errorf("%s: got p=%v d=%v a=%v, goimagehash p=%016x d=%016x a=%016x", name, f.PHash, f.DHash, f.AHash, ph.GetHash(), dh.GetHash(), ah.GetHash())
+	}
+	if b := img.Bounds(); b.Dx() <= fingerprint.CanonicalSide && b.Dy() <= fingerprint.CanonicalSide {
+		// At or under 512 the canonical image is the image itself, so
+		// goimagehash on the decoded image agrees too.
+		if p2, _ := goimagehash.PerceptionHash(fingerprint.ToNRGBA(img)); p2.GetHash() != uint64(f.PHash) {
+			t.Errorf("%s: pHash of the image itself differs", name)
+		}
+	}
+}
+
+func gradient(w, h int) *image.NRGBA {
+	m := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			p := m.Pix[y*m.Stride+4*x:]
+			p[0], p[1], p[2], p[3] = uint8(x*7+y), uint8(y*3), uint8((x*x+y*y)/5), 0xff
+		}
+	}
+	return m
+}
+
+// TestWasmImports keeps the root package free of what the wasm module must
+// not carry.
+func TestWasmImports(t *testing.T) {
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("go tool not found: %v", err)
+	}
+	out, err := exec.Command(gobin, "list", "-deps", "github.com/hashgate/hashgate/fingerprint").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	deps := strings.Fields(string(out))
+	if len(deps) < 10 {
+		t.Fatalf("go list printed too little: %q", out)
+	}
+	banned := map[string]bool{"fmt": true, "reflect": true, "encoding/json": true, "encoding/gob": true,
+		"image/jpeg": true, "image/png": true, "image/gif": true, "golang.org/x/image/webp": true,
+		"github.com/corona10/goimagehash": true}
+	for _, d := range deps {
+		if banned[d] || strings.HasPrefix(d, "github.com/hashgate/hashgate/") && d != "github.com/hashgate/hashgate/fingerprint" {
+			t.Errorf("fingerprint depends on %s", d)
+		}
+	}
+}
