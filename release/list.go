@@ -1,6 +1,7 @@
 package release
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"slices"
@@ -317,19 +318,20 @@ func DecodeList(b []byte) ([]ListEntry, error) {
 	return entries, nil
 }
 
-// SortList orders entries by kind then value (and dedupes exact repeats of
-// kind+value, merging labels), the canonical order builds use so the same
-// list always encrypts the same plaintext.
+// SortList orders entries by kind then value, in place, and merges exact
+// repeats of kind+value (labels united, earliest date, first source): the
+// canonical order builds use. Not stable: a list of millions sorts in
+// O(n log n) rather than a stable sort's O(n log² n) moves.
 func SortList(entries []ListEntry) []ListEntry {
-	slices.SortStableFunc(entries, func(a, b ListEntry) int {
+	slices.SortFunc(entries, func(a, b ListEntry) int {
 		if a.Kind != b.Kind {
 			return int(a.Kind) - int(b.Kind)
 		}
-		return compareBytes(a.Value, b.Value)
+		return bytes.Compare(a.Value, b.Value)
 	})
 	out := entries[:0]
 	for _, e := range entries {
-		if n := len(out); n > 0 && out[n-1].Kind == e.Kind && compareBytes(out[n-1].Value, e.Value) == 0 {
+		if n := len(out); n > 0 && out[n-1].Kind == e.Kind && bytes.Equal(out[n-1].Value, e.Value) {
 			last := &out[n-1]
 			for _, l := range e.Labels {
 				if !slices.Contains(last.Labels, l) {
@@ -347,13 +349,4 @@ func SortList(entries []ListEntry) []ListEntry {
 		out = append(out, e)
 	}
 	return out
-}
-
-func compareBytes(a, b []byte) int {
-	for i := 0; i < len(a) && i < len(b); i++ {
-		if a[i] != b[i] {
-			return int(a[i]) - int(b[i])
-		}
-	}
-	return len(a) - len(b)
 }
