@@ -199,8 +199,11 @@ func addMedia(ctx context.Context, l *hashlist.List, dir string, labels []string
 			fmt.Fprintf(stderr, "%s: %v (listed by SHA-256 and MD5 only)\n", f, err)
 		}
 		if fp.hasPDQ && fp.pdqQuality < hashlist.DefaultMinPDQQuality && !o.KeepLowQuality {
+			// A low-quality PDQ means a near-featureless image: its
+			// perceptual hashes would match every such image, so list it
+			// by its digests only.
 			l.LowQuality++
-			fp.hasPDQ = false
+			fp.hasPDQ, fp.hasPHash = false, false
 		}
 		for _, e := range fp.entries() {
 			e.Labels, e.Source, e.Added = labels, src, added

@@ -8,6 +8,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/png"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -303,5 +305,95 @@ func TestProgress(t *testing.T) {
 	q.Done()
 	if off.Len() != 0 {
 		t.Errorf("drew on a non-terminal: %q", off.String())
+	}
+}
+
+// sharedPDQ is ../shared/testdata/pdq beside the module root.
+func sharedPDQ(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			p := filepath.Join(dir, "..", "shared", "testdata", "pdq")
+			if _, err := os.Stat(p); err != nil {
+				t.Fatalf("PDQ test data missing at %s: %v", p, err)
+			}
+			return p
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test directory")
+		}
+		dir = parent
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBuildFromMedia lists a real photo by hashing it, then checks
+// modified copies of it (other bytes, nearby PDQ) and an unrelated image the
+// way a browser would.
+func TestBuildFromMedia(t *testing.T) {
+	dir := t.TempDir()
+	k := genKeys(t, dir)
+	imgs := filepath.Join(sharedPDQ(t), "images")
+	mediaDir := filepath.Join(dir, "media")
+	os.Mkdir(mediaDir, 0o755)
+	copyFile(t, filepath.Join(imgs, "bridge-mods", "aaa-orig.jpg"), filepath.Join(mediaDir, "orig.jpg"))
+	// A flat grey image: PDQ quality 0, dropped unless --keep-low-quality.
+	flat := image.NewGray(image.Rect(0, 0, 64, 64))
+	for i := range flat.Pix {
+		flat.Pix[i] = 128
+	}
+	var pngBuf bytes.Buffer
+	png.Encode(&pngBuf, flat)
+	os.WriteFile(filepath.Join(mediaDir, "flat.png"), pngBuf.Bytes(), 0o644)
+	os.WriteFile(filepath.Join(mediaDir, "notes.txt"), []byte("not an image"), 0o644)
+
+	rel := filepath.Join(dir, "rel")
+	code, out, errb := hg(t, "build", "--list", writeList(t, dir, "l.tsv", 1000, 9), "--from-media", mediaDir,
+		"--label", "gifct:graphic-violence", "--out", rel, "--key", k.pub, "--edge-pub", k.edgePub)
+	if code != 0 {
+		t.Fatalf("build: %d %s", code, errb)
+	}
+	if !strings.Contains(out, "1 low-quality PDQ dropped") {
+		t.Errorf("flat image not dropped for quality: %q", out)
+	}
+	if !strings.Contains(errb, "notes.txt") {
+		t.Errorf("undecodable file not reported: %q", errb)
+	}
+	insp := mustHG(t, "inspect", rel, "--edge-key", k.edge)
+	// 1000 PDQ from the list + orig.jpg's PDQ; its pHash; SHA-256 and MD5
+	// of all three media files.
+	for _, want := range []string{"pdq 1001", "phash 1", "sha256 3", "md5 3", "gifct:graphic-violence 341"} {
+		if !strings.Contains(insp, want) {
+			t.Errorf("inspect lacks %q:\n%s", want, insp)
+		}
+	}
+	tests := []struct {
+		file, want string
+	}{
+		{filepath.Join(mediaDir, "orig.jpg"), "candidate (pdq, phash, sha256, md5)"},
+		{filepath.Join(imgs, "bridge-mods", "blur-a-little.jpg"), "candidate (pdq"},
+		{filepath.Join(imgs, "bridge-mods", "shrink-a-little.jpg"), "candidate (pdq"},
+		{filepath.Join(imgs, "misc-images", "c.png"), "no known match"},
+	}
+	for _, tt := range tests {
+		out := mustHG(t, "check", tt.file, "--release", rel, "--pub", k.pub)
+		if !strings.Contains(out, tt.file+": "+tt.want) {
+			t.Errorf("check %s: %q, want %q", filepath.Base(tt.file), out, tt.want)
+		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashgate/hashgate/fingerprint/media"
 	"github.com/hashgate/hashgate/release"
 )
 
@@ -285,9 +286,16 @@ func hashFile(path string) (fileFP, error) {
 	return fp, perceptual(&fp, data)
 }
 
-// perceptual fills the PDQ and pHash of an image. Media decoding lands in
-// fingerprint/media; until then only digests are listed.
+// perceptual fills the PDQ and pHash of an image through the canonical
+// pipeline (fingerprint/media: header first, pixel limit, EXIF orientation).
+// Anything that is not a decodable image returns an error and keeps only
+// its digests.
 func perceptual(fp *fileFP, data []byte) error {
-	_ = data
-	return errors.New("perceptual hashing is not available in this build")
+	f, err := media.FingerprintBytes(data, media.Options{})
+	if err != nil {
+		return err
+	}
+	fp.hasPDQ, fp.pdq, fp.pdqQuality = true, f.PDQ, f.PDQQuality
+	fp.hasPHash, fp.phash = true, f.PHash
+	return nil
 }
