@@ -76,7 +76,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		MaxBodyBytes:           32 << 20,
-		MaxPixels:              64 << 20,
+		MaxPixels:              64_000_000,
 		ReadTimeout:            15 * time.Second,
 		WriteTimeout:           15 * time.Second,
 		IdleTimeout:            60 * time.Second,

@@ -2,7 +2,6 @@ package edge
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"math/rand/v2"
 	"net/http"
@@ -61,11 +60,6 @@ func (p *publisher) publish(dir string, b *release.Bundle) {
 
 func pdqEntry(h fingerprint.PDQHash, label string) release.ListEntry {
 	return release.ListEntry{Kind: fingerprint.KindPDQ, Value: append([]byte(nil), h[:]...), Labels: []string{label}, Source: "test-list"}
-}
-
-func sha256Entry(data []byte, label string) release.ListEntry {
-	d := sha256.Sum256(data)
-	return release.ListEntry{Kind: fingerprint.KindSHA256, Value: d[:], Labels: []string{label}, Source: "test-list"}
 }
 
 // verifyHit asks the edge whether h is listed.
