@@ -29,6 +29,7 @@ type command struct {
 // in its own file, named after it.
 var commands = []command{
 	// subcommands are added here, one line each
+	{"hash", hashSummary, runHash},
 	{"keygen", "generate publisher signing keys or an edge's list key", runKeygen},
 	{"build", "build and sign a release from hash lists and media", runBuild},
 	{"sign", "sign a release's manifest", runSign},
