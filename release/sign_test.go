@@ -177,3 +177,48 @@ func TestKeyFiles(t *testing.T) {
 		t.Errorf("short seed accepted: %v", err)
 	}
 }
+
+func FuzzParseSignatures(f *testing.F) {
+	if b, err := os.ReadFile(filepath.Join("testdata", "manifest-1.0.sig")); err == nil {
+		f.Add(b)
+	}
+	f.Add([]byte(`{"format":"1.2","signatures":[],"x":1}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		sigs, err := ParseSignatures(b)
+		if err != nil {
+			if !errors.Is(err, ErrFormat) {
+				t.Fatalf("error %v does not match ErrFormat", err)
+			}
+			return
+		}
+		back, err := ParseSignatures(MarshalSignatures(sigs))
+		if err != nil || len(back) != len(sigs) {
+			t.Fatalf("signature file does not round-trip: %v", err)
+		}
+	})
+}
+
+func FuzzParseKeyFiles(f *testing.F) {
+	if b, err := os.ReadFile(filepath.Join("testdata", "publisher-1.pub")); err == nil {
+		f.Add(b)
+	}
+	f.Add(testSigner(f, 1).MarshalPrivate())
+	k, _ := newEdgeKey([32]byte{1})
+	f.Add(k.MarshalPrivate())
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if keys, err := ParsePublicKeys(b); err == nil {
+			again, err := ParsePublicKeys(MarshalPublicKeys(keys))
+			if err != nil || len(again) != len(keys) {
+				t.Fatalf("public keys do not round-trip: %v", err)
+			}
+		} else if !errors.Is(err, ErrFormat) {
+			t.Fatalf("error %v does not match ErrFormat", err)
+		}
+		if s, err := ParseSigner(b); err == nil {
+			if _, err := ParseSigner(s.MarshalPrivate()); err != nil {
+				t.Fatalf("private key does not round-trip: %v", err)
+			}
+		}
+		ParseEdgeKey(b)
+	})
+}
