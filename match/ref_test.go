@@ -199,23 +199,12 @@ func flipBits(h fingerprint.PDQHash, positions []int) fingerprint.PDQHash {
 }
 
 // adversarial returns h moved to distance exactly d so as to defeat as many
-// substring tables as it can: it spends flips first on bits no table
-// covers, then r_i+1 flips on each table (which that table then cannot
-// find), leaving the rest in one chosen table. For d <= r the pigeonhole
-// argument says the chosen table still finds it.
+// substring tables as it can: r_i+1 flips on each table but the one to
+// keep (which that table then cannot find), the rest in the kept table
+// (which, for d <= r, then needs its heaviest probes: the pigeonhole
+// argument says it still finds it), and only then bits no table covers.
 func adversarial(rng *rand.Rand, h fingerprint.PDQHash, d int, tables []table, keep int) fingerprint.PDQHash {
-	covered := make([]bool, 256)
-	for _, t := range tables {
-		for b := t.start; b < t.start+t.width; b++ {
-			covered[b] = true
-		}
-	}
 	var flips []int
-	for b := range 256 {
-		if !covered[b] && len(flips) < d {
-			flips = append(flips, b)
-		}
-	}
 	pick := func(t table, k int) {
 		for _, off := range rng.Perm(t.width)[:min(k, t.width)] {
 			flips = append(flips, t.start+off)
@@ -228,6 +217,17 @@ func adversarial(rng *rand.Rand, h fingerprint.PDQHash, d int, tables []table, k
 	}
 	if len(flips) < d && keep < len(tables) {
 		pick(tables[keep], d-len(flips))
+	}
+	covered := make([]bool, 256)
+	for _, t := range tables {
+		for b := t.start; b < t.start+t.width; b++ {
+			covered[b] = true
+		}
+	}
+	for b := range 256 {
+		if !covered[b] && len(flips) < d {
+			flips = append(flips, b)
+		}
 	}
 	for b := 0; len(flips) < d; b++ { // only when d exceeds what the tables absorb
 		if !slices.Contains(flips, b) {
