@@ -27,13 +27,14 @@
 // SipHash-2-4 (Aumasson and Bernstein, 2012) under per-(type, band) keys
 // expanded from the 256-bit release key with HKDF-Expand-SHA256 (RFC 5869),
 // so two releases of the same list share no key and nothing can be diffed
-// between epochs. SipHash was chosen over a keyed BLAKE2/SHA-256 because the
-// checker computes up to 263 keys per image inside WebAssembly, which has
-// no SIMD or assembly here: SipHash is a few dozen 64-bit add/rotate/xor
-// operations, about 15 ns per key natively and a small multiple of that in
-// wasm, where HMAC-SHA256 costs several hundred ns per key (measured in
-// docs/filter.md). Its 128-bit key is the per-domain subkey; the 256-bit
-// release key only feeds HKDF, once per Keyer.
+// between epochs. SipHash was chosen over a keyed BLAKE2 or HMAC-SHA256
+// because the checker computes up to 263 keys per image inside WebAssembly,
+// which has no SIMD or assembly here: SipHash is a few dozen 64-bit
+// add/rotate/xor operations, measured at about 15 ns per key natively and
+// 26 ns in wasm (wazero), where HMAC-SHA256 took about 440 ns natively and
+// 7.5 µs in wasm per key (docs/filter.md). Its 128-bit key is the
+// per-domain subkey; the 256-bit release key only feeds HKDF, once per
+// Keyer.
 //
 // PDQ hashes give one key (Layout "exact") or one key per band; with
 // one-bit probes a query also looks up every one-bit variant of each band.
