@@ -4,6 +4,7 @@ import (
 	"errors"
 	"image"
 	"image/color"
+	"sync"
 )
 
 // CanonicalSide is the side of the square the canonical pipeline samples an
@@ -199,28 +200,51 @@ const (
 
 // fromCanonical hashes the canonical image c of a w×h original.
 func fromCanonical(c *image.NRGBA, grey bool, w, h int) Fingerprints {
-	cw, ch := c.Rect.Dx(), c.Rect.Dy()
-	luma := make([]float32, 2*cw*ch)
-	plane, scratch := luma[:cw*ch], luma[cw*ch:]
-	for y := range ch {
-		row := c.Pix[y*c.Stride:]
-		out := plane[y*cw : y*cw+cw]
-		for x := range out {
-			p := row[4*x : 4*x+3]
-			if grey {
-				out[x] = float32(p[0])
-			} else {
-				// Evaluated left to right, each product rounded to float32,
-				// as the reference's expression is.
-				out[x] = float32(lumaR*float32(p[0])) + float32(lumaG*float32(p[1])) + float32(lumaB*float32(p[2]))
-			}
-		}
-	}
 	f := Fingerprints{Width: w, Height: h}
-	f.PDQDihedral, f.PDQQuality = pdqFromLuma(plane, scratch, ch, cw)
+	f.PDQDihedral, f.PDQQuality = pdqCanonical(c, grey)
 	f.PDQ = f.PDQDihedral[0]
 	f.PHash, f.DHash, f.AHash = hash64s(c)
 	return f
+}
+
+// pdqCanonical is PDQ of the canonical image: luma, then the PDQ core.
+func pdqCanonical(c *image.NRGBA, grey bool) ([8]PDQHash, int) {
+	cw, ch := c.Rect.Dx(), c.Rect.Dy()
+	buf := getLuma(2 * cw * ch)
+	defer lumaPool.Put(buf)
+	luma := *buf
+	plane, scratch := luma[:cw*ch], luma[cw*ch:]
+	for y := range ch {
+		row := c.Pix[y*c.Stride : y*c.Stride+4*cw]
+		out := plane[y*cw : y*cw+cw]
+		if grey {
+			for x := range out {
+				out[x] = float32(row[4*x])
+			}
+			continue
+		}
+		for x := range out {
+			p := row[4*x : 4*x+3]
+			// Evaluated left to right, each product rounded to float32, as
+			// the reference's expression is.
+			out[x] = float32(lumaR*float32(p[0])) + float32(lumaG*float32(p[1])) + float32(lumaB*float32(p[2]))
+		}
+	}
+	return pdqFromLuma(plane, scratch, ch, cw)
+}
+
+// lumaPool recycles the two float32 planes (2 MB at 512x512) between
+// hashes: allocating and zeroing them each time costs as much as the blur.
+// Every element is written before it is read, so no clearing is needed.
+var lumaPool sync.Pool
+
+func getLuma(n int) *[]float32 {
+	if p, ok := lumaPool.Get().(*[]float32); ok && cap(*p) >= n {
+		*p = (*p)[:n]
+		return p
+	}
+	s := make([]float32, n, max(n, 2*CanonicalSide*CanonicalSide))
+	return &s
 }
 
 // ToNRGBA returns img's pixels as 8-bit non-premultiplied RGBA (stride

@@ -1,0 +1,59 @@
+package media_test
+
+import (
+	"bytes"
+	"image/jpeg"
+	"testing"
+
+	"github.com/hashgate/hashgate/fingerprint"
+	"github.com/hashgate/hashgate/fingerprint/media"
+)
+
+// BenchmarkPipeline12MP is the canonical pipeline on a 12-MP (4032x3024)
+// JPEG, split into decoding and fingerprinting the decoded image.
+func BenchmarkPipeline12MP(b *testing.B) {
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, photo(4032, 3024), &jpeg.Options{Quality: 90}); err != nil {
+		b.Fatal(err)
+	}
+	jpg := buf.Bytes()
+	img, err := media.DecodeBytes(jpg, media.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("decode-jpeg-12MP", func(b *testing.B) {
+		reportCPU(b, func() {
+			if _, err := media.DecodeBytes(jpg, media.Options{}); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
+	b.Run("fingerprint-decoded-12MP", func(b *testing.B) {
+		reportCPU(b, func() {
+			if _, err := fingerprint.FromImage(img); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
+	b.Run("digests-12MP-file", func(b *testing.B) {
+		reportCPU(b, func() { fingerprint.Digest(jpg) })
+	})
+	b.Run("total-jpeg-12MP", func(b *testing.B) {
+		reportCPU(b, func() {
+			if _, err := media.FingerprintBytes(jpg, media.Options{}); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
+}
+
+// BenchmarkRefuseHugeHeader is the cost of refusing a 60000x60000 PNG.
+func BenchmarkRefuseHugeHeader(b *testing.B) {
+	h := hugePNGHeader(60000, 60000)
+	b.ReportAllocs()
+	reportCPU(b, func() {
+		if _, err := media.DecodeBytes(h, media.Options{}); err == nil {
+			b.Fatal("accepted")
+		}
+	})
+}
