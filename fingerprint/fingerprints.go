@@ -277,3 +277,34 @@ func Canonical(img image.Image) *image.NRGBA {
 	}
 	return sampleImage(img)
 }
+
+// PDQFullResolution is PDQ of every pixel of img, without the canonical
+// 512×512 step: Meta's algorithm as the paper states it (and as some other
+// implementations apply it). Lists and the canonical pipeline do not use
+// it; it exists to measure how far the canonical step moves a hash (see
+// docs/fingerprint.md). It allocates two float32 planes of the full size.
+func PDQFullResolution(img image.Image) (PDQHash, int, error) {
+	if img == nil {
+		return PDQHash{}, 0, &imageError{"nil image"}
+	}
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if err := checkDims(w, h); err != nil {
+		return PDQHash{}, 0, err
+	}
+	grey := imageAllGrey(img)
+	luma := make([]float32, 2*w*h)
+	plane, scratch := luma[:w*h], luma[w*h:]
+	for y := range h {
+		for x := range w {
+			r, g, bl := rgb8At(img, b.Min.X+x, b.Min.Y+y)
+			if grey {
+				plane[y*w+x] = float32(r)
+			} else {
+				plane[y*w+x] = float32(lumaR*float32(r)) + float32(lumaG*float32(g)) + float32(lumaB*float32(bl))
+			}
+		}
+	}
+	hs, q := pdqFromLuma(plane, scratch, h, w)
+	return hs[0], q, nil
+}

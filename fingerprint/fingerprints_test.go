@@ -321,3 +321,33 @@ func TestBoxColsMatchesBox1D(t *testing.T) {
 		}
 	}
 }
+
+// TestPDQFullResolution: at or under 512 there is no canonical step, so
+// full-resolution PDQ is the canonical PDQ; above it, it is close but is
+// computed from every pixel.
+func TestPDQFullResolution(t *testing.T) {
+	small := testImage(400, 300, 2)
+	f, err := FromImage(small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, q, err := PDQFullResolution(small)
+	if err != nil || h != f.PDQ || q != f.PDQQuality {
+		t.Fatalf("400x300: %v q%d vs canonical %v q%d (%v)", h, q, f.PDQ, f.PDQQuality, err)
+	}
+	big := testImage(1500, 1000, 2)
+	f, err = FromImage(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _, err = PDQFullResolution(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := h.Distance(f.PDQ); d > 40 {
+		t.Fatalf("1500x1000: full resolution %d bits from canonical", d)
+	}
+	if _, _, err := PDQFullResolution(nil); !errors.Is(err, ErrInvalidImage) {
+		t.Fatal(err)
+	}
+}
