@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"image"
+	"image/draw"
 	"io"
 
 	// The formats media accepts. TIFF is deliberately absent.
@@ -120,6 +121,9 @@ func decode(b []byte, o Options) (image.Image, string, error) {
 	if err != nil {
 		return nil, format, &Error{Err: ErrCorrupt, Format: format, Detail: err.Error()}
 	}
+	if format == "gif" {
+		img = gifCanvas(img, cfg.Width, cfg.Height)
+	}
 	if sz := img.Bounds().Size(); sz.X != cfg.Width || sz.Y != cfg.Height {
 		// A decoder that disagrees with its own header is not trusted.
 		return nil, format, &Error{Err: ErrCorrupt, Format: format, Detail: "header says " + dims(cfg.Width, cfg.Height) + ", pixels are " + dims(sz.X, sz.Y)}
@@ -130,6 +134,21 @@ func decode(b []byte, o Options) (image.Image, string, error) {
 		}
 	}
 	return img, format, nil
+}
+
+// gifCanvas places a GIF's first frame on its logical screen, as a browser
+// shows it: a frame may cover only part of the screen, and the rest is
+// transparent (black once alpha is ignored). A frame that reaches outside
+// the screen is left alone and fails the size check.
+func gifCanvas(frame image.Image, w, h int) image.Image {
+	screen := image.Rect(0, 0, w, h)
+	fb := frame.Bounds()
+	if fb == screen || !fb.In(screen) {
+		return frame
+	}
+	canvas := image.NewNRGBA(screen)
+	draw.Draw(canvas, fb, frame, fb.Min, draw.Src)
+	return canvas
 }
 
 func unsupported(b []byte) error {

@@ -346,3 +346,27 @@ func sharedPDQ(t testing.TB) string {
 	}
 	return p
 }
+
+// TestGIFFrameSmallerThanScreen: a first frame covering part of the
+// logical screen is placed on a screen-sized canvas, as browsers show it.
+func TestGIFFrameSmallerThanScreen(t *testing.T) {
+	frame := image.NewPaletted(image.Rect(10, 20, 50, 60), color.Palette{color.Black, color.White})
+	for i := range frame.Pix {
+		frame.Pix[i] = uint8(i % 2)
+	}
+	var buf bytes.Buffer
+	g := &gif.GIF{Image: []*image.Paletted{frame}, Delay: []int{0}, Config: image.Config{Width: 80, Height: 70, ColorModel: frame.Palette}}
+	if err := gif.EncodeAll(&buf, g); err != nil {
+		t.Fatal(err)
+	}
+	img, err := media.DecodeBytes(buf.Bytes(), media.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img.Bounds() != image.Rect(0, 0, 80, 70) {
+		t.Fatalf("bounds %v, want the 80x70 screen", img.Bounds())
+	}
+	if r, _, _, _ := img.At(11, 20).RGBA(); r != 0xffff {
+		t.Fatalf("frame pixel not placed: %v", img.At(11, 20))
+	}
+}
