@@ -9,8 +9,10 @@
 #   a reload under sustained load: zero failed requests, p99 <= 2x steady
 #
 # Environment: SIZES (default "100000 10000000"), DURATION (wrk seconds,
-# default 15), CONNS (default 64), PORT (default 18080). Traffic goes to
-# loopback only; every wrk run is bounded by DURATION.
+# default 15), CONNS (default 64), PORT (default 18080), CACHE (a directory
+# that keeps the keys and the large releases between runs: a release of
+# 10^7 entries takes minutes to build). Traffic goes to loopback only;
+# every wrk run is bounded by DURATION.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,7 +36,13 @@ trap cleanup EXIT
 
 go build -o "$WORK/hashgate" ./cmd/hashgate
 go build -o "$WORK/edgebench" ./bench/edge
-"$WORK/edgebench" keys -dir "$WORK/keys"
+CACHE=${CACHE:-}
+KEYS="$WORK/keys"
+if [ -n "$CACHE" ]; then
+  mkdir -p "$CACHE"
+  KEYS="$CACHE/keys"
+fi
+[ -f "$KEYS/edge.key" ] || "$WORK/edgebench" keys -dir "$KEYS"
 
 # start_edge DIR [extra flags]: runs the edge on DIR and waits (bounded)
 # until /readyz answers 200. Sets PID and LOAD_S (seconds to ready).
@@ -42,7 +50,7 @@ start_edge() {
   local dir=$1; shift
   local t0; t0=$(date +%s.%N)
   "$WORK/hashgate" serve --addr "127.0.0.1:$PORT" --release "$dir" \
-    --trust "$WORK/keys/publisher.pub" --edge-key "$WORK/keys/edge.key" \
+    --trust "$KEYS/publisher.pub" --edge-key "$KEYS/edge.key" \
     --state "$WORK/state-$RANDOM.json" --rate 0 --max-conns-per-ip 0 \
     --log-level warn "$@" 2>>"$WORK/edge.log" &
   PID=$!
@@ -81,6 +89,7 @@ parse_wrk() {
   FAILS=$((non2xx + sock))
 }
 
+LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
 ROWS=()
 row() { ROWS+=("$(printf '| %-34s | %10s | %8s | %8s | %6s | %s |' "$@")"); }
 
@@ -88,8 +97,11 @@ row() { ROWS+=("$(printf '| %-34s | %10s | %8s | %8s | %6s | %s |' "$@")"); }
 largest=""
 for n in $SIZES; do
   rel="$WORK/rel-$n"
-  echo "== building a release of $n PDQ entries" >&2
-  "$WORK/edgebench" release -keys "$WORK/keys" -out "$rel" -n "$n" -seed 1
+  [ -n "$CACHE" ] && rel="$CACHE/rel-$n"
+  if [ ! -f "$rel/manifest.json" ]; then
+    echo "== building a release of $n PDQ entries" >&2
+    "$WORK/edgebench" release -keys "$KEYS" -out "$rel" -n "$n" -seed 1
+  fi
   "$WORK/edgebench" lua -out "$WORK/verify-$n.lua" -n "$n" -seed 1
   start_edge "$rel"
   LOADED_RSS=$(rss_mb)
@@ -104,7 +116,7 @@ done
 
 # --- scan ----------------------------------------------------------------
 rel="$WORK/rel-scan"
-"$WORK/edgebench" release -keys "$WORK/keys" -out "$rel" -n 100000 -seed 1
+"$WORK/edgebench" release -keys "$KEYS" -out "$rel" -n 100000 -seed 1
 start_edge "$rel"
 for mp in 1 12; do
   "$WORK/edgebench" jpeg -out "$WORK/$mp.jpg" -mp "$mp"
@@ -125,7 +137,7 @@ stop_edge
 # --- reload under load ---------------------------------------------------
 rel="$WORK/rel-reload"
 n=100000
-"$WORK/edgebench" release -keys "$WORK/keys" -out "$rel" -n "$n" -seed 1 -version 1
+"$WORK/edgebench" release -keys "$KEYS" -out "$rel" -n "$n" -seed 1 -version 1
 start_edge "$rel" --poll 500ms
 echo "== steady state before the reload" >&2
 "$WORK/edgebench" lua -out "$WORK/reload.lua" -n "$n" -seed 1
@@ -136,7 +148,7 @@ echo "== the same load with a new release published mid-run" >&2
 wrk -t2 -c"$CONNS" -d"${DURATION}s" --timeout 10s --latency -s "$WORK/reload.lua" "$URL/v1/verify" >"$WORK/reload.wrk" &
 WRK=$!
 sleep $((DURATION / 3))
-"$WORK/edgebench" release -keys "$WORK/keys" -out "$rel" -n "$n" -seed 2 -version 2
+"$WORK/edgebench" release -keys "$KEYS" -out "$rel" -n "$n" -seed 2 -version 2
 wait "$WRK"
 parse_wrk "$WORK/reload.wrk"
 VERSION=$(curl -s "$URL/readyz" | sed -n 's/.*"version":\([0-9]*\).*/\1/p')
@@ -147,7 +159,7 @@ row "reload under load (v1 -> v$VERSION)" "$RPS" "$P50" "$P99" "$FAILS" "$verdic
 stop_edge
 
 echo
-echo "edge load benchmark: $(nproc) cores, wrk ${DURATION}s per run, $(date -u +%Y-%m-%dT%H:%MZ)"
+echo "edge load benchmark: $(nproc) cores, wrk ${DURATION}s per run, $(date -u +%Y-%m-%dT%H:%MZ), load average at start $LOAD_AT_START, at end $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "| run                                | req/s      | p50 ms   | p99 ms   | failed | notes |"
 echo "|------------------------------------|------------|----------|----------|--------|-------|"
