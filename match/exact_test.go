@@ -230,7 +230,7 @@ func TestExact1M(t *testing.T) {
 	// planted expectations for all).
 	for i, p := range queries {
 		var got []Result
-		if i < 12 {
+		if i < 8 {
 			got = check(p.q)
 		} else {
 			got = ix.Match(Query{PDQ: &p.q, PDQQuality: 100})
@@ -246,13 +246,13 @@ func TestExact1M(t *testing.T) {
 		}
 	}
 	// Queries near random entries, at random distances around r.
-	for range 24 {
+	for range 16 {
 		base := hashes[rng.IntN(n)]
 		check(flipRandom(rng, base, rng.IntN(r+10)))
 	}
 	// Uniform random queries: almost surely nothing within r, and brute
 	// force must agree.
-	for range 4 {
+	for range 2 {
 		check(randomPDQ(rng))
 	}
 }
