@@ -1,6 +1,12 @@
 package media
 
-import "testing"
+import (
+	"bytes"
+	"image"
+	"testing"
+
+	"github.com/hashgate/hashgate/fingerprint"
+)
 
 func TestTIFFOrientation(t *testing.T) {
 	be := func(b ...byte) []byte { return b }
@@ -76,5 +82,37 @@ func TestJPEGOrientationMarkers(t *testing.T) {
 		if got := JPEGOrientation(tt.in); got != tt.want {
 			t.Errorf("%s: got %d, want %d", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestOrientFastPaths: the YCbCr and Gray paths give exactly the pixels of
+// the general path (convert with fingerprint.ToNRGBA, then orient).
+func TestOrientFastPaths(t *testing.T) {
+	ycc := image.NewYCbCr(image.Rect(3, 5, 3+37, 5+21), image.YCbCrSubsampleRatio420)
+	for i := range ycc.Y {
+		ycc.Y[i] = uint8(i * 7)
+	}
+	for i := range ycc.Cb {
+		ycc.Cb[i], ycc.Cr[i] = uint8(i*13), uint8(255-i*5)
+	}
+	gray := image.NewGray(image.Rect(-2, 0, 30, 17))
+	for i := range gray.Pix {
+		gray.Pix[i] = uint8(i * 3)
+	}
+	for _, img := range []image.Image{ycc, gray} {
+		slow := fingerprint.ToNRGBA(img)
+		for o := 2; o <= 8; o++ {
+			want := orientWith(func(x, y int) (uint8, uint8, uint8) {
+				p := slow.Pix[y*slow.Stride+4*x:]
+				return p[0], p[1], p[2]
+			}, slow.Rect.Dx(), slow.Rect.Dy(), o)
+			got, ok := Orient(img, o).(*image.NRGBA)
+			if !ok || got.Rect != want.Rect || !bytes.Equal(got.Pix, want.Pix) {
+				t.Fatalf("%T orientation %d: fast path differs", img, o)
+			}
+		}
+	}
+	if Orient(gray, 1) != image.Image(gray) || Orient(gray, 9) != image.Image(gray) {
+		t.Fatal("orientation 1 or out of range changed the image")
 	}
 }
