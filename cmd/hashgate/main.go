@@ -38,4 +38,5 @@ var commands = []command{
 	{"diff", "make a delta release from two releases", runDiff},
 	{"check", "check files against a release locally, as a browser would", runCheck},
 	{"serve", serveSummary, serveCmd},
+	{"demo", demoSummary, demoCmd},
 }

@@ -1,0 +1,114 @@
+// hashgate's browser checker. createChecker starts a module Web Worker that
+// runs the wasm checker; check(file) fingerprints a file on the device and
+// looks it up in the signed release's filter. Only when the filter hits are
+// the fingerprints (never the file) sent to the edge's /v1/verify, which
+// gives the verdict; a miss sends nothing anywhere.
+//
+//   const checker = await createChecker({ wasmURL, releaseURL, edgeURL, publicKeys });
+//   const r = await checker.check(file); // r.verdict: 'clear' | 'match' | 'error'
+
+export { CheckerError } from './module.js';
+
+class WorkerClient {
+  constructor(url) {
+    this.w = new Worker(url, { type: 'module', name: 'hashgate-checker' });
+    this.next = 1;
+    this.pending = new Map();
+    this.w.onmessage = (e) => {
+      const { id, result, error } = e.data;
+      const p = this.pending.get(id);
+      if (!p) return;
+      this.pending.delete(id);
+      if (error) {
+        const err = new Error(error.message);
+        err.name = error.name || 'Error';
+        if (error.code !== undefined) err.code = error.code;
+        p.reject(err);
+      } else {
+        p.resolve(result);
+      }
+    };
+    this.w.onerror = (e) => {
+      const err = new Error(`hashgate: checker worker failed: ${e.message || 'could not start'}`);
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    };
+  }
+
+  call(op, args = {}) {
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.w.postMessage({ id, op, ...args });
+    });
+  }
+
+  terminate() { this.w.terminate(); }
+}
+
+function verifyBody(fp) {
+  return JSON.stringify({ pdq: fp.pdq, pdq_quality: fp.pdqQuality, phash: fp.phash, sha256: fp.sha256, md5: fp.md5 });
+}
+
+export async function createChecker(options) {
+  const { wasmURL, releaseURL, edgeURL, publicKeys } = options || {};
+  if (!wasmURL || !releaseURL || !publicKeys) {
+    throw new TypeError('hashgate: createChecker needs wasmURL, releaseURL and publicKeys');
+  }
+  const resize = options.resize || 'wasm';
+  const fetchImpl = options.fetch || globalThis.fetch.bind(globalThis);
+  const worker = new WorkerClient(options.workerURL || new URL('./worker.js', import.meta.url));
+  const abs = (u) => new URL(u, globalThis.location?.href).href;
+  let state;
+  try {
+    state = await worker.call('init', { wasmURL: abs(wasmURL), releaseURL: abs(releaseURL), publicKeys });
+  } catch (err) {
+    worker.terminate();
+    throw err;
+  }
+
+  return {
+    get release() { return state.info; },
+    get releaseSource() { return state.source; },
+
+    async update() {
+      state = await worker.call('update');
+      return state.info;
+    },
+
+    async check(file) {
+      const t0 = performance.now();
+      let r;
+      try {
+        r = await worker.call('check', { file, resize });
+      } catch (err) {
+        return { verdict: 'error', error: err.message, fingerprints: null, localHit: null, timings: { total: performance.now() - t0 } };
+      }
+      const out = { verdict: 'clear', fingerprints: r.fingerprints, localHit: r.localHit, timings: r.timings };
+      if (r.localHit.hit) {
+        if (!edgeURL) {
+          out.verdict = 'match'; // no edge to ask: the filter's candidate stands
+        } else {
+          const t1 = performance.now();
+          try {
+            const resp = await fetchImpl(new URL('/v1/verify', abs(edgeURL)).href, {
+              method: 'POST', headers: { 'content-type': 'application/json' }, body: verifyBody(r.fingerprints),
+            });
+            const body = await resp.json();
+            if (!resp.ok) throw new Error(`edge answered ${resp.status}: ${body.message || body.code || ''}`);
+            out.edge = body;
+            out.verdict = body.match ? 'match' : 'clear';
+          } catch (err) {
+            out.verdict = 'error';
+            out.error = `hashgate: verifying with the edge: ${err.message}`;
+          }
+          out.timings.verify = performance.now() - t1;
+        }
+      }
+      out.timings.total = performance.now() - t0;
+      return out;
+    },
+
+    close() { worker.terminate(); },
+  };
+}

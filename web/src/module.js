@@ -1,0 +1,123 @@
+// A thin host for the checker module's calling convention (see wasm/main.go
+// in the hashgate repository): buffers from hg_alloc, status codes, and the
+// result buffer. Typed-array views over memory are made fresh after every
+// call into the module, because any call may grow memory and detach them.
+import { createWASI } from './wasi.js';
+
+// Status codes (wasm/internal/checker.Code).
+export const codes = {
+  0: 'ok', 1: 'argument', 2: 'image', 3: 'no-trust', 4: 'no-release', 5: 'too-large', 6: 'unsupported',
+  10: 'format', 11: 'signature', 12: 'expired', 13: 'rollback', 14: 'missing', 15: 'length',
+  16: 'digest', 17: 'filter', 18: 'channel',
+};
+
+export class CheckerError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.name = 'CheckerError';
+    this.code = codes[code] || String(code);
+    this.status = code;
+  }
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+export class Module {
+  static async load(source) {
+    const wasi = createWASI();
+    const imports = { wasi_snapshot_preview1: wasi.imports };
+    let instance;
+    if (source instanceof Response || source instanceof Promise) {
+      ({ instance } = await WebAssembly.instantiateStreaming(source, imports));
+    } else {
+      ({ instance } = await WebAssembly.instantiate(source, imports));
+    }
+    wasi.setMemory(instance.exports.memory);
+    instance.exports._initialize();
+    return new Module(instance.exports);
+  }
+
+  constructor(exports) { this.x = exports; }
+
+  bytes() { return new Uint8Array(this.x.memory.buffer); }
+
+  alloc(n) {
+    const p = this.x.hg_alloc(Math.max(n, 1));
+    if (p === 0) throw new CheckerError(5, `hashgate: cannot allocate ${n} bytes in the checker`);
+    return p;
+  }
+
+  free(p) { this.x.hg_free(p); }
+
+  // put copies data (Uint8Array) into a new module buffer.
+  put(data) {
+    const p = this.alloc(data.length);
+    this.bytes().set(data, p);
+    return p;
+  }
+
+  result() {
+    const p = this.x.hg_result_ptr();
+    const n = this.x.hg_result_len();
+    return dec.decode(this.bytes().slice(p, p + n));
+  }
+
+  // status turns a code into the parsed JSON result or a thrown CheckerError.
+  status(code) {
+    const text = this.result();
+    if (code !== 0) throw new CheckerError(code, text);
+    return text ? JSON.parse(text) : null;
+  }
+
+  withData(data, f) {
+    const p = this.put(data);
+    try {
+      return this.status(f(p, data.length));
+    } finally {
+      this.free(p);
+    }
+  }
+
+  setTrust(keyFileText) {
+    return this.withData(enc.encode(keyFileText), (p, n) => this.x.hg_set_trust(p, n));
+  }
+
+  resetBundle() { this.x.hg_bundle_reset(); }
+
+  // putPart: 0 manifest, 1 signature, 2 artifact (name required).
+  putPart(part, data, name = '') {
+    const nb = enc.encode(name);
+    const np = nb.length ? this.put(nb) : 0;
+    try {
+      return this.withData(data, (p, n) => this.x.hg_bundle_put(part, np, nb.length, p, n));
+    } finally {
+      if (np) this.free(np);
+    }
+  }
+
+  accept(lastVersion, nowMillis = Date.now()) {
+    return this.status(this.x.hg_accept(BigInt(lastVersion), BigInt(nowMillis)));
+  }
+
+  info() { return this.status(this.x.hg_release_info()); }
+
+  // fingerprint hashes RGBA pixels already copied to a buffer at p.
+  fingerprintAt(p, n, width, height) {
+    return this.status(this.x.hg_fingerprint(p, n, width, height));
+  }
+
+  digestInit() {
+    const id = this.x.hg_digest_init();
+    if (id <= 0) this.status(-id);
+    return id;
+  }
+
+  digestUpdate(id, p, n) { return this.status(this.x.hg_digest_update(id, p, n)); }
+
+  digestFinal(id) { return this.status(this.x.hg_digest_final(id)); }
+
+  check(query) {
+    return this.withData(enc.encode(query), (p, n) => this.x.hg_check(p, n));
+  }
+}
