@@ -47,3 +47,16 @@ func BenchmarkAccept(b *testing.B) {
 		})
 	}
 }
+
+func BenchmarkSortList(b *testing.B) {
+	for _, n := range []int{100_000, 2_100_000} {
+		src := testEntries(n, 9)
+		b.Run(fmt.Sprintf("entries=%d", n), func(b *testing.B) {
+			work := make([]ListEntry, n)
+			for b.Loop() {
+				copy(work, src)
+				SortList(work)
+			}
+		})
+	}
+}

@@ -3,12 +3,16 @@ package release
 import (
 	"bytes"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/hashgate/hashgate/bloom"
+	"github.com/hashgate/hashgate/fingerprint"
 )
 
 func TestListRoundTrip(t *testing.T) {
@@ -195,4 +199,42 @@ func FuzzDecryptList(f *testing.F) {
 		}
 		ListRecipients(b)
 	})
+}
+
+// TestSortEntries checks the prefix sort against a plain sort (values that
+// share long prefixes, all kinds, duplicates).
+func TestSortEntries(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 5))
+	var entries []ListEntry
+	for i := range 5000 {
+		k := []fingerprint.Kind{fingerprint.KindPDQ, fingerprint.KindMD5, fingerprint.KindPHash, fingerprint.KindSHA256}[i%4]
+		v := make([]byte, ValueLen(k))
+		v[len(v)-1] = byte(r.IntN(8)) // long shared prefixes, many exact repeats
+		if r.IntN(2) == 0 {
+			v[0] = byte(r.IntN(3))
+		}
+		entries = append(entries, ListEntry{Kind: k, Value: v, Source: strconv.Itoa(i)})
+	}
+	want := slices.Clone(entries)
+	slices.SortStableFunc(want, func(a, b ListEntry) int {
+		if a.Kind != b.Kind {
+			return int(a.Kind) - int(b.Kind)
+		}
+		return bytes.Compare(a.Value, b.Value)
+	})
+	got := slices.Clone(entries)
+	sortEntries(got)
+	for i := range got {
+		if got[i].Kind != want[i].Kind || !bytes.Equal(got[i].Value, want[i].Value) {
+			t.Fatalf("position %d: %v %x, want %v %x", i, got[i].Kind, got[i].Value, want[i].Kind, want[i].Value)
+		}
+	}
+	// Every entry is still there exactly once (the permutation lost none).
+	seen := map[string]bool{}
+	for _, e := range got {
+		seen[e.Source] = true
+	}
+	if len(seen) != len(entries) {
+		t.Errorf("%d distinct entries after sorting, want %d", len(seen), len(entries))
+	}
 }
