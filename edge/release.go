@@ -50,6 +50,14 @@ func (v *ReleaseVerifier) Verify(ctx context.Context, b *release.Bundle, lastVer
 	if err != nil {
 		return nil, fmt.Errorf("edge: decrypting the list of release %d: %w", rel.Manifest.Version, err)
 	}
+	// The ciphertext is no longer needed: let it go before the index is
+	// built, which lowers the peak of a reload by the list's size.
+	rel.List, rel.ListDeltas = nil, nil
+	for _, role := range []string{release.RoleList, release.RoleListDelta} {
+		for _, a := range rel.Manifest.ArtifactsByRole(role) {
+			delete(b.Artifacts, a.Name)
+		}
+	}
 	ix, err := buildIndex(ctx, list, v.Match)
 	if err != nil {
 		return nil, fmt.Errorf("edge: indexing release %d: %w", rel.Manifest.Version, err)
