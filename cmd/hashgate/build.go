@@ -51,6 +51,7 @@ is written unsigned for 'hashgate sign' on another machine.`, stdout, stderr)
 	strict := fl.Bool("strict", false, "fail on the first invalid line instead of skipping it")
 	keepLow := fl.Bool("keep-low-quality", false, "keep PDQ hashes whose quality is below 50")
 	prev := fl.String("previous", "", "the previous release directory, to link its manifest digest")
+	nextPub := fl.String("next-pub", "", "key rotation: the publisher public keys that will sign the following releases")
 	if code := parseFlags(fl, args, stdout); code >= 0 {
 		return code
 	}
@@ -74,6 +75,13 @@ is written unsigned for 'hashgate sign' on another machine.`, stdout, stderr)
 		}
 	} else if opts.Publisher, err = loadPublicKeys(*pubArg, publisherPubFile); err != nil {
 		return fail(stderr, "build", err)
+	}
+	if *nextPub != "" {
+		t, err := loadTrust(*nextPub)
+		if err != nil {
+			return fail(stderr, "build", err)
+		}
+		opts.NextKeys = t.Keys
 	}
 	if opts.Recipients, err = edgeRecipients(edgePubs); err != nil {
 		return fail(stderr, "build", err)

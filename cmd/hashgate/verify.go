@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/hashgate/hashgate/release"
@@ -16,12 +18,16 @@ Apply every acceptance rule to a release directory, as a browser or edge
 would: both signatures against the pinned public keys, format, expiry,
 version greater than --last-version, and the length and SHA-256 of every
 artifact, and that the filters load. Exit 0 if accepted; otherwise print the
-rule that failed and exit 1.`, stdout, stderr)
+rule that failed and exit 1. After a key rotation, pin the old keys and name
+the rotating releases with --chain: new keys are trusted only through
+manifests signed by the keys already pinned.`, stdout, stderr)
 	pub := fs.String("pub", "", "publisher public key file or keygen directory to pin")
 	last := fs.Uint64("last-version", 0, "the last version accepted before; older or equal versions are refused")
 	channel := fs.String("channel", "", "accept only this channel")
 	browser := fs.Bool("browser", false, "check as a browser: the edge list may be absent")
 	at := fs.String("at", "", "check as of this RFC 3339 time instead of now")
+	var chain multiFlag
+	fs.Var(&chain, "chain", "a release directory whose manifest rotated keys, replayed in order before checking (repeatable)")
 	if code := parseFlags(fs, args, stdout); code >= 0 {
 		return code
 	}
@@ -31,6 +37,20 @@ rule that failed and exit 1.`, stdout, stderr)
 	trust, err := loadTrust(*pub)
 	if err != nil {
 		return fail(stderr, "verify", err)
+	}
+	for _, dir := range chain {
+		man, err := os.ReadFile(filepath.Join(dir, release.ManifestFile))
+		if err != nil {
+			return fail(stderr, "verify", err)
+		}
+		sig, err := os.ReadFile(filepath.Join(dir, release.SignatureFile))
+		if err != nil {
+			return fail(stderr, "verify", err)
+		}
+		if trust, err = release.RotateTrust(trust, man, sig); err != nil {
+			fmt.Fprintf(stderr, "hashgate verify: key chain %s: %v\n", dir, err)
+			return 1
+		}
 	}
 	o := release.AcceptOptions{Trust: trust, LastVersion: *last, Channel: *channel, RequireList: !*browser}
 	if *at != "" {
