@@ -3,6 +3,7 @@ package bloom
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"runtime"
 	"testing"
 )
 
@@ -22,6 +23,13 @@ func benchRate(k Kind) float64 {
 
 var sink bool
 
+// reportCPU adds the thread's CPU time per op since t0 (see threadCPU).
+func reportCPU(b *testing.B, t0 int64) {
+	if t := threadCPU(); t > 0 {
+		b.ReportMetric(float64(t-t0)/float64(b.N), "cpu-ns/op")
+	}
+}
+
 // BenchmarkContains looks up random keys (nearly all misses, as for clean
 // uploads) in a loaded filter.
 func BenchmarkContains(b *testing.B) {
@@ -39,12 +47,16 @@ func BenchmarkContains(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.Run("kind="+kind.String()+"/n="+s.name, func(b *testing.B) {
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
 				hit := false
 				i := 0
+				t0 := threadCPU()
 				for b.Loop() {
 					hit = hit != g.Contains(probes[i&(1<<20-1)])
 					i++
 				}
+				reportCPU(b, t0)
 				sink = hit
 			})
 		}
