@@ -1,12 +1,11 @@
 // A minimal WASI (snapshot preview 1) for hashgate's checker module. The Go
 // runtime of a wasip1 reactor needs only clocks, randomness, empty
 // args/environment, stdout/stderr and "no preopened directories"; every
-// other call answers EBADF or ENOSYS. Memory views are re-created on every
+// other call answers EBADF. Memory views are re-created on every
 // call because the module's memory may have grown since the last one.
 
 const ESUCCESS = 0;
 const EBADF = 8;
-const ENOSYS = 52;
 
 export class ProcExit extends Error {
   constructor(code) {
@@ -85,7 +84,26 @@ export function createWASI({ log = console.log, error = console.error } = {}) {
     fd_prestat_dir_name() { return EBADF; },
     fd_close() { return EBADF; },
     fd_read() { return EBADF; },
-    poll_oneoff() { return ENOSYS; }, // the checker never sleeps
+    // The Go scheduler polls with a zero timeout when it restarts the world
+    // after a GC; exports never wait, so every clock subscription is
+    // reported as elapsed at once and fd subscriptions fail with EBADF.
+    poll_oneoff(inPtr, outPtr, nsubs, neventsPtr) {
+      const v = view();
+      let n = 0;
+      for (let i = 0; i < nsubs; i++) {
+        const sub = inPtr + 48 * i;
+        const ev = outPtr + 32 * n;
+        const tag = v.getUint8(sub + 8);
+        v.setBigUint64(ev, v.getBigUint64(sub, true), true); // userdata
+        v.setUint16(ev + 8, tag === 0 ? ESUCCESS : EBADF, true);
+        v.setUint8(ev + 10, tag);
+        v.setBigUint64(ev + 16, 0n, true);
+        v.setUint16(ev + 24, 0, true);
+        n++;
+      }
+      v.setUint32(neventsPtr, n, true);
+      return ESUCCESS;
+    },
     sched_yield() { return ESUCCESS; },
     proc_exit(code) { throw new ProcExit(code); },
   };

@@ -1,0 +1,209 @@
+// Browser tests of the checker against a real `hashgate demo` (an edge with
+// a freshly signed release of testdata/demo/listed) in Debian's Chromium.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { launch } from './browser.mjs';
+import { startDemo, repoRoot } from './demo-server.mjs';
+
+const demoDir = join(repoRoot, 'testdata', 'demo');
+const listed = join(demoDir, 'listed', 'harbour.jpg');
+const resized = join(demoDir, 'probe', 'harbour-resized-q70.jpg');
+const clean = join(demoDir, 'probe', 'meadow-unlisted.jpg');
+const results = join(repoRoot, 'web', 'test-results');
+mkdirSync(results, { recursive: true });
+
+let demo;
+let browser;
+
+before(async () => {
+  demo = await startDemo();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await demo?.stop();
+});
+
+// openDemo loads the demo page and waits for the checker; it returns the
+// page and its request log (every request the page or its worker makes).
+async function openDemo(query = '') {
+  const page = await browser.context.newPage();
+  const requests = [];
+  page.on('request', (r) => requests.push({ method: r.method(), url: r.url() }));
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${demo.url}/${query}`);
+  await page.waitForFunction(() => document.body.dataset.ready, null, { timeout: 60000 });
+  assert.equal(await page.evaluate(() => document.body.dataset.ready), 'true', `checker failed: ${await page.textContent('#release')} ${errors}`);
+  return { page, requests };
+}
+
+// checkFile runs checker.check on a file from disk inside the page.
+async function checkFile(page, path) {
+  const b64 = readFileSync(path).toString('base64');
+  const name = path.split('/').pop();
+  return page.evaluate(async ({ b64, name }) => {
+    const bin = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    return window.hashgateChecker.check(new File([bin], name));
+  }, { b64, name });
+}
+
+async function pickFiles(page, files) {
+  const before = await page.locator('#results tbody tr').count();
+  await page.setInputFiles('#files', files);
+  await page.waitForFunction((n) => document.querySelectorAll('#results tr[data-verdict]').length === n,
+    before + files.length, { timeout: 60000 });
+  return page.evaluate(() => [...document.querySelectorAll('#results tbody tr')].map((tr) => ({
+    name: tr.querySelector('.name').textContent, verdict: tr.dataset.verdict,
+  })));
+}
+
+test('a listed image and a resized re-encode of it match, confirmed by the edge', async () => {
+  const { page, requests } = await openDemo();
+  for (const f of [listed, resized]) {
+    const n0 = requests.length;
+    const r = await checkFile(page, f);
+    assert.equal(r.verdict, 'match', `${f}: ${JSON.stringify(r)}`);
+    assert.equal(r.localHit.hit, true);
+    assert.equal(r.edge.match, true);
+    assert.ok(r.edge.matches.some((m) => m.labels.includes('demo:harbour')), JSON.stringify(r.edge));
+    const sent = requests.slice(n0);
+    assert.deepEqual(sent.map((q) => `${q.method} ${new URL(q.url).pathname}`), ['POST /v1/verify']);
+  }
+  // The same through the page's file picker.
+  const rows = await pickFiles(page, [listed, resized]);
+  assert.deepEqual(rows.map((r) => r.verdict), ['match', 'match']);
+  await page.close();
+});
+
+test('a clean photo is clear and no request leaves the page for it', async () => {
+  const { page, requests } = await openDemo();
+  const n0 = requests.length;
+  const r = await checkFile(page, clean);
+  assert.equal(r.verdict, 'clear');
+  assert.equal(r.localHit.hit, false);
+  assert.equal(r.edge, undefined);
+  const rows = await pickFiles(page, [clean]);
+  assert.equal(rows[0].verdict, 'clear');
+  await page.waitForTimeout(300); // anything sent late would show up here
+  assert.deepEqual(requests.slice(n0), [], 'requests after choosing a clean file');
+  await page.screenshot({ path: join(results, 'demo.png'), fullPage: true });
+  await page.close();
+});
+
+test('the upload form stops a match before upload and sends a clean file', async () => {
+  const { page, requests } = await openDemo();
+  const uploads = () => requests.filter((q) => new URL(q.url).pathname === '/demo/api/upload');
+  await page.setInputFiles('#upload-file', resized);
+  await page.click('#upload button');
+  await page.waitForFunction(() => document.querySelector('#upload-status').dataset.state, null, { timeout: 60000 });
+  assert.equal(await page.evaluate(() => document.querySelector('#upload-status').dataset.state), 'blocked');
+  assert.equal(uploads().length, 0, 'a matching file was uploaded');
+
+  await page.evaluate(() => { delete document.querySelector('#upload-status').dataset.state; });
+  await page.setInputFiles('#upload-file', clean);
+  await page.click('#upload button');
+  await page.waitForFunction(() => document.querySelector('#upload-status').dataset.state, null, { timeout: 60000 });
+  assert.equal(await page.evaluate(() => document.querySelector('#upload-status').dataset.state), 'sent');
+  assert.equal(uploads().length, 1);
+  await page.screenshot({ path: join(results, 'upload.png'), fullPage: true });
+  await page.close();
+});
+
+test('a refused release update keeps the cached release', async () => {
+  const { page } = await openDemo();
+  const first = await page.evaluate(() => window.hashgateChecker.release);
+  // The second load comes from the Cache API (ETag revalidation: 304).
+  const again = await openDemo();
+  const info = await again.page.evaluate(() => ({ r: window.hashgateChecker.release, src: window.hashgateChecker.releaseSource }));
+  assert.equal(info.r.version, first.version);
+  assert.equal(info.src, 'cache');
+  // A tampered manifest is refused; the release in use stays and checks still work.
+  await again.page.route('**/v1/manifest', async (route) => {
+    const resp = await route.fetch({ headers: { ...route.request().headers(), 'if-none-match': '' } });
+    const body = (await resp.text()).replace('"channel": "demo"', '"channel": "demx"');
+    await route.fulfill({ response: resp, body, headers: { ...resp.headers(), etag: '"tampered"' } });
+  });
+  const upd = await again.page.evaluate(async () => {
+    await window.hashgateChecker.update();
+    return { r: window.hashgateChecker.release, src: window.hashgateChecker.releaseSource };
+  });
+  assert.equal(upd.r.version, first.version);
+  assert.notEqual(upd.src, 'network');
+  const r = await checkFile(again.page, listed);
+  assert.equal(r.verdict, 'match');
+  await page.close();
+  await again.page.close();
+});
+
+function hamming(a, b) {
+  let d = 0;
+  for (let i = 0; i < a.length; i += 8) {
+    let x = parseInt(a.slice(i, i + 8), 16) ^ parseInt(b.slice(i, i + 8), 16);
+    while (x) { d += x & 1; x >>>= 1; }
+  }
+  return d;
+}
+
+function corpus() {
+  const files = [];
+  const walk = (d) => {
+    for (const e of readdirSync(d)) {
+      const p = join(d, e);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/\.(jpe?g|png|webp)$/i.test(e)) files.push(p);
+    }
+  };
+  walk(join(repoRoot, '..', 'shared', 'testdata', 'pdq', 'images'));
+  walk(join(demoDir, 'listed'));
+  walk(join(demoDir, 'probe'));
+  return files.sort();
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+test('browser PDQ agrees with the edge over the corpus (median <= 2, max <= 8 bits)', async () => {
+  const files = corpus();
+  assert.ok(files.length >= 40, `corpus has ${files.length} files`);
+  const edge = {};
+  for (const f of files) {
+    const resp = await fetch(`${demo.url}/demo/api/fingerprint`, { method: 'POST', body: readFileSync(f) });
+    edge[f] = await resp.json();
+  }
+  const report = {};
+  for (const mode of ['wasm', 'browser']) {
+    const { page } = await openDemo(`?resize=${mode}`);
+    const rows = [];
+    for (const f of files) {
+      const r = await checkFile(page, f);
+      const e = edge[f];
+      if (!r.fingerprints || !e.pdq) {
+        rows.push({ file: relative(join(repoRoot, '..'), f), error: r.error || e.error });
+        continue;
+      }
+      rows.push({
+        file: relative(join(repoRoot, '..'), f), distance: hamming(r.fingerprints.pdq, e.pdq),
+        quality: e.pdqQuality, size: `${e.width}x${e.height}`, sameSize: r.fingerprints.width === e.width && r.fingerprints.height === e.height,
+        ms: Math.round(r.timings.total),
+      });
+    }
+    const d = rows.filter((r) => r.distance !== undefined).map((r) => r.distance);
+    report[mode] = { files: rows.length, hashed: d.length, median: median(d), max: Math.max(...d), medianMs: median(rows.filter((r) => r.ms).map((r) => r.ms)), rows };
+    await page.close();
+  }
+  writeFileSync(join(results, 'pdq-distance.json'), JSON.stringify(report, null, 1));
+  for (const [mode, r] of Object.entries(report)) {
+    console.log(`# PDQ distance browser vs edge, resize=${mode}: ${r.hashed}/${r.files} files, median ${r.median}, max ${r.max} bits; median time ${r.medianMs} ms`);
+    for (const row of r.rows.filter((x) => x.distance === undefined || x.distance > 2)) console.log(`#   ${row.file}: ${row.distance ?? row.error}`);
+  }
+  const w = report.wasm;
+  assert.equal(w.hashed, w.files, 'every corpus file hashed in the browser and at the edge');
+  assert.ok(w.median <= 2, `median distance ${w.median} > 2`);
+  assert.ok(w.max <= 8, `max distance ${w.max} > 8`);
+});
