@@ -1,0 +1,97 @@
+// Browser benchmark: time to verdict of hashgate's checker in headless
+// Chromium for a 12-MP and a 512-px JPEG (median of RUNS runs after a
+// warm-up), for both ways of reaching the canonical 512×512 pixels, the
+// module's download size, and in the same page the npm package
+// browser-image-hash computing a pHash of the same files as the peer.
+//
+// Usage (from the repository root, after `make build`):
+//   (cd bench/browser && npm ci) && node bench/browser/run.mjs [RUNS]
+// It writes bench/out/browser.json and prints a Markdown table.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { brotliCompressSync, constants } from 'node:zlib';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { launch } from '../../web/test/browser.mjs';
+import { startDemo } from '../../web/test/demo-server.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..', '..');
+const out = join(root, 'bench', 'out');
+const runs = Number(process.argv[2] || 11);
+mkdirSync(out, { recursive: true });
+
+const gen = spawnSync('go', ['run', './bench/browser/mkjpeg', out], { cwd: root, stdio: 'inherit' });
+if (gen.status !== 0) process.exit(1);
+const files = { '12mp': join(out, 'photo-12mp-4000x3000.jpg'), '512px': join(out, 'photo-512x512.jpg') };
+
+const wasm = readFileSync(join(root, 'dist', 'hashgate.wasm'));
+const br = brotliCompressSync(wasm, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_LGWIN]: 24 } });
+const peerJS = readFileSync(join(here, 'node_modules', 'browser-image-hash', 'dist', 'index.js'));
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+const demo = await startDemo();
+const browser = await launch();
+const result = { runs, wasmBytes: wasm.length, wasmBrotliBytes: br.length, chromium: browser.context.browser()?.version(), cases: {} };
+try {
+  for (const mode of ['wasm', 'browser']) {
+    const page = await browser.context.newPage();
+    // The peer library and the inputs are served through the page's router,
+    // from the same origin as the checker.
+    await page.route('**/bench/**', (route) => {
+      const p = new URL(route.request().url()).pathname;
+      if (p === '/bench/peer.js') return route.fulfill({ body: peerJS, contentType: 'text/javascript' });
+      const f = files[p.split('/').pop()];
+      return f ? route.fulfill({ body: readFileSync(f), contentType: 'image/jpeg' }) : route.fulfill({ status: 404 });
+    });
+    await page.goto(`${demo.url}/?resize=${mode}`);
+    await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 120000 });
+    for (const name of Object.keys(files)) {
+      const r = await page.evaluate(async ({ name, runs, peer }) => {
+        const blob = await (await fetch(`/bench/${name}`)).blob();
+        const file = new File([blob], `${name}.jpg`, { type: 'image/jpeg' });
+        const times = [];
+        let last;
+        for (let i = 0; i <= runs; i++) {
+          const t0 = performance.now();
+          last = await window.hashgateChecker.check(file);
+          if (i > 0) times.push(performance.now() - t0); // run 0 warms up
+        }
+        const peerTimes = [];
+        if (peer) {
+          const { PerceptualHashBuilder } = await import('/bench/peer.js');
+          const url = new URL(URL.createObjectURL(file));
+          for (let i = 0; i <= runs; i++) {
+            const t0 = performance.now();
+            await new PerceptualHashBuilder().build(url);
+            if (i > 0) peerTimes.push(performance.now() - t0);
+          }
+        }
+        return { times, peerTimes, verdict: last.verdict, timings: last.timings, size: file.size };
+      }, { name, runs, peer: mode === 'wasm' });
+      result.cases[`${name}/${mode}`] = {
+        bytes: r.size, verdict: r.verdict, medianMs: median(r.times), minMs: Math.min(...r.times), times: r.times,
+        lastTimings: r.timings, peerMedianMs: r.peerTimes.length ? median(r.peerTimes) : undefined,
+      };
+      console.error(`${name} resize=${mode}: median ${median(r.times).toFixed(1)} ms` +
+        (r.peerTimes.length ? `, browser-image-hash pHash median ${median(r.peerTimes).toFixed(1)} ms` : ''));
+    }
+    await page.close();
+  }
+} finally {
+  await browser.close();
+  await demo.stop();
+}
+writeFileSync(join(out, 'browser.json'), JSON.stringify(result, null, 1));
+console.log(`module: ${(result.wasmBytes / 1000).toFixed(1)} KB raw, ${(result.wasmBrotliBytes / 1000).toFixed(1)} KB brotli; ${runs} runs after a warm-up, medians\n`);
+console.log('| input | hashgate check, wasm sampling (ms) | hashgate check, browser resize (ms) | browser-image-hash pHash (ms) | ratio |');
+console.log('|---|---|---|---|---|');
+for (const name of Object.keys(files)) {
+  const a = result.cases[`${name}/wasm`];
+  const b = result.cases[`${name}/browser`];
+  console.log(`| ${name} JPEG (${(a.bytes / 1e6).toFixed(2)} MB) | ${a.medianMs.toFixed(0)} | ${b.medianMs.toFixed(0)} | ${a.peerMedianMs.toFixed(0)} | ${(a.peerMedianMs / a.medianMs).toFixed(1)}x |`);
+}
