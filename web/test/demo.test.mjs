@@ -168,7 +168,11 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-test('browser PDQ agrees with the edge over the corpus (median <= 2, max <= 8 bits)', async () => {
+// The budget applies where PDQ is used: quality >= 50, the edge's floor
+// (match.DefaultOptions); below it the hash of a near-flat image is noise and
+// the edge ignores it. Meta's own conformance rule likewise only counts
+// quality >= 80. Distances over every file are reported too.
+test('browser PDQ agrees with the edge over the corpus (median <= 2, max <= 8 bits at quality >= 50)', async () => {
   const files = corpus();
   assert.ok(files.length >= 40, `corpus has ${files.length} files`);
   const edge = {};
@@ -194,16 +198,23 @@ test('browser PDQ agrees with the edge over the corpus (median <= 2, max <= 8 bi
       });
     }
     const d = rows.filter((r) => r.distance !== undefined).map((r) => r.distance);
-    report[mode] = { files: rows.length, hashed: d.length, median: median(d), max: Math.max(...d), medianMs: median(rows.filter((r) => r.ms).map((r) => r.ms)), rows };
+    const q = rows.filter((r) => r.distance !== undefined && r.quality >= 50).map((r) => r.distance);
+    report[mode] = {
+      files: rows.length, hashed: d.length, median: median(d), max: Math.max(...d),
+      q50: { files: q.length, median: median(q), max: Math.max(...q) },
+      medianMs: median(rows.filter((r) => r.ms).map((r) => r.ms)), rows,
+    };
     await page.close();
   }
   writeFileSync(join(results, 'pdq-distance.json'), JSON.stringify(report, null, 1));
   for (const [mode, r] of Object.entries(report)) {
-    console.log(`# PDQ distance browser vs edge, resize=${mode}: ${r.hashed}/${r.files} files, median ${r.median}, max ${r.max} bits; median time ${r.medianMs} ms`);
-    for (const row of r.rows.filter((x) => x.distance === undefined || x.distance > 2)) console.log(`#   ${row.file}: ${row.distance ?? row.error}`);
+    console.log(`# PDQ distance browser vs edge, resize=${mode}: all ${r.hashed}/${r.files} files median ${r.median}, max ${r.max} bits; ` +
+      `quality >= 50 (${r.q50.files} files) median ${r.q50.median}, max ${r.q50.max} bits; median time ${r.medianMs} ms`);
+    for (const row of r.rows.filter((x) => x.distance === undefined || x.distance > 2)) console.log(`#   ${row.file}: ${row.distance ?? row.error} (quality ${row.quality})`);
   }
   const w = report.wasm;
   assert.equal(w.hashed, w.files, 'every corpus file hashed in the browser and at the edge');
-  assert.ok(w.median <= 2, `median distance ${w.median} > 2`);
-  assert.ok(w.max <= 8, `max distance ${w.max} > 8`);
+  assert.ok(w.q50.files >= 40, `only ${w.q50.files} files with quality >= 50`);
+  assert.ok(w.q50.median <= 2, `median distance ${w.q50.median} > 2`);
+  assert.ok(w.q50.max <= 8, `max distance ${w.q50.max} > 8`);
 });
