@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -79,6 +80,23 @@ func (v *ReleaseVerifier) Verify(ctx context.Context, b *release.Bundle, lastVer
 	v.trust = rel.NextTrust(trust)
 	v.mu.Unlock()
 	return snap, nil
+}
+
+// CheckManifest applies the rules that need only the manifest and its
+// signatures (format, channel, signatures, expiry) at time now. A source
+// calls it before downloading the artifacts the manifest names.
+func (v *ReleaseVerifier) CheckManifest(manifest, sig []byte, now time.Time) error {
+	v.mu.Lock()
+	trust := v.trust
+	v.mu.Unlock()
+	_, err := release.Accept(&release.Bundle{Manifest: manifest, Signature: sig}, release.AcceptOptions{
+		Trust: trust, Now: now, Channel: v.Channel, RequireList: true,
+	})
+	if err == nil || errors.Is(err, release.ErrMissing) {
+		// Every manifest-level rule held; only the artifacts are absent.
+		return nil
+	}
+	return err
 }
 
 // buildIndex converts list entries and indexes them, dropping each batch

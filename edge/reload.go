@@ -238,8 +238,13 @@ func (d *DirSource) String() string { return d.Dir }
 type HTTPSource struct {
 	BaseURL string
 	Client  *http.Client // nil: a client with a 60 s timeout
-	etag    string
-	seen    [32]byte
+	// Check, when set, vets manifest.json and manifest.sig before any
+	// artifact is downloaded (ReleaseVerifier.CheckManifest): the lengths
+	// in an unsigned manifest would otherwise decide how much the edge
+	// downloads.
+	Check func(manifest, sig []byte) error
+	etag  string
+	seen  [32]byte
 }
 
 // Fetch implements Source.
@@ -261,6 +266,12 @@ func (h *HTTPSource) Fetch(ctx context.Context) (*release.Bundle, error) {
 		return nil, nil
 	}
 	b := &release.Bundle{Manifest: man, Signature: sig, Artifacts: map[string][]byte{}}
+	if h.Check != nil {
+		if err := h.Check(man, sig); err != nil {
+			h.etag, h.seen = etag, id // refused as it stands: do not fetch it again
+			return nil, err
+		}
+	}
 	if m, err := release.ParseManifest(man); err == nil {
 		for _, a := range m.Artifacts {
 			limit := int64(a.Length) + 1 // one more byte shows a longer file

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -262,4 +263,36 @@ func mustRead(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// With Check set, an HTTP source downloads nothing a forged manifest names.
+func TestHTTPSourceChecksBeforeDownload(t *testing.T) {
+	pub := newPublisher(t)
+	dir := t.TempDir()
+	b := pub.bundle(1, time.Hour, nil)
+	b.Manifest = []byte(strings.Replace(string(b.Manifest), `"version": 1`, `"version": 9`, 1))
+	pub.publish(dir, b)
+	var artifactGets atomic.Int32
+	fsrv := http.FileServer(http.Dir(dir))
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if !strings.HasSuffix(req.URL.Path, release.ManifestFile) && !strings.HasSuffix(req.URL.Path, release.SignatureFile) {
+			artifactGets.Add(1)
+		}
+		fsrv.ServeHTTP(w, req)
+	}))
+	defer ts.Close()
+	v := NewReleaseVerifier(pub.signer.Trust(), pub.edgeKey, match.DefaultOptions())
+	src := &HTTPSource{BaseURL: ts.URL, Check: func(m, sig []byte) error { return v.CheckManifest(m, sig, time.Now()) }}
+	if _, err := src.Fetch(context.Background()); !errors.Is(err, release.ErrSignature) {
+		t.Fatalf("Fetch of a forged manifest: %v, want ErrSignature", err)
+	}
+	if n := artifactGets.Load(); n != 0 {
+		t.Errorf("%d artifacts downloaded for a forged manifest", n)
+	}
+	// The genuine release passes the check and is fetched whole.
+	pub.publish(dir, pub.bundle(2, time.Hour, nil))
+	got, err := src.Fetch(context.Background())
+	if err != nil || got == nil || len(got.Artifacts) == 0 {
+		t.Fatalf("genuine release: %v, %v", got, err)
+	}
 }

@@ -228,7 +228,7 @@ func startReleases(ctx context.Context, o *serveOptions, srv *edge.Server, log *
 	v.Channel = o.channel
 	var src edge.Source = &edge.DirSource{Dir: o.release}
 	if strings.HasPrefix(o.release, "http://") || strings.HasPrefix(o.release, "https://") {
-		src = &edge.HTTPSource{BaseURL: o.release}
+		src = &edge.HTTPSource{BaseURL: o.release, Check: func(m, sig []byte) error { return v.CheckManifest(m, sig, time.Now()) }}
 	}
 	if o.state == "" {
 		log.Warn("hashgate serve: no --state file: after a restart any unexpired release verifies again, including older ones")
