@@ -10,11 +10,11 @@
 // Usage (from the repository root):
 //
 //	go run ./fingerprint/internal/cmd/pipelinecmp \
-//	    -pdq ../shared/testdata/pdq -corpus /usr/share/wallpapers
+//	    -pdq ../shared/testdata/pdq -corpus /usr/share/wallpapers,/usr/share/backgrounds
 //
 // The corpus is any folder of JPEG/PNG photos, e.g. Debian's
-// plasma-workspace-wallpapers package (apt-get install
-// plasma-workspace-wallpapers puts it under /usr/share/wallpapers).
+// plasma-workspace-wallpapers (/usr/share/wallpapers) and ukui-wallpapers
+// (/usr/share/backgrounds) packages.
 package main
 
 import (
@@ -24,6 +24,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -35,15 +36,15 @@ import (
 
 func main() {
 	pdqDir := flag.String("pdq", "../shared/testdata/pdq", "the PDQ reference vectors folder")
-	corpus := flag.String("corpus", "/usr/share/wallpapers", "a folder of real photos (JPEG/PNG), searched recursively")
+	corpus := flag.String("corpus", "/usr/share/wallpapers", "comma-separated folders of real photos (JPEG/PNG), searched recursively")
 	minSide := flag.Int("min-side", 1024, "corpus: skip images whose larger side is under this")
-	all := flag.Bool("all", false, "corpus: take every file, not only the largest file of each folder (wallpaper packages hold one photo at many sizes)")
+	all := flag.Bool("all", false, "corpus: take every file; by default files named WxH.jpg in one folder count as one picture at several sizes and only the largest is kept")
 	flag.Parse()
 	if err := tableA(*pdqDir); err != nil {
 		fmt.Fprintln(os.Stderr, "pipelinecmp:", err)
 		os.Exit(1)
 	}
-	if err := tableB(*corpus, *minSide, *all); err != nil {
+	if err := tableB(strings.Split(*corpus, ","), *minSide, *all); err != nil {
 		fmt.Fprintln(os.Stderr, "pipelinecmp:", err)
 		os.Exit(1)
 	}
@@ -130,44 +131,14 @@ func tableA(dir string) error {
 	return nil
 }
 
-func tableB(dir string, minSide int, all bool) error {
+func tableB(dirs []string, minSide int, all bool) error {
 	var paths []string
-	largest := map[string]int64{}
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	for _, dir := range dirs {
+		p, err := corpusFiles(dir, all)
 		if err != nil {
 			return err
 		}
-		switch strings.ToLower(filepath.Ext(p)) {
-		case ".jpg", ".jpeg", ".png":
-			info, err := d.Info()
-			if err != nil {
-				return err
-			}
-			if all {
-				paths = append(paths, p)
-			} else if info.Size() > largest[filepath.Dir(p)] {
-				largest[filepath.Dir(p)] = info.Size()
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	if !all {
-		// Keep the largest file of each folder.
-		_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-			if err == nil && !d.IsDir() {
-				if info, err := d.Info(); err == nil && largest[filepath.Dir(p)] == info.Size() {
-					switch strings.ToLower(filepath.Ext(p)) {
-					case ".jpg", ".jpeg", ".png":
-						paths = append(paths, p)
-						largest[filepath.Dir(p)] = -1 // once per folder
-					}
-				}
-			}
-			return nil
-		})
+		paths = append(paths, p...)
 	}
 	fmt.Println("### Table B: canonical (512x512 nearest-neighbour) vs full-resolution, real photos")
 	fmt.Println()
@@ -203,8 +174,7 @@ func tableB(dir string, minSide int, all bool) error {
 		d := f.PDQ.Distance(full)
 		h := f.PHash.Distance(fingerprint.Hash64(ph.GetHash()))
 		pd, hd = append(pd, d), append(hd, h)
-		rel, _ := filepath.Rel(dir, p)
-		fmt.Printf("| %s | %dx%d | %d | %d | %d |\n", rel, sz.X, sz.Y, f.PDQQuality, d, h)
+		fmt.Printf("| %s | %dx%d | %d | %d | %d |\n", shortName(p), sz.X, sz.Y, f.PDQQuality, d, h)
 	}
 	fmt.Println()
 	fmt.Println("PDQ: " + summary(pd))
@@ -231,4 +201,51 @@ func summary(ds []int) string {
 	}
 	return fmt.Sprintf("%d images: median %d, mean %.1f, max %d bits; %d within 10, %d within 31.",
 		len(s), s[len(s)/2], float64(sum)/float64(len(s)), s[len(s)-1], le10, le31)
+}
+
+// sizeName matches wallpaper files named after their size ("2560x1600.jpg"):
+// one picture stored at several sizes, of which only the largest is kept.
+var sizeName = regexp.MustCompile(`^[0-9]+x[0-9]+\.`)
+
+// corpusFiles lists the JPEG and PNG files under dir. Unless all is set,
+// of the size-named files in one folder only the largest file is kept.
+func corpusFiles(dir string, all bool) ([]string, error) {
+	var paths []string
+	largest := map[string]string{}
+	var largestSize = map[string]int64{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		switch strings.ToLower(filepath.Ext(p)) {
+		case ".jpg", ".jpeg", ".png":
+		default:
+			return nil
+		}
+		if all || !sizeName.MatchString(d.Name()) {
+			paths = append(paths, p)
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if k := filepath.Dir(p); info.Size() > largestSize[k] {
+			largest[k], largestSize[k] = p, info.Size()
+		}
+		return nil
+	})
+	for _, p := range largest {
+		paths = append(paths, p)
+	}
+	slices.Sort(paths)
+	return paths, err
+}
+
+// shortName drops the common install prefixes from a corpus path.
+func shortName(p string) string {
+	for _, prefix := range []string{"/usr/share/wallpapers/", "/usr/share/backgrounds/"} {
+		p = strings.TrimPrefix(p, prefix)
+	}
+	return strings.Replace(p, "/contents/images", "", 1)
 }
