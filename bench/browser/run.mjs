@@ -38,7 +38,7 @@ const demo = await startDemo();
 const browser = await launch();
 const result = { runs, wasmBytes: wasm.length, wasmBrotliBytes: br.length, chromium: browser.context.browser()?.version(), cases: {} };
 try {
-  for (const mode of ['wasm', 'browser']) {
+  for (const mode of ['wasm', 'browser', 'decode']) {
     const page = await browser.context.newPage();
     // The peer library and the inputs are served through the page's router,
     // from the same origin as the checker.

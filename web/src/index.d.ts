@@ -10,7 +10,7 @@ export interface CheckerOptions {
   /** The publisher's public key file (lines "ALGORITHM BASE64"), pinned: releases must be signed by these keys. */
   publicKeys: string;
   /** 'wasm' (default): the module samples the full image to 512×512 as the reference does; 'browser': Chromium resizes. */
-  resize?: 'wasm' | 'browser';
+  resize?: 'wasm' | 'browser' | 'decode';
   /** Worker script URL, if src/worker.js is served elsewhere. */
   workerURL?: string | URL;
   /** fetch used for /v1/verify (defaults to globalThis.fetch). */

@@ -3,6 +3,7 @@
 // answers { id, result } or { id, error: { name, code, message } }.
 import { Module } from './module.js';
 import { update } from './release.js';
+import { imageSize } from './imagesize.js';
 
 let mod = null;
 let releaseURL = null;
@@ -13,10 +14,23 @@ const SIDE = 512; // the canonical pipeline's sampling size
 
 // pixels decodes a file to 8-bit RGBA with EXIF orientation applied.
 // resize 'wasm': the full image goes to the module, which samples it
-// exactly as the reference (floor(x*W/512)); resize 'browser': Chromium
-// samples to 512x512 itself with resizeQuality 'pixelated'.
+// exactly as the reference (floor(x*W/512)); 'browser': the full decode is
+// resized to 512x512 by Chromium with resizeQuality 'pixelated'; 'decode':
+// when the header says a side is over 512, Chromium decodes straight to
+// 512x512 (it may decode JPEGs at a reduced scale, which is much faster).
 async function pixels(file, resize) {
   const opts = { imageOrientation: 'from-image', colorSpaceConversion: 'none', premultiplyAlpha: 'none' };
+  if (resize === 'decode') {
+    const dims = await imageSize(file);
+    if (dims && (dims.width > SIDE || dims.height > SIDE)) {
+      const bmp = await createImageBitmap(file, { ...opts, resizeWidth: SIDE, resizeHeight: SIDE, resizeQuality: 'pixelated' });
+      const c = new OffscreenCanvas(SIDE, SIDE);
+      const ctx = c.getContext('2d', { willReadFrequently: true });
+      ctx.drawImage(bmp, 0, 0);
+      bmp.close();
+      return { data: ctx.getImageData(0, 0, SIDE, SIDE).data, w: SIDE, h: SIDE, width: dims.width, height: dims.height };
+    }
+  }
   let bmp = await createImageBitmap(file, opts);
   const width = bmp.width;
   const height = bmp.height;

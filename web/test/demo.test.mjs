@@ -181,7 +181,7 @@ test('browser PDQ agrees with the edge over the corpus (median <= 2, max <= 8 bi
     edge[f] = await resp.json();
   }
   const report = {};
-  for (const mode of ['wasm', 'browser']) {
+  for (const mode of ['wasm', 'browser', 'decode']) {
     const { page } = await openDemo(`?resize=${mode}`);
     const rows = [];
     for (const f of files) {
