@@ -22,6 +22,8 @@
 // an image decoder (wasmtest checks the dependency list).
 package main
 
+//lint:file-ignore U1000 the exports are called by the host through //go:wasmexport
+
 import (
 	"time"
 	"unsafe"
