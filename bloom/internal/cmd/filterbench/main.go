@@ -38,6 +38,8 @@ type config struct {
 	budget  float64 // false-candidate budget per clean image
 	plots   string  // directory for PNGs, "" for none
 	pdqData string  // expected.tsv of the PDQ reference vectors
+	probes  float64 // most probe keys per rate measurement
+	sizingN int     // keys for the sizing table
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -49,6 +51,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&c.images, "images", 200_000, "clean images per false-candidate measurement")
 	fs.IntVar(&c.trials, "trials", 2000, "random hashes per Hamming distance")
 	fs.Float64Var(&c.budget, "budget", 0.005, "false-candidate rate per clean image the rates are chosen for")
+	fs.Float64Var(&c.probes, "maxprobes", 2e8, "most probe keys per false-positive measurement (about 2000 expected hits)")
+	fs.IntVar(&c.sizingN, "sizingkeys", 1_000_000, "keys for the split-block sizing table")
 	fs.StringVar(&c.plots, "plots", "", "write filter-*.png into this directory")
 	fs.StringVar(&c.pdqData, "pdq", "", "PDQ reference expected.tsv (default: ../shared/testdata/pdq beside the module root)")
 	if err := fs.Parse(args); err != nil {
@@ -112,7 +116,7 @@ func measure(c config, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := sizingTable(w); err != nil {
+	if err := sizingTable(c, w); err != nil {
 		return err
 	}
 	recall, err := recallTable(c, w)
@@ -189,7 +193,7 @@ func rateTable(c config, w io.Writer) ([]ratePoint, error) {
 			if err != nil {
 				return nil, err
 			}
-			probes := int(math.Min(2e8, 2000/cs.p)) // ~2000 expected hits: ±2.2%
+			probes := int(math.Min(c.probes, 2000/cs.p)) // ~2000 expected hits: ±2.2%
 			got := float64(falsePositives(f, probes, 2)) / float64(probes)
 			bpk := 8 * float64(f.SizeBytes()) / float64(n)
 			fmt.Fprintf(w, "| %v | %s | %.3g | %.3g | %.2f | %.2g | %.2f | %.2f | %.2f |\n",
@@ -203,9 +207,9 @@ func rateTable(c config, w io.Writer) ([]ratePoint, error) {
 
 // sizingTable compares the split-block sizing model with the Parquet
 // formula m = -8n / ln(1 - p^(1/8)) bits, each measured.
-func sizingTable(w io.Writer) error {
-	const n = 1_000_000
-	fmt.Fprintln(w, "### Split-block sizing: model against the Parquet formula (1e6 keys)")
+func sizingTable(c config, w io.Writer) error {
+	n := c.sizingN
+	fmt.Fprintf(w, "### Split-block sizing: model against the Parquet formula (%s keys)\n", count(n))
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| target | model bits/key | model rate | measured | Parquet bits/key | Parquet filter measured | Parquet measured/target |")
 	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|")
@@ -213,24 +217,24 @@ func sizingTable(w io.Writer) error {
 	for _, p := range []float64{1e-2, 1e-3, 1e-4, 1e-5, 1e-6} {
 		nb := bloom.SplitBlockBlocks(n, p)
 		model := bloom.SplitBlockFPR(n, nb)
-		got := measuredSplitBlock(keys, nb, p)
+		got := measuredSplitBlock(keys, nb, p, c.probes)
 		pq := int(math.Ceil(-8 * float64(n) / math.Log(1-math.Pow(p, 1.0/8)) / 256))
-		gotPQ := measuredSplitBlock(keys, pq, p)
+		gotPQ := measuredSplitBlock(keys, pq, p, c.probes)
 		fmt.Fprintf(w, "| %.0e | %.2f | %.3g | %.3g | %.2f | %.3g | %.2f |\n",
-			p, float64(nb)*256/n, model, got, float64(pq)*256/n, gotPQ, gotPQ/p)
+			p, float64(nb)*256/float64(n), model, got, float64(pq)*256/float64(n), gotPQ, gotPQ/p)
 	}
 	fmt.Fprintln(w)
 	return nil
 }
 
-// measuredSplitBlock builds a filter of nb blocks through the public
-// API: NewSplitBlock sizes by rate, so pick the rate that yields nb.
-func measuredSplitBlock(keys []bloom.Key, nb int, p float64) float64 {
+// measuredSplitBlock measures the rate of a filter of exactly nb blocks
+// holding keys; p only sets how many probes are enough.
+func measuredSplitBlock(keys []bloom.Key, nb int, p, maxProbes float64) float64 {
 	f := bloom.NewSplitBlockBlocks(nb, [8]byte{})
 	for _, k := range keys {
 		f.Add(k)
 	}
-	probes := int(math.Min(2e8, 2000/p))
+	probes := int(math.Min(maxProbes, 2000/p))
 	return float64(falsePositives(f, probes, 4)) / float64(probes)
 }
 
