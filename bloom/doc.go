@@ -30,9 +30,9 @@
 // between epochs. SipHash was chosen over a keyed BLAKE2 or HMAC-SHA256
 // because the checker computes up to 263 keys per image inside WebAssembly,
 // which has no SIMD or assembly here: SipHash is a few dozen 64-bit
-// add/rotate/xor operations, measured at about 22 ns per key natively and
-// 24 ns in wasm (wazero), where HMAC-SHA256 took 276 ns natively and
-// 3.4 µs in wasm per key (docs/filter.md). Its 128-bit key is the
+// add/rotate/xor operations, measured at about 11 ns per key natively and
+// 32 ns in wasm (wazero), where HMAC-SHA256 took 176 ns natively and
+// 3.7 µs in wasm per key (docs/filter.md). Its 128-bit key is the
 // per-domain subkey; the 256-bit release key only feeds HKDF, once per
 // Keyer.
 //
