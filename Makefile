@@ -7,6 +7,9 @@ BENCHTIME   ?= 1s
 STATICCHECK ?= $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 DIST        := dist
 ADDR        ?= 127.0.0.1:8080
+# The module's budget is 750 KB brotli-compressed; it is over that today (see
+# README, Performance), so the build fails only on growth past this ceiling.
+WASM_MAX    ?= 1000000
 
 # The wasm checker and the browser layer join the build and the test run as
 # soon as their folders exist.
@@ -27,7 +30,7 @@ cli:
 wasm:
 	@mkdir -p $(DIST)
 	GOOS=wasip1 GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -buildmode=c-shared -o $(DIST)/hashgate.wasm ./wasm
-	@$(GO) run ./internal/cmd/wasmsize $(DIST)/hashgate.wasm
+	@$(GO) run ./internal/cmd/wasmsize -max $(WASM_MAX) $(DIST)/hashgate.wasm
 
 ## test: everything CI checks — lint, browser tests, the .wasm in wazero, Go unit tests (race)
 test: lint $(if $(HAVE_WEB),browser-test) unit
@@ -37,6 +40,7 @@ lint:
 	  if [ -n "$$fmt" ]; then echo "gofmt wants to rewrite:"; echo "$$fmt"; exit 1; fi
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
+	$(if $(HAVE_WASM),GOOS=wasip1 GOARCH=wasm $(GO) vet ./wasm)
 
 # The Go tests that run the built module in wazero find it through HASHGATE_WASM.
 unit: $(if $(HAVE_WASM),wasm)
@@ -48,6 +52,7 @@ browser-test: build
 ## bench: every Go benchmark, then the bench/ scripts
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
+	cd bench/browser && npm ci --no-audit --no-fund && node run.mjs 11
 
 ## fuzz: every fuzz target for FUZZTIME (default 20s) each
 fuzz:
