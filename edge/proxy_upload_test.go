@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashgate/hashgate/internal/testenv"
 	"github.com/hashgate/hashgate/match"
 )
 
@@ -22,7 +23,7 @@ type blockedJSON struct {
 func TestProxyUploads(t *testing.T) {
 	gen := makeImage(42, 800, 600)
 	listedJPEG := encodeJPEG(t, gen, 92)
-	orig := mustRead(t, filepath.Join(pdqImages(t), "bridge-mods", "aaa-orig.jpg"))
+	orig := mustRead(t, filepath.Join(filepath.Join(testenv.PDQDir(t), "images"), "bridge-mods", "aaa-orig.jpg"))
 	o := startOrigin(t)
 	cfg := testConfig()
 	cfg.Origin = o.URL
@@ -47,7 +48,7 @@ func TestProxyUploads(t *testing.T) {
 	}{
 		{"listed image, raw", "/upload/a.jpg", listedJPEG, "image/jpeg"},
 		{"re-encoded and resized copy", "/upload/deep/b.png", encodePNG(t, resize(gen, 480, 360)), "image/png"},
-		{"modified reference photo", "/api/v2/media", mustRead(t, filepath.Join(pdqImages(t), "bridge-mods", "shrink-a-lot.jpg")), "image/jpeg"},
+		{"modified reference photo", "/api/v2/media", mustRead(t, filepath.Join(filepath.Join(testenv.PDQDir(t), "images"), "bridge-mods", "shrink-a-lot.jpg")), "image/jpeg"},
 	}
 	for _, tt := range blockedCases {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,33 +13,9 @@ import (
 
 	"github.com/hashgate/hashgate/fingerprint"
 	"github.com/hashgate/hashgate/fingerprint/media"
+	"github.com/hashgate/hashgate/internal/testenv"
 	"github.com/hashgate/hashgate/match"
 )
-
-// pdqImages is ../shared/testdata/pdq/images beside the module root (read
-// in place, never copied into the repository).
-func pdqImages(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("module root not found")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "testdata", "pdq", "images")
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("PDQ test images missing (they must sit beside the checkout): %v", err)
-	}
-	return p
-}
 
 // listedEntry fingerprints b and returns the PDQ list entry for it.
 func listedEntry(t *testing.T, b []byte, label string) match.Entry {
@@ -85,7 +61,7 @@ func decodeVerdict(t *testing.T, body []byte) verdictJSON {
 }
 
 func TestScan(t *testing.T) {
-	imgDir := pdqImages(t)
+	imgDir := filepath.Join(testenv.PDQDir(t), "images")
 	orig, err := os.ReadFile(filepath.Join(imgDir, "bridge-mods", "aaa-orig.jpg"))
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashgate/hashgate/fingerprint"
 	"github.com/hashgate/hashgate/fingerprint/media"
+	"github.com/hashgate/hashgate/internal/testenv"
 )
 
 func fingerprintFile(t *testing.T, path string, o media.Options) fingerprint.Fingerprints {
@@ -28,7 +29,7 @@ func fingerprintFile(t *testing.T, path string, o media.Options) fingerprint.Fin
 // (the original files through our own decoders) must land within 10 bits
 // when the reference quality is at least 80.
 func TestPDQExpected(t *testing.T) {
-	dir := pdqDir(t)
+	dir := testenv.PDQDir(t)
 	exact, within := 0, 0
 	for _, row := range readTSV(t, filepath.Join(dir, "expected.tsv")) {
 		if len(row) != 4 {
@@ -71,7 +72,7 @@ func TestPDQExpected(t *testing.T) {
 // TestPDQDihedral checks the eight dihedral hashes of every dihedral.tsv
 // row bit for bit, with the quality.
 func TestPDQDihedral(t *testing.T) {
-	dir := pdqDir(t)
+	dir := testenv.PDQDir(t)
 	n := 0
 	for _, row := range readTSV(t, filepath.Join(dir, "dihedral.tsv")) {
 		if len(row) != 10 {
@@ -98,7 +99,7 @@ func TestPDQDihedral(t *testing.T) {
 // TestPDQEXIF checks that photos stored rotated, with an EXIF orientation
 // tag, hash within 10 bits of the reference's hash of their upright pixels.
 func TestPDQEXIF(t *testing.T) {
-	dir := pdqDir(t)
+	dir := testenv.PDQDir(t)
 	n := 0
 	for _, row := range readTSV(t, filepath.Join(dir, "exif.tsv")) {
 		if len(row) != 5 {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashgate/hashgate/fingerprint"
 	"github.com/hashgate/hashgate/fingerprint/media"
+	"github.com/hashgate/hashgate/internal/testenv"
 )
 
 // TestHash64sEqualGoimagehash holds the pHash family, computed from
@@ -19,7 +20,7 @@ import (
 // DifferenceHash and AverageHash on the canonical image, over every
 // reference image and a few synthetic ones.
 func TestHash64sEqualGoimagehash(t *testing.T) {
-	dir := pdqDir(t)
+	dir := testenv.PDQDir(t)
 	var paths []string
 	for _, sub := range []string{"png", "images"} {
 		err := filepath.WalkDir(filepath.Join(dir, sub), func(p string, d os.DirEntry, err error) error {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashgate/hashgate/fingerprint"
 	"github.com/hashgate/hashgate/fingerprint/media"
+	"github.com/hashgate/hashgate/internal/testenv"
 )
 
 // TestPDQPythonThreatExchange compares with the hashes python-threatexchange
@@ -21,7 +22,7 @@ import (
 // bits where quality is at least 80; lower-quality rows are only logged
 // (I16.png: see TestPDQPythonI16Clipping).
 func TestPDQPythonThreatExchange(t *testing.T) {
-	dir := filepath.Join(pdqDir(t), "repo-documented")
+	dir := filepath.Join(testenv.PDQDir(t), "repo-documented")
 	n := 0
 	for _, row := range readTSV(t, filepath.Join(dir, "repo-documented.tsv")) {
 		if len(row) < 3 || !strings.HasPrefix(row[0], "pytx-resources/") {
@@ -65,7 +66,7 @@ func TestPDQPythonThreatExchange(t *testing.T) {
 // hashed is mostly white (hence its quality 36). Hashing those clipped
 // pixels reproduces python-threatexchange's hash.
 func TestPDQPythonI16Clipping(t *testing.T) {
-	dir := filepath.Join(pdqDir(t), "repo-documented")
+	dir := filepath.Join(testenv.PDQDir(t), "repo-documented")
 	b, err := os.ReadFile(filepath.Join(dir, "pytx-resources", "I16.png"))
 	if err != nil {
 		t.Fatal(err)
@@ -99,7 +100,7 @@ func TestPDQPythonI16Clipping(t *testing.T) {
 // reference's own regression tests use: 256-bit lists with ParsePDQ,
 // 64-bit lists with ParseHash64, and each value prints back as read.
 func TestParseReferenceHashLists(t *testing.T) {
-	dir := filepath.Join(pdqDir(t), "repo-documented", "hashlists")
+	dir := filepath.Join(testenv.PDQDir(t), "repo-documented", "hashlists")
 	files := map[string]int{"haystack.txt": 64, "needles.txt": 64, "long256.dat": 64, "short256.dat": 64, "long64.dat": 16, "short64.dat": 16}
 	total := 0
 	for name, width := range files {

@@ -10,27 +10,8 @@ import (
 	"testing"
 
 	"github.com/hashgate/hashgate/fingerprint"
+	"github.com/hashgate/hashgate/internal/testenv"
 )
-
-// pdqTestdata locates ../shared/testdata/pdq beside the module root (the
-// reference vectors are shared, not committed here).
-func pdqTestdata(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "testdata", "pdq")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("match: no go.mod above the test directory")
-		}
-		dir = parent
-	}
-}
 
 // readTSV reads a tab-separated file with a header into rows keyed by column.
 func readTSV(t *testing.T, path string) []map[string]string {
@@ -77,7 +58,7 @@ func mustPDQ(t *testing.T, s string) fingerprint.PDQHash {
 // of all of them (at its real quality), and every rotated image finds its
 // original through a dihedral variant.
 func TestReferenceHashes(t *testing.T) {
-	dir := pdqTestdata(t)
+	dir := testenv.PDQDir(t)
 	rows := readTSV(t, filepath.Join(dir, "expected.tsv"))
 	var entries []Entry
 	quality := map[fingerprint.PDQHash]int{}

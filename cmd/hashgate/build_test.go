@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashgate/hashgate/internal/testenv"
 	"github.com/hashgate/hashgate/release"
 )
 
@@ -308,29 +309,6 @@ func TestProgress(t *testing.T) {
 	}
 }
 
-// sharedPDQ is ../shared/testdata/pdq beside the module root.
-func sharedPDQ(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			p := filepath.Join(dir, "..", "shared", "testdata", "pdq")
-			if _, err := os.Stat(p); err != nil {
-				t.Fatalf("PDQ test data missing at %s: %v", p, err)
-			}
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-}
-
 func copyFile(t *testing.T, from, to string) {
 	t.Helper()
 	b, err := os.ReadFile(from)
@@ -348,7 +326,7 @@ func copyFile(t *testing.T, from, to string) {
 func TestBuildFromMedia(t *testing.T) {
 	dir := t.TempDir()
 	k := genKeys(t, dir)
-	imgs := filepath.Join(sharedPDQ(t), "images")
+	imgs := filepath.Join(testenv.PDQDir(t), "images")
 	mediaDir := filepath.Join(dir, "media")
 	os.Mkdir(mediaDir, 0o755)
 	copyFile(t, filepath.Join(imgs, "bridge-mods", "aaa-orig.jpg"), filepath.Join(mediaDir, "orig.jpg"))

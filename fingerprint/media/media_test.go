@@ -21,6 +21,7 @@ import (
 
 	"github.com/hashgate/hashgate/fingerprint"
 	"github.com/hashgate/hashgate/fingerprint/media"
+	"github.com/hashgate/hashgate/internal/testenv"
 )
 
 // photo is a deterministic photo-like image: smooth shading, a few
@@ -280,7 +281,7 @@ func TestFormats(t *testing.T) {
 	}
 	// WebP has no encoder in the standard library or x/image: use the
 	// reference set's WebP files.
-	webp := filepath.Join(sharedPDQ(t), "images", "misc-images", "modes", "HSV.webp")
+	webp := filepath.Join(testenv.PDQDir(t), "images", "misc-images", "modes", "HSV.webp")
 	b, err := os.ReadFile(webp)
 	if err != nil {
 		t.Fatal(err)
@@ -322,29 +323,6 @@ func TestBadInput(t *testing.T) {
 			}
 		})
 	}
-}
-
-// sharedPDQ is ../shared/testdata/pdq from the module root.
-func sharedPDQ(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = filepath.Dir(dir)
-	}
-	p := filepath.Join(dir, "..", "shared", "testdata", "pdq")
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("PDQ reference images missing at %s (see fingerprint's tests for what to put there): %v", p, err)
-	}
-	return p
 }
 
 // TestGIFFrameSmallerThanScreen: a first frame covering part of the

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hashgate/hashgate/fingerprint"
+	"github.com/hashgate/hashgate/internal/testenv"
 )
 
 var day = time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
@@ -37,25 +38,6 @@ func problems(l *List) []string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
-
-// sharedPDQ is ../shared/testdata/pdq beside the module root.
-func sharedPDQ(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared", "testdata", "pdq")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-}
 
 func TestPytxSignals(t *testing.T) {
 	l := load(t, "pytx-signals.txt", Options{})
@@ -126,7 +108,7 @@ func TestStrict(t *testing.T) {
 
 func TestBareHashes(t *testing.T) {
 	var l List
-	err := l.AddFile(filepath.Join(sharedPDQ(t), "repo-documented", "hashlists", "haystack.txt"), Options{DefaultKind: fingerprint.KindPDQ})
+	err := l.AddFile(filepath.Join(testenv.PDQDir(t), "repo-documented", "hashlists", "haystack.txt"), Options{DefaultKind: fingerprint.KindPDQ})
 	if err != nil {
 		t.Fatal(err)
 	}

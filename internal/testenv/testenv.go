@@ -1,0 +1,40 @@
+// Package testenv locates what the tests read from outside the repository.
+// Only _test.go files import it, so it adds nothing to any package's
+// production import graph (fingerprint and bloom still import nothing of the
+// project).
+package testenv
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// PDQDir returns the shared PDQ reference vectors, ../shared/testdata/pdq
+// beside the module root. A missing folder fails the test with what to put
+// there: the suites that read it never skip.
+func PDQDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("testenv: cannot find the module root (go.mod) above the test directory")
+		}
+		dir = parent
+	}
+	pdq := filepath.Join(dir, "..", "shared", "testdata", "pdq")
+	if _, err := os.Stat(filepath.Join(pdq, "expected.tsv")); err != nil {
+		t.Fatalf("PDQ reference vectors missing: %v\n"+
+			"Put them at %s (next to the repository): SOURCE.md, expected.tsv, dihedral.tsv, exif.tsv,\n"+
+			"images/ (facebook/ThreatExchange pdq/data at commit baefb4ed67b6cdc1d4c82dbaef858d50866ac424)\n"+
+			"and png/ (their pixels as ImageMagick decodes them), with hashes from Meta's pdq-photo-hasher.", err, pdq)
+	}
+	return pdq
+}
