@@ -4,6 +4,7 @@ import (
 	"errors"
 	"image"
 	"image/color"
+	"strconv"
 	"sync"
 )
 
@@ -46,7 +47,7 @@ func FromRGBA(pix []byte, width, height int) (Fingerprints, error) {
 		return Fingerprints{}, err
 	}
 	if len(pix)/4/height < width {
-		return Fingerprints{}, &imageError{"RGBA buffer of " + itoa(len(pix)) + " bytes is shorter than 4x" + itoa(width) + "x" + itoa(height)}
+		return Fingerprints{}, &imageError{"RGBA buffer of " + strconv.Itoa(len(pix)) + " bytes is shorter than 4x" + strconv.Itoa(width) + "x" + strconv.Itoa(height)}
 	}
 	src := &image.NRGBA{Pix: pix[:4*width*height], Stride: 4 * width, Rect: image.Rect(0, 0, width, height)}
 	return fromCanonical(canonicalNRGBA(src), rgbaAllGrey(src.Pix), width, height), nil
@@ -75,7 +76,7 @@ func FromImage(img image.Image) (Fingerprints, error) {
 func checkDims(w, h int) error {
 	const maxSide = 1 << 20
 	if w <= 0 || h <= 0 || w > maxSide || h > maxSide {
-		return &imageError{"bad dimensions " + itoa(w) + "x" + itoa(h)}
+		return &imageError{"bad dimensions " + strconv.Itoa(w) + "x" + strconv.Itoa(h)}
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package fingerprint
 import (
 	"errors"
 	"math/bits"
+	"strconv"
 )
 
 // ErrMalformedHash is returned (wrapped) by the Parse functions for text that
@@ -146,13 +147,13 @@ func hexString(b []byte) string {
 // avoids fmt and encoding/hex's error types so the wasm module stays small.
 func parseHex(dst []byte, s, what string) error {
 	if len(s) != 2*len(dst) {
-		return &HashError{Type: what, Reason: "want " + itoa(2*len(dst)) + " hex digits, got " + itoa(len(s))}
+		return &HashError{Type: what, Reason: "want " + strconv.Itoa(2*len(dst)) + " hex digits, got " + strconv.Itoa(len(s))}
 	}
 	for i := range dst {
 		hi, ok1 := unhex(s[2*i])
 		lo, ok2 := unhex(s[2*i+1])
 		if !ok1 || !ok2 {
-			return &HashError{Type: what, Reason: "non-hex character at offset " + itoa(2*i)}
+			return &HashError{Type: what, Reason: "non-hex character at offset " + strconv.Itoa(2*i)}
 		}
 		dst[i] = hi<<4 | lo
 	}
@@ -181,28 +182,6 @@ func unhex(c byte) (byte, bool) {
 		return c - 'A' + 10, true
 	}
 	return 0, false
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
 }
 
 func equalFoldASCII(a, b string) bool {

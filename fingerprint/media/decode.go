@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/draw"
 	"io"
+	"strconv"
 
 	// The formats media accepts. TIFF is deliberately absent.
 	_ "image/gif"
@@ -115,7 +116,7 @@ func decode(b []byte, o Options) (image.Image, string, error) {
 		return nil, format, &Error{Err: ErrCorrupt, Format: format, Detail: "empty image " + dims(cfg.Width, cfg.Height)}
 	}
 	if int64(cfg.Width)*int64(cfg.Height) > o.maxPixels() {
-		return nil, format, &Error{Err: ErrTooLarge, Format: format, Detail: dims(cfg.Width, cfg.Height) + " is over " + itoa(o.maxPixels()) + " pixels"}
+		return nil, format, &Error{Err: ErrTooLarge, Format: format, Detail: dims(cfg.Width, cfg.Height) + " is over " + strconv.FormatInt(o.maxPixels(), 10) + " pixels"}
 	}
 	img, format, err := image.Decode(bytes.NewReader(b))
 	if err != nil {
@@ -167,7 +168,7 @@ func readAll(r io.Reader, max int64) ([]byte, error) {
 		return nil, errors.Join(errors.New("media: reading input"), err)
 	}
 	if n > max {
-		return nil, &Error{Err: ErrTooLarge, Detail: "input is over " + itoa(max) + " bytes"}
+		return nil, &Error{Err: ErrTooLarge, Detail: "input is over " + strconv.FormatInt(max, 10) + " bytes"}
 	}
 	return buf.Bytes(), nil
 }
@@ -197,26 +198,4 @@ func FingerprintReader(r io.Reader, o Options) (fingerprint.Fingerprints, error)
 	return FingerprintBytes(b, o)
 }
 
-func dims(w, h int) string { return itoa(int64(w)) + "x" + itoa(int64(h)) }
-
-func itoa(n int64) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [24]byte
-	i := len(b)
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
-}
+func dims(w, h int) string { return strconv.Itoa(w) + "x" + strconv.Itoa(h) }
