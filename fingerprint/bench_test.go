@@ -3,6 +3,8 @@ package fingerprint
 import (
 	"image"
 	"testing"
+
+	"github.com/hashgate/hashgate/internal/testenv"
 )
 
 var benchSizes = []struct {
@@ -20,7 +22,7 @@ func BenchmarkPDQ(b *testing.B) {
 	for _, sz := range benchSizes {
 		src := testImage(sz.w, sz.h, 1)
 		b.Run("rgba-"+sz.name, func(b *testing.B) {
-			reportCPU(b, func() {
+			testenv.ReportCPU(b, func() {
 				pdqCanonical(canonicalNRGBA(src), rgbaAllGrey(src.Pix))
 			})
 		})
@@ -33,7 +35,7 @@ func BenchmarkFromRGBA(b *testing.B) {
 	for _, sz := range benchSizes {
 		src := testImage(sz.w, sz.h, 1)
 		b.Run("rgba-"+sz.name, func(b *testing.B) {
-			reportCPU(b, func() {
+			testenv.ReportCPU(b, func() {
 				if _, err := FromRGBA(src.Pix, sz.w, sz.h); err != nil {
 					b.Fatal(err)
 				}
@@ -50,7 +52,7 @@ func BenchmarkHash64(b *testing.B) {
 		fn   func(image.Image) Hash64
 	}{{"phash", pHash}, {"dhash", dHash}, {"ahash", aHash}} {
 		b.Run(h.name+"-512x512", func(b *testing.B) {
-			reportCPU(b, func() { h.fn(src) })
+			testenv.ReportCPU(b, func() { h.fn(src) })
 		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashgate/hashgate/fingerprint"
 	"github.com/hashgate/hashgate/fingerprint/media"
+	"github.com/hashgate/hashgate/internal/testenv"
 )
 
 // BenchmarkPipeline12MP is the canonical pipeline on a 12-MP (4032x3024)
@@ -22,24 +23,24 @@ func BenchmarkPipeline12MP(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Run("decode-jpeg-12MP", func(b *testing.B) {
-		reportCPU(b, func() {
+		testenv.ReportCPU(b, func() {
 			if _, err := media.DecodeBytes(jpg, media.Options{}); err != nil {
 				b.Fatal(err)
 			}
 		})
 	})
 	b.Run("fingerprint-decoded-12MP", func(b *testing.B) {
-		reportCPU(b, func() {
+		testenv.ReportCPU(b, func() {
 			if _, err := fingerprint.FromImage(img); err != nil {
 				b.Fatal(err)
 			}
 		})
 	})
 	b.Run("digests-12MP-file", func(b *testing.B) {
-		reportCPU(b, func() { fingerprint.Digest(jpg) })
+		testenv.ReportCPU(b, func() { fingerprint.Digest(jpg) })
 	})
 	b.Run("total-jpeg-12MP", func(b *testing.B) {
-		reportCPU(b, func() {
+		testenv.ReportCPU(b, func() {
 			if _, err := media.FingerprintBytes(jpg, media.Options{}); err != nil {
 				b.Fatal(err)
 			}
@@ -51,7 +52,7 @@ func BenchmarkPipeline12MP(b *testing.B) {
 func BenchmarkRefuseHugeHeader(b *testing.B) {
 	h := hugePNGHeader(60000, 60000)
 	b.ReportAllocs()
-	reportCPU(b, func() {
+	testenv.ReportCPU(b, func() {
 		if _, err := media.DecodeBytes(h, media.Options{}); err == nil {
 			b.Fatal("accepted")
 		}

@@ -1,6 +1,6 @@
 //go:build unix
 
-package media_test
+package testenv
 
 import (
 	"syscall"
@@ -8,10 +8,10 @@ import (
 	"time"
 )
 
-// reportCPU adds a cpu-ns/op metric (user+system CPU time of the process
-// per iteration) to a benchmark. On a shared, busy machine it is steadier
-// than wall time, which also counts time spent waiting for a core.
-func reportCPU(b *testing.B, run func()) {
+// ReportCPU runs run in b's loop and adds a cpu-ns/op metric (user+system
+// CPU time of the process per iteration). On a shared, busy machine it is
+// steadier than wall time, which also counts time spent waiting for a core.
+func ReportCPU(b *testing.B, run func()) {
 	var before, after syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &before)
 	n := 0
