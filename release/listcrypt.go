@@ -9,8 +9,7 @@ import (
 	"io"
 	"strconv"
 
-	"github.com/cloudflare/circl/hpke"
-	"github.com/cloudflare/circl/kem"
+	"github.com/cloudflare/circl/kem/xwing"
 )
 
 // The encrypted list (list-*.hpke). The list is encrypted once under a fresh
@@ -28,21 +27,19 @@ import (
 // The HPKE info string is "hashgate-list-v1"; a wrapped key's aad is its
 // recipient's key id. Binding the whole header as the list's aad means a
 // recipient entry cannot be added, dropped or swapped without detection.
+// HPKE itself is hpke.go.
 
 const (
 	cryptMagic    = "HGE1"
 	maxRecipients = 256
 )
 
-var (
-	listSuite = hpke.NewSuite(hpke.KEM_XWING, hpke.KDF_HKDF_SHA256, hpke.AEAD_AES256GCM)
-	listInfo  = []byte("hashgate-list-v1")
-)
+var listInfo = []byte("hashgate-list-v1")
 
 // EdgePrivateKey is an edge's X-Wing private key for opening edge lists.
 type EdgePrivateKey struct {
 	seed [32]byte
-	sk   kem.PrivateKey
+	sk   *xwing.PrivateKey
 	pub  PublicKey
 }
 
@@ -59,11 +56,9 @@ func GenerateEdgeKey(rand io.Reader) (*EdgePrivateKey, error) {
 }
 
 func newEdgeKey(seed [32]byte) (*EdgePrivateKey, error) {
-	pk, sk := hpke.KEM_XWING.Scheme().DeriveKeyPair(seed[:])
-	raw, err := pk.MarshalBinary()
-	if err != nil {
-		return nil, wrap("release: X-Wing public key", err)
-	}
+	sk, pk := xwingKeyPair(seed[:])
+	raw := make([]byte, xwing.PublicKeySize)
+	pk.Pack(raw)
 	return &EdgePrivateKey{seed: seed, sk: sk, pub: PublicKey{Alg: AlgXWing, Key: raw}}, nil
 }
 
@@ -120,32 +115,26 @@ func encryptList(enc *listEncoder, recipients []PublicKey, rand io.Reader) ([]by
 		return nil, wrap("release: reading randomness", err)
 	}
 	hdr := []byte(cryptMagic)
-	kemID, kdfID, aeadID := listSuite.Params()
-	hdr = binary.BigEndian.AppendUint16(hdr, uint16(kemID))
-	hdr = binary.BigEndian.AppendUint16(hdr, uint16(kdfID))
-	hdr = binary.BigEndian.AppendUint16(hdr, uint16(aeadID))
+	hdr = binary.BigEndian.AppendUint16(hdr, hpkeKEMXWing)
+	hdr = binary.BigEndian.AppendUint16(hdr, hpkeKDFSHA256)
+	hdr = binary.BigEndian.AppendUint16(hdr, hpkeAEADAES256)
 	hdr = binary.BigEndian.AppendUint16(hdr, uint16(len(recipients)))
 	for _, r := range recipients {
 		if r.Alg != AlgXWing {
 			return nil, listErr("recipient key is " + r.Alg + ", want " + AlgXWing)
 		}
-		pk, err := hpke.KEM_XWING.Scheme().UnmarshalBinaryPublicKey(r.Key)
-		if err != nil {
+		var pk xwing.PublicKey
+		if len(r.Key) != xwing.PublicKeySize {
+			return nil, listErr("recipient key is not an X-Wing public key")
+		}
+		if err := pk.Unpack(r.Key); err != nil {
 			return nil, wrap("release: recipient key", err)
-		}
-		sender, err := listSuite.NewSender(pk, listInfo)
-		if err != nil {
-			return nil, wrap("release: HPKE", err)
-		}
-		enc, sealer, err := sender.Setup(rand)
-		if err != nil {
-			return nil, wrap("release: HPKE", err)
 		}
 		var id [keyIDLen]byte
 		decodeHex(id[:], r.ID())
-		wrapped, err := sealer.Seal(dataKey[:], id[:])
+		enc, wrapped, err := hpkeSeal(&pk, rand, listInfo, id[:], dataKey[:])
 		if err != nil {
-			return nil, wrap("release: HPKE", err)
+			return nil, err
 		}
 		hdr = append(hdr, id[:]...)
 		hdr = binary.BigEndian.AppendUint16(hdr, uint16(len(enc)))
@@ -205,9 +194,8 @@ func parseCryptHeader(b []byte) (*cryptHeader, error) {
 	if len(b) < 14 || string(b[:4]) != cryptMagic {
 		return nil, listErr("not an encrypted edge list (bad magic)")
 	}
-	kemID, kdfID, aeadID := listSuite.Params()
-	if binary.BigEndian.Uint16(b[4:]) != uint16(kemID) || binary.BigEndian.Uint16(b[6:]) != uint16(kdfID) ||
-		binary.BigEndian.Uint16(b[8:]) != uint16(aeadID) {
+	if binary.BigEndian.Uint16(b[4:]) != hpkeKEMXWing || binary.BigEndian.Uint16(b[6:]) != hpkeKDFSHA256 ||
+		binary.BigEndian.Uint16(b[8:]) != hpkeAEADAES256 {
 		return nil, listErr("unsupported HPKE suite")
 	}
 	n := int(binary.BigEndian.Uint16(b[10:]))
@@ -269,16 +257,11 @@ func decryptBytes(ciphertext []byte, edgeKey *EdgePrivateKey) ([]byte, error) {
 		if !bytes.Equal(r.id, id[:]) {
 			continue
 		}
-		recv, err := listSuite.NewReceiver(edgeKey.sk, listInfo)
+		dataKey, err := hpkeOpen(edgeKey.sk, r.enc, listInfo, r.id, r.wrapped)
 		if err != nil {
-			return nil, wrap("release: HPKE", err)
+			return nil, err
 		}
-		opener, err := recv.Setup(r.enc)
-		if err != nil {
-			return nil, listErr("cannot open the wrapped key")
-		}
-		dataKey, err := opener.Open(r.wrapped, r.id)
-		if err != nil || len(dataKey) != 32 {
+		if len(dataKey) != 32 {
 			return nil, listErr("cannot open the wrapped key")
 		}
 		gcm, err := newGCM(dataKey)
