@@ -1,7 +1,8 @@
 // Browser benchmark: time to verdict of hashgate's checker in headless
 // Chromium for a 12-MP and a 512-px JPEG (median of RUNS runs after a
-// warm-up), for both ways of reaching the canonical 512×512 pixels, the
-// module's download size, and in the same page the npm package
+// warm-up), for each way of reaching the canonical 512×512 pixels (the
+// default 'auto', then 'wasm', 'browser', 'decode'; MODES=a,b picks some),
+// the module's download size, and in the same page the npm package
 // browser-image-hash computing a pHash of the same files as the peer.
 //
 // Usage (from the repository root, after `make build`):
@@ -19,6 +20,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
 const out = join(root, 'bench', 'out');
 const runs = Number(process.argv[2] || 11);
+const modes = (process.env.MODES || 'auto,wasm,browser,decode').split(',');
 mkdirSync(out, { recursive: true });
 
 const gen = spawnSync('go', ['run', './bench/browser/mkjpeg', out], { cwd: root, stdio: 'inherit' });
@@ -38,7 +40,7 @@ const demo = await startDemo();
 const browser = await launch();
 const result = { runs, wasmBytes: wasm.length, wasmBrotliBytes: br.length, chromium: browser.context.browser()?.version(), cases: {} };
 try {
-  for (const mode of ['wasm', 'browser', 'decode']) {
+  for (const mode of modes) {
     const page = await browser.context.newPage();
     // The peer library and the inputs are served through the page's router,
     // from the same origin as the checker.
@@ -72,7 +74,7 @@ try {
           }
         }
         return { times, peerTimes, verdict: last.verdict, timings: last.timings, size: file.size };
-      }, { name, runs, peer: mode === 'wasm' });
+      }, { name, runs, peer: mode === modes[0] });
       result.cases[`${name}/${mode}`] = {
         bytes: r.size, verdict: r.verdict, medianMs: median(r.times), minMs: Math.min(...r.times), times: r.times,
         lastTimings: r.timings, peerMedianMs: r.peerTimes.length ? median(r.peerTimes) : undefined,
@@ -88,10 +90,11 @@ try {
 }
 writeFileSync(join(out, 'browser.json'), JSON.stringify(result, null, 1));
 console.log(`module: ${(result.wasmBytes / 1000).toFixed(1)} KB raw, ${(result.wasmBrotliBytes / 1000).toFixed(1)} KB brotli; ${runs} runs after a warm-up, medians\n`);
-console.log('| input | hashgate check, wasm sampling (ms) | hashgate check, browser resize (ms) | browser-image-hash pHash (ms) | ratio |');
-console.log('|---|---|---|---|---|');
+const head = modes.map((m) => `hashgate, ${m} (ms)`);
+console.log(`| input | ${head.join(' | ')} | browser-image-hash pHash (ms) | peer ÷ ${modes[0]} |`);
+console.log(`|---|${modes.map(() => '---|').join('')}---|---|`);
 for (const name of Object.keys(files)) {
-  const a = result.cases[`${name}/wasm`];
-  const b = result.cases[`${name}/browser`];
-  console.log(`| ${name} JPEG (${(a.bytes / 1e6).toFixed(2)} MB) | ${a.medianMs.toFixed(0)} | ${b.medianMs.toFixed(0)} | ${a.peerMedianMs.toFixed(0)} | ${(a.peerMedianMs / a.medianMs).toFixed(1)}x |`);
+  const a = result.cases[`${name}/${modes[0]}`];
+  const cols = modes.map((m) => result.cases[`${name}/${m}`].medianMs.toFixed(0));
+  console.log(`| ${name} JPEG (${(a.bytes / 1e6).toFixed(2)} MB) | ${cols.join(' | ')} | ${a.peerMedianMs.toFixed(0)} | ${(a.peerMedianMs / a.medianMs).toFixed(1)}x |`);
 }

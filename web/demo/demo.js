@@ -14,7 +14,7 @@ try {
     releaseURL: '/v1/manifest',
     edgeURL: location.origin,
     publicKeys,
-    resize: params.get('resize') || 'wasm',
+    resize: params.get('resize') || 'auto',
   });
   const r = checker.release;
   $('#release').textContent = `Release ${r.version} (${r.channel}), ${r.keys} filter keys in ${r.filterBytes} bytes, ` +

@@ -1,10 +1,13 @@
 // imageSize reads an image's stored width and height from its header
-// (JPEG, PNG, GIF, WebP) without decoding it, so the worker can ask the
-// browser to decode a large image straight to 512×512. It returns null for
-// anything it does not recognise; the caller then decodes at full size.
+// (JPEG, PNG, GIF, WebP) without decoding it, so the worker can choose how to
+// decode. For JPEG it also returns type 'image/jpeg' and the EXIF orientation
+// (1–8; 1 when absent), which the worker applies itself when it samples
+// decoded planes. It returns null for anything it does not recognise; the
+// caller then decodes at full size.
+// blob may also be the file's bytes already read (a Uint8Array).
 export async function imageSize(blob) {
-  const b = new Uint8Array(await blob.slice(0, 256 * 1024).arrayBuffer());
-  const v = new DataView(b.buffer);
+  const b = blob instanceof Uint8Array ? blob.subarray(0, 256 * 1024) : new Uint8Array(await blob.slice(0, 256 * 1024).arrayBuffer());
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
   if (b.length > 24 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) {
     return { width: v.getUint32(16), height: v.getUint32(20) };
   }
@@ -22,6 +25,7 @@ export async function imageSize(blob) {
     return null;
   }
   if (b.length > 4 && b[0] === 0xff && b[1] === 0xd8) {
+    let orientation = 0; // 0: no EXIF APP1 seen yet; only the first one counts
     let i = 2;
     while (i + 9 < b.length) {
       if (b[i] !== 0xff) return null;
@@ -29,11 +33,39 @@ export async function imageSize(blob) {
       if (m === 0xff) { i++; continue; }
       if (m === 0xd8 || (m >= 0xd0 && m <= 0xd7) || m === 0x01) { i += 2; continue; }
       const len = v.getUint16(i + 2);
+      if (m === 0xe1 && orientation === 0) orientation = exifOrientation(b, i + 4, Math.min(b.length, i + 2 + len));
       if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) {
-        return { width: v.getUint16(i + 7), height: v.getUint16(i + 5) };
+        return { width: v.getUint16(i + 7), height: v.getUint16(i + 5), type: 'image/jpeg', orientation: orientation || 1 };
       }
       i += 2 + len;
     }
   }
   return null;
+}
+
+// exifOrientation reads tag 0x0112 (one SHORT) of IFD0 from an APP1 payload
+// b[start:end]. It answers 0 when the payload is not EXIF (so a later APP1
+// may still be), and 1 for an EXIF block whose tag is absent, malformed or
+// out of range — the same rules as the edge (fingerprint/media/exif.go).
+function exifOrientation(b, start, end) {
+  if (end - start < 6 || b[start] !== 0x45 || b[start + 1] !== 0x78 || b[start + 2] !== 0x69 ||
+    b[start + 3] !== 0x66 || b[start + 4] !== 0 || b[start + 5] !== 0) return 0;
+  const t = start + 6;
+  if (end - t < 8) return 1;
+  const le = b[t] === 0x49 && b[t + 1] === 0x49;
+  if (!le && !(b[t] === 0x4d && b[t + 1] === 0x4d)) return 1;
+  const v = new DataView(b.buffer, b.byteOffset);
+  if (v.getUint16(t + 2, le) !== 42) return 1;
+  const off = v.getUint32(t + 4, le);
+  if (off < 8 || t + off + 2 > end) return 1;
+  const n = v.getUint16(t + off, le);
+  for (let k = 0; k < n; k++) {
+    const e = t + off + 2 + 12 * k;
+    if (e + 12 > end) return 1;
+    if (v.getUint16(e, le) !== 0x0112) continue;
+    if (v.getUint16(e + 2, le) !== 3 || v.getUint32(e + 4, le) !== 1) return 1;
+    const o = v.getUint16(e + 8, le);
+    return o >= 1 && o <= 8 ? o : 1;
+  }
+  return 1;
 }

@@ -9,8 +9,16 @@ export interface CheckerOptions {
   edgeURL?: string | URL;
   /** The publisher's public key file (lines "ALGORITHM BASE64"), pinned: releases must be signed by these keys. */
   publicKeys: string;
-  /** 'wasm' (default): the module samples the full image to 512×512 as the reference does; 'browser': Chromium resizes. */
-  resize?: 'wasm' | 'browser' | 'decode';
+  /**
+   * How the canonical 512×512 pixels are reached. 'auto' (default): JPEGs are
+   * decoded to planes by WebCodecs' ImageDecoder and sampled in the worker at
+   * the reference's coordinates; other files, or browsers without
+   * ImageDecoder, use 'wasm'. 'wasm': the full decode goes to the module,
+   * which samples it as the reference does. 'browser' and 'decode' let
+   * Chromium resize (faster on some machines, further from the edge's hash);
+   * they exist for measurement.
+   */
+  resize?: 'auto' | 'wasm' | 'browser' | 'decode';
   /** Worker script URL, if src/worker.js is served elsewhere. */
   workerURL?: string | URL;
   /** fetch used for /v1/verify (defaults to globalThis.fetch). */
@@ -44,9 +52,13 @@ export interface EdgeVerdict {
   matches: { kind: string; labels: string[]; list: string }[];
 }
 
+/** Milliseconds. decode and digest overlap: each runs from the start of the check. */
 export interface Timings {
+  /** Until the canonical pixels were ready. */
   decode?: number;
+  /** PDQ, pHash, dHash, aHash inside the module, after decoding. */
   fingerprint?: number;
+  /** Until SHA-256 and MD5 of the bytes were done. */
   digest?: number;
   lookup?: number;
   worker?: number;
@@ -60,6 +72,8 @@ export interface CheckResult {
   localHit: LocalHit | null;
   /** The edge's answer, present only after a local hit. */
   edge?: EdgeVerdict;
+  /** How the pixels were decoded, e.g. "ImageDecoder I420" or "createImageBitmap". */
+  decoder?: string;
   timings: Timings;
   error?: string;
 }

@@ -55,7 +55,7 @@ export async function createChecker(options) {
   if (!wasmURL || !releaseURL || !publicKeys) {
     throw new TypeError('hashgate: createChecker needs wasmURL, releaseURL and publicKeys');
   }
-  const resize = options.resize || 'wasm';
+  const resize = options.resize || 'auto';
   const fetchImpl = options.fetch || globalThis.fetch.bind(globalThis);
   const worker = new WorkerClient(options.workerURL || new URL('./worker.js', import.meta.url));
   const abs = (u) => new URL(u, globalThis.location?.href).href;
@@ -84,7 +84,7 @@ export async function createChecker(options) {
       } catch (err) {
         return { verdict: 'error', error: err.message, fingerprints: null, localHit: null, timings: { total: performance.now() - t0 } };
       }
-      const out = { verdict: 'clear', fingerprints: r.fingerprints, localHit: r.localHit, timings: r.timings };
+      const out = { verdict: 'clear', fingerprints: r.fingerprints, localHit: r.localHit, decoder: r.decoder, timings: r.timings };
       if (r.localHit.hit) {
         if (!edgeURL) {
           out.verdict = 'match'; // no edge to ask: the filter's candidate stands

@@ -11,14 +11,26 @@ let release = null;
 
 const CHUNK = 1 << 20; // bytes digested per call
 const SIDE = 512; // the canonical pipeline's sampling size
+const WHOLE = 256 << 20; // files up to this size are read into memory whole
 
-// pixels decodes a file to 8-bit RGBA with EXIF orientation applied.
-// resize 'wasm': the full image goes to the module, which samples it
-// exactly as the reference (floor(x*W/512)); 'browser': the full decode is
-// resized to 512x512 by Chromium with resizeQuality 'pixelated'; 'decode':
-// when the header says a side is over 512, Chromium decodes straight to
-// 512x512 (it may decode JPEGs at a reduced scale, which is much faster).
-async function pixels(file, resize) {
+// pixels decodes a file to 8-bit RGBA with EXIF orientation applied, at
+// most 512×512 (the canonical pipeline's nearest-neighbour step). resize:
+// 'auto' (default): a JPEG goes to WebCodecs' ImageDecoder, which hands over
+// its decoded planes without colour conversion, and the worker samples the
+// luma plane at the reference's coordinates (see planePixels); anything else,
+// or a browser without ImageDecoder, takes the 'wasm' path. 'wasm': the full
+// image goes to the module, which samples it exactly as the reference
+// (floor(x*W/512)); 'browser': the full decode is resized to 512×512 by
+// Chromium with resizeQuality 'pixelated'; 'decode': Chromium decodes a large
+// image straight to 512×512. The last two are kept for measurement.
+async function pixels(file, bytes, resize) {
+  if (resize === 'auto' && bytes && typeof ImageDecoder === 'function') {
+    const info = await imageSize(bytes);
+    if (info && info.type === 'image/jpeg') {
+      const px = await planePixels(bytes, info);
+      if (px) return px;
+    }
+  }
   const opts = { imageOrientation: 'from-image', colorSpaceConversion: 'none', premultiplyAlpha: 'none' };
   if (resize === 'decode') {
     const dims = await imageSize(file);
@@ -28,7 +40,7 @@ async function pixels(file, resize) {
       const ctx = c.getContext('2d', { willReadFrequently: true });
       ctx.drawImage(bmp, 0, 0);
       bmp.close();
-      return { data: ctx.getImageData(0, 0, SIDE, SIDE).data, w: SIDE, h: SIDE, width: dims.width, height: dims.height };
+      return { data: ctx.getImageData(0, 0, SIDE, SIDE).data, w: SIDE, h: SIDE, width: dims.width, height: dims.height, decoder: 'createImageBitmap 512x512' };
     }
   }
   let bmp = await createImageBitmap(file, opts);
@@ -43,17 +55,116 @@ async function pixels(file, resize) {
   const ctx = c.getContext('2d', { willReadFrequently: true, colorSpace: 'srgb' });
   ctx.drawImage(bmp, 0, 0);
   const data = ctx.getImageData(0, 0, bmp.width, bmp.height, { colorSpace: 'srgb' }).data;
-  const out = { data, w: bmp.width, h: bmp.height, width, height };
+  const out = { data, w: bmp.width, h: bmp.height, width, height, decoder: resize === 'browser' ? 'createImageBitmap 512x512' : 'createImageBitmap' };
   bmp.close();
   return out;
 }
 
-async function digest(file) {
+// Formats whose first plane is full-resolution luma (JPEG's Y, which is
+// what PDQ's 0.299R+0.587G+0.114B recovers from the edge's RGB, to rounding).
+const LUMA_FIRST = new Set(['I420', 'I420A', 'I422', 'I422A', 'I444', 'I444A', 'NV12']);
+
+// planePixels decodes a JPEG with ImageDecoder and samples the result the
+// way the edge does: orientation applied, then floor(x*W/512) nearest
+// neighbour when a side is over 512. Only the sampled 512×512 pixels ever
+// exist as RGBA, so a 12-MP photo costs one decode to planes (no colour
+// conversion, no canvas read-back). It returns null when the browser cannot
+// decode the file this way; the caller falls back.
+async function planePixels(bytes, info) {
+  let dec;
+  let frame;
+  try {
+    // The whole file as a buffer, not a stream: only then does Chromium
+    // decode a JPEG to YCbCr planes instead of converting to RGB.
+    const opt = { data: bytes, type: info.type, colorSpaceConversion: 'none', preferAnimation: false };
+    dec = new ImageDecoder(opt);
+    frame = (await dec.decode({ frameIndex: 0 })).image;
+  } catch {
+    dec?.close();
+    return null;
+  }
+  try {
+    const luma = LUMA_FIRST.has(frame.format);
+    const rgb = /^(RGB|BGR)[AX]$/.test(frame.format || '');
+    if (!luma && !rgb) return null;
+    const buf = scratch(frame.allocationSize());
+    const [{ offset, stride }] = await frame.copyTo(buf);
+    const { width: W, height: H } = frame.visibleRect;
+    if (W !== info.width || H !== info.height) return null; // not the header's image
+    const px = sample(buf, offset, stride, W, H, info.orientation, luma ? 1 : 4, frame.format.startsWith('BGR'));
+    px.decoder = `ImageDecoder ${frame.format}`;
+    return px;
+  } finally {
+    frame.close();
+    dec.close();
+  }
+}
+
+// scratch returns a buffer of at least n bytes, kept between checks up to
+// 64 MB: the page faults of a fresh 18 MB buffer cost more than the copy of
+// a 12-MP frame into it.
+let kept = null;
+function scratch(n) {
+  if (kept && kept.length >= n) return kept;
+  const b = new Uint8Array(n);
+  if (n <= 64 << 20) kept = b;
+  return b;
+}
+
+// sample maps each output pixel of the oriented (and, above 512, resampled)
+// image back to the stored plane. bpp 1: a luma plane, written as grey RGBA;
+// bpp 4: interleaved RGB(A/X), bgr when blue comes first.
+function sample(buf, offset, stride, W, H, orientation, bpp, bgr) {
+  const swap = orientation >= 5; // 5–8 transpose the image
+  const OW = swap ? H : W;
+  const OH = swap ? W : H;
+  const big = OW > SIDE || OH > SIDE;
+  const w = big ? SIDE : OW;
+  const h = big ? SIDE : OH;
+  const data = new Uint8ClampedArray(w * h * 4);
+  const ri = bgr ? 2 : 0;
+  const bi = bgr ? 0 : 2;
+  let o = 0;
+  for (let y = 0; y < h; y++) {
+    const Y = big ? Math.floor(y * OH / SIDE) : y;
+    for (let x = 0; x < w; x++) {
+      const X = big ? Math.floor(x * OW / SIDE) : x;
+      let sx;
+      let sy;
+      switch (orientation) {
+        case 2: sx = W - 1 - X; sy = Y; break;
+        case 3: sx = W - 1 - X; sy = H - 1 - Y; break;
+        case 4: sx = X; sy = H - 1 - Y; break;
+        case 5: sx = Y; sy = X; break;
+        case 6: sx = Y; sy = H - 1 - X; break;
+        case 7: sx = W - 1 - Y; sy = H - 1 - X; break;
+        case 8: sx = W - 1 - Y; sy = X; break;
+        default: sx = X; sy = Y;
+      }
+      const p = offset + sy * stride + sx * bpp;
+      if (bpp === 1) {
+        const v = buf[p];
+        data[o] = v; data[o + 1] = v; data[o + 2] = v;
+      } else {
+        data[o] = buf[p + ri]; data[o + 1] = buf[p + 1]; data[o + 2] = buf[p + bi];
+      }
+      data[o + 3] = 255;
+      o += 4;
+    }
+  }
+  return { data, w, h, width: OW, height: OH };
+}
+
+// digest streams the file through the module's SHA-256 and MD5 in chunks,
+// from bytes when the file was read whole, else reading slice by slice so a
+// large file never sits in memory.
+async function digest(file, bytes) {
+  await null; // let a decode started just before reach the browser first
   const id = mod.digestInit();
   const p = mod.alloc(Math.min(CHUNK, Math.max(file.size, 1)));
   try {
     for (let off = 0; off < file.size; off += CHUNK) {
-      const chunk = new Uint8Array(await file.slice(off, off + CHUNK).arrayBuffer());
+      const chunk = bytes ? bytes.subarray(off, off + CHUNK) : new Uint8Array(await file.slice(off, off + CHUNK).arrayBuffer());
       mod.bytes().set(chunk, p); // a fresh view: memory may have grown
       mod.digestUpdate(id, p, chunk.length);
     }
@@ -65,8 +176,23 @@ async function digest(file) {
 
 async function check(file, resize) {
   const t0 = performance.now();
-  const px = await pixels(file, resize);
-  const t1 = performance.now();
+  // An image is read whole once (decoder and digest share the bytes); only
+  // files too large to be images the checker decodes are streamed.
+  const bytes = file.size <= WHOLE ? new Uint8Array(await file.arrayBuffer()) : null;
+  // Decoding runs on the browser's own threads; the digest runs here in the
+  // meantime, so the two overlap instead of adding up.
+  let t1 = t0;
+  const pxP = pixels(file, bytes, resize).then((px) => { t1 = performance.now(); return px; });
+  let dg;
+  let tDigest = t0;
+  let px;
+  try {
+    dg = await digest(file, bytes);
+    tDigest = performance.now();
+  } finally {
+    px = await pxP; // never leave the decode running unobserved
+  }
+  const t3 = performance.now();
   const p = mod.put(px.data);
   let fp;
   try {
@@ -75,8 +201,6 @@ async function check(file, resize) {
     mod.free(p);
   }
   const t2 = performance.now();
-  const dg = await digest(file);
-  const t3 = performance.now();
   const fingerprints = {
     width: px.width, height: px.height, pdq: fp.pdq, pdqQuality: fp.quality,
     phash: fp.phash, dhash: fp.dhash, ahash: fp.ahash, sha256: dg.sha256, md5: dg.md5, bytes: dg.bytes,
@@ -85,8 +209,10 @@ async function check(file, resize) {
   const localHit = mod.check(q);
   const t4 = performance.now();
   return {
-    fingerprints, localHit, release: release && release.version,
-    timings: { decode: t1 - t0, fingerprint: t2 - t1, digest: t3 - t2, lookup: t4 - t3, worker: t4 - t0 },
+    fingerprints, localHit, release: release && release.version, decoder: px.decoder,
+    // decode and digest overlap: decode is from the start until the pixels
+    // were ready, digest until the digest was done.
+    timings: { decode: t1 - t0, digest: tDigest - t0, fingerprint: t2 - t3, lookup: t4 - t2, worker: t4 - t0 },
   };
 }
 
@@ -106,7 +232,7 @@ const ops = {
   },
   async check({ file, resize }) {
     if (!mod) throw new Error('hashgate: checker not initialised');
-    return check(file, resize || 'wasm');
+    return check(file, resize || 'auto');
   },
 };
 
