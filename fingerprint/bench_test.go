@@ -49,7 +49,7 @@ func BenchmarkHash64(b *testing.B) {
 	src := testImage(512, 512, 1)
 	for _, h := range []struct {
 		name string
-		fn   func(image.Image) Hash64
+		fn   func(*image.NRGBA) Hash64
 	}{{"phash", pHash}, {"dhash", dHash}, {"ahash", aHash}} {
 		b.Run(h.name+"-512x512", func(b *testing.B) {
 			testenv.ReportCPU(b, func() { h.fn(src) })

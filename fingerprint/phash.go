@@ -5,23 +5,21 @@ import (
 
 	"github.com/corona10/goimagehash/etcs"
 	"github.com/corona10/goimagehash/transforms"
-	"github.com/nfnt/resize"
 )
 
 // hash64s computes pHash, dHash and aHash exactly as goimagehash v1.1.0's
-// PerceptionHash, DifferenceHash and AverageHash do, from the same building
-// blocks (nfnt/resize bilinear, its transforms and etcs subpackages). The
-// root goimagehash package is not imported because it pulls in fmt,
-// encoding/gob and reflect, which the wasm module must not carry; a test
-// holds the two equal.
-func hash64s(img image.Image) (p, d, a Hash64) {
-	return pHash(img), dHash(img), aHash(img)
+// PerceptionHash, DifferenceHash and AverageHash do on c: the bilinear
+// resize and grey conversion are resize.go, the DCT and statistics are
+// goimagehash's own transforms and etcs subpackages. The root goimagehash
+// package is not imported because it pulls in fmt, encoding/gob and
+// reflect, which the wasm module must not carry; a test holds the two
+// equal.
+func hash64s(c *image.NRGBA) (p, d, a Hash64) {
+	return pHash(c), dHash(c), aHash(c)
 }
 
-func pHash(img image.Image) Hash64 {
-	small := resize.Resize(64, 64, img, resize.Bilinear)
-	pixels := make([]float64, 64*64)
-	transforms.Rgb2GrayFast(small, &pixels)
+func pHash(c *image.NRGBA) Hash64 {
+	pixels := bilinearGray(c, 64, 64)
 	transforms.DCT2DFast64(&pixels)
 	flat := transforms.FlattenPixelsFast64(pixels, 8, 8)
 	median := etcs.MedianOfPixelsFast64(flat)
@@ -34,13 +32,14 @@ func pHash(img image.Image) Hash64 {
 	return h
 }
 
-func dHash(img image.Image) Hash64 {
-	pixels := transforms.Rgb2Gray(resize.Resize(9, 8, img, resize.Bilinear))
+func dHash(c *image.NRGBA) Hash64 {
+	pixels := bilinearGray(c, 9, 8)
 	var h Hash64
 	i := 0
-	for _, row := range pixels {
-		for j := 0; j+1 < len(row); j++ {
-			if row[j] < row[j+1] {
+	for y := range 8 {
+		row := pixels[9*y : 9*y+9]
+		for x := range 8 {
+			if row[x] < row[x+1] {
 				h |= 1 << (63 - i)
 			}
 			i++
@@ -49,8 +48,8 @@ func dHash(img image.Image) Hash64 {
 	return h
 }
 
-func aHash(img image.Image) Hash64 {
-	pixels := transforms.FlattenPixels(transforms.Rgb2Gray(resize.Resize(8, 8, img, resize.Bilinear)), 8, 8)
+func aHash(c *image.NRGBA) Hash64 {
+	pixels := bilinearGray(c, 8, 8)
 	mean := etcs.MeanOfPixels(pixels)
 	var h Hash64
 	for i, v := range pixels {

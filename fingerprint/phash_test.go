@@ -15,16 +15,17 @@ import (
 	"github.com/hashgate/hashgate/internal/testenv"
 )
 
-// TestHash64sEqualGoimagehash holds the pHash family, computed from
-// goimagehash's subpackages, equal to goimagehash's own PerceptionHash,
-// DifferenceHash and AverageHash on the canonical image, over every
-// reference image and a few synthetic ones.
+// TestHash64sEqualGoimagehash holds the pHash family, computed with
+// resize.go and goimagehash's subpackages, equal to goimagehash's own
+// PerceptionHash, DifferenceHash and AverageHash on the canonical image,
+// over every reference image, the demo images and a few synthetic ones
+// (translucent ones among them).
 func TestHash64sEqualGoimagehash(t *testing.T) {
 	dir := testenv.PDQDir(t)
 	var paths []string
-	for _, sub := range []string{"png", "images"} {
-		err := filepath.WalkDir(filepath.Join(dir, sub), func(p string, d os.DirEntry, err error) error {
-			if err == nil && !d.IsDir() {
+	for _, root := range []string{filepath.Join(dir, "png"), filepath.Join(dir, "images"), filepath.Join("..", "testdata", "demo")} {
+		err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && !strings.HasSuffix(p, ".md") && !strings.HasSuffix(p, ".go") {
 				paths = append(paths, p)
 			}
 			return err
@@ -46,9 +47,14 @@ func TestHash64sEqualGoimagehash(t *testing.T) {
 		check(t, p, img)
 		n++
 	}
-	for _, sz := range []image.Point{{8, 8}, {9, 8}, {100, 37}, {512, 512}, {2000, 600}} {
+	for _, sz := range []image.Point{{1, 1}, {8, 8}, {9, 8}, {64, 64}, {100, 37}, {512, 512}, {2000, 600}} {
 		check(t, "synthetic", gradient(sz.X, sz.Y))
-		n++
+		translucent := gradient(sz.X, sz.Y)
+		for i := 3; i < len(translucent.Pix); i += 4 {
+			translucent.Pix[i] = uint8(i * 13)
+		}
+		check(t, "synthetic translucent", translucent)
+		n += 2
 	}
 	t.Logf("checked %d images", n)
 }
@@ -112,7 +118,7 @@ func TestWasmImports(t *testing.T) {
 	}
 	banned := map[string]bool{"fmt": true, "reflect": true, "encoding/json": true, "encoding/gob": true,
 		"image/jpeg": true, "image/png": true, "image/gif": true, "golang.org/x/image/webp": true,
-		"github.com/corona10/goimagehash": true}
+		"github.com/corona10/goimagehash": true, "github.com/nfnt/resize": true}
 	for _, d := range deps {
 		if banned[d] || strings.HasPrefix(d, "github.com/hashgate/hashgate/") && d != "github.com/hashgate/hashgate/fingerprint" {
 			t.Errorf("fingerprint depends on %s", d)
