@@ -160,7 +160,9 @@ func Load(b []byte) (Filter, error) {
 			return nil, badFormat(ErrFormat, "bloom: binary fuse parameters do not match the table")
 		}
 		f.table = table
-		f.setParams(seed, p1, p2)
+		if err := f.setParams(seed, p1, p2); err != nil {
+			return nil, badFormat(ErrFormat, "bloom: binary fuse parameters do not match the table")
+		}
 		return f, nil
 	}
 	return nil, badFormat(ErrFormat, "bloom: unknown filter kind "+itoa(uint64(h[6])))
