@@ -2,7 +2,6 @@ package fingerprint
 
 import (
 	"math"
-	"slices"
 )
 
 // This file is PDQ itself, following Meta's "PDQ and TMK+PDQF" paper and the
@@ -296,9 +295,7 @@ func pdqDihedral(s *pdqState, h *[8]PDQHash) {
 // the 128th smallest of the 256 values (the lower median), as the
 // reference's Torben selection returns it.
 func pdqBits(b *[16 * 16]float32) PDQHash {
-	sorted := *b
-	slices.Sort(sorted[:])
-	median := sorted[127]
+	median := lowerMedian(*b)
 	var h PDQHash
 	for k, x := range b {
 		if x > median {
@@ -306,4 +303,41 @@ func pdqBits(b *[16 * 16]float32) PDQHash {
 		}
 	}
 	return h
+}
+
+// lowerMedian returns the 128th smallest of the 256 values (NaN-free, as
+// DCT outputs of pixels are) by quickselect on the copy it is given. It
+// stands in for sorting (what slices.Sort's generic pdqsort costs the wasm
+// module); a test holds it to the sorted answer.
+func lowerMedian(v [16 * 16]float32) float32 {
+	const k = 127
+	lo, hi := 0, len(v)-1
+	for lo < hi {
+		// Hoare partition around the middle element.
+		pivot := v[lo+(hi-lo)/2]
+		i, j := lo, hi
+		for i <= j {
+			for v[i] < pivot {
+				i++
+			}
+			for v[j] > pivot {
+				j--
+			}
+			if i <= j {
+				v[i], v[j] = v[j], v[i]
+				i++
+				j--
+			}
+		}
+		// Now v[lo..j] <= pivot <= v[i..hi], and v[j+1..i-1] == pivot.
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return v[k]
+		}
+	}
+	return v[k]
 }

@@ -284,10 +284,38 @@ func (e *FormatError) Unwrap() error { return e.Err }
 
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
+// parseTime reads the one form formatTime writes, YYYY-MM-DDTHH:MM:SSZ,
+// and nothing else. It is written out rather than time.Parse'd: Parse's
+// layout machinery is ~11 KB of the compressed wasm module. Fields out of
+// range (month 13, February 30, second 60) would be normalised by
+// time.Date, so the result must format back to s.
 func parseTime(s string) (time.Time, error) {
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil || formatTime(t) != s {
-		return time.Time{}, formatErr("time " + strconv.Quote(s) + " is not RFC 3339 UTC with whole seconds (2006-01-02T15:04:05Z)")
+	if t, ok := parseTimeUTC(s); ok && formatTime(t) == s {
+		return t, nil
 	}
-	return t, nil
+	return time.Time{}, formatErr("time " + strconv.Quote(s) + " is not RFC 3339 UTC with whole seconds (2006-01-02T15:04:05Z)")
+}
+
+func parseTimeUTC(s string) (time.Time, bool) {
+	const layout = "dddd-dd-ddTdd:dd:ddZ"
+	if len(s) != len(layout) {
+		return time.Time{}, false
+	}
+	for i := range len(layout) {
+		if layout[i] == 'd' {
+			if s[i] < '0' || s[i] > '9' {
+				return time.Time{}, false
+			}
+		} else if s[i] != layout[i] {
+			return time.Time{}, false
+		}
+	}
+	num := func(i, n int) int {
+		v := 0
+		for _, c := range s[i : i+n] {
+			v = 10*v + int(c-'0')
+		}
+		return v
+	}
+	return time.Date(num(0, 4), time.Month(num(5, 2)), num(8, 2), num(11, 2), num(14, 2), num(17, 2), 0, time.UTC), true
 }

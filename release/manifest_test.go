@@ -263,3 +263,59 @@ func TestParseJSONLargeObject(t *testing.T) {
 		t.Fatalf("late duplicate: %v", err)
 	}
 }
+
+// refParseTime is what parseTime replaced: time.Parse with RFC 3339, then
+// the canonical-form check. parseTime must accept exactly what it accepts,
+// with the same instant.
+func refParseTime(s string) (time.Time, bool) {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil || formatTime(t) != s {
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+func checkParseTime(t *testing.T, s string) {
+	t.Helper()
+	got, err := parseTime(s)
+	want, ok := refParseTime(s)
+	if (err == nil) != ok {
+		t.Fatalf("parseTime(%q): err %v, time.Parse accepts: %v", s, err, ok)
+	}
+	if err != nil && !errors.Is(err, ErrFormat) {
+		t.Fatalf("parseTime(%q): %v does not match ErrFormat", s, err)
+	}
+	if ok && (!got.Equal(want) || got.Location() != want.Location() || got != want) {
+		t.Fatalf("parseTime(%q) = %v, time.Parse %v", s, got, want)
+	}
+}
+
+func TestParseTime(t *testing.T) {
+	for _, s := range []string{
+		"2026-11-23T12:00:00Z", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "2024-02-29T10:20:30Z",
+		"2023-02-29T10:20:30Z", "2026-13-01T00:00:00Z", "2026-00-10T00:00:00Z", "2026-04-31T00:00:00Z",
+		"2026-01-01T24:00:00Z", "2026-01-01T23:60:00Z", "2026-01-01T23:59:60Z", "2026-01-01T12:00:00+00:00",
+		"2026-01-01T12:00:00.5Z", "2026-01-01t12:00:00Z", "2026-01-01T12:00:00z", "2026-01-01 12:00:00Z",
+		"2026-1-01T12:00:00Z", "+2026-01-01T12:00:00Z", "2026-01-01T12:00:0Z", "", "Z", "2026-01-01T12:00:00Z ",
+		"2026-01-01T12:00:00ZZ", "20a6-01-01T12:00:00Z", "2026-01-01T12:00:00\x00",
+	} {
+		checkParseTime(t, s)
+	}
+	// Every single-character change of a valid time.
+	base := []byte("2024-02-29T23:59:59Z")
+	for i := range base {
+		for c := byte(0x20); c < 0x7f; c++ {
+			b := bytes.Clone(base)
+			b[i] = c
+			checkParseTime(t, string(b))
+		}
+	}
+}
+
+// FuzzParseTime is differential: parseTime against time.Parse.
+func FuzzParseTime(f *testing.F) {
+	for _, s := range []string{"2026-11-23T12:00:00Z", "2024-02-29T10:20:30Z", "2023-02-29T10:20:30Z", "2026-01-01T12:00:00+01:00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) { checkParseTime(t, s) })
+}

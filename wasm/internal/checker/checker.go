@@ -36,16 +36,28 @@ const (
 	CodeChannel   Code = 18 // release.RuleChannel
 )
 
-var ruleCodes = map[string]Code{
-	release.RuleFormat:    CodeFormat,
-	release.RuleSignature: CodeSignature,
-	release.RuleExpired:   CodeExpired,
-	release.RuleRollback:  CodeRollback,
-	release.RuleMissing:   CodeMissing,
-	release.RuleLength:    CodeLength,
-	release.RuleDigest:    CodeDigest,
-	release.RuleFilter:    CodeFilter,
-	release.RuleChannel:   CodeChannel,
+// ruleCode maps a release.RuleError's rule to its status code. (A switch,
+// not a map: a map literal is built at start-up in an init function.)
+func ruleCode(rule string) Code {
+	switch rule {
+	case release.RuleSignature:
+		return CodeSignature
+	case release.RuleExpired:
+		return CodeExpired
+	case release.RuleRollback:
+		return CodeRollback
+	case release.RuleMissing:
+		return CodeMissing
+	case release.RuleLength:
+		return CodeLength
+	case release.RuleDigest:
+		return CodeDigest
+	case release.RuleFilter:
+		return CodeFilter
+	case release.RuleChannel:
+		return CodeChannel
+	}
+	return CodeFormat
 }
 
 // Bundle parts for PutPart.
@@ -170,11 +182,13 @@ func (c *Checker) Accept(lastVersion uint64, now time.Time) Code {
 	}
 	r, err := release.Accept(&b, release.AcceptOptions{Trust: c.trust, LastVersion: lastVersion, Now: now})
 	if err != nil {
+		// The chain is walked by hand: errors.As brings reflectlite's
+		// assignability checks, ~9 KB of the compressed module.
 		code := CodeFormat
-		var re *release.RuleError
-		if errors.As(err, &re) {
-			if rc, ok := ruleCodes[re.Rule]; ok {
-				code = rc
+		for e := err; e != nil; e = errors.Unwrap(e) {
+			if re, ok := e.(*release.RuleError); ok {
+				code = ruleCode(re.Rule)
+				break
 			}
 		}
 		return c.fail(code, "checker: release refused: "+err.Error())
