@@ -199,6 +199,7 @@ async function check(file, resize) {
   // meantime, so the two overlap instead of adding up.
   let t1 = t0;
   const pxP = pixels(file, bytes, resize).then((px) => { t1 = performance.now(); return px; });
+  pxP.catch(() => {}); // handled below, after the digest; not an unhandled rejection meanwhile
   let dg;
   let tDigest = t0;
   let px;
