@@ -139,6 +139,38 @@ test('a refused release update keeps the cached release', async () => {
   await again.page.close();
 });
 
+test('malformed files give an error verdict and the checker keeps working', async () => {
+  const { page, requests } = await openDemo();
+  const jpeg = readFileSync(listed);
+  const cases = {
+    'not an image': Buffer.from('hello, this is not an image at all'),
+    'empty file': Buffer.alloc(0),
+    'JPEG cut after its header': jpeg.subarray(0, 600),
+    'JPEG cut half-way through its scan': jpeg.subarray(0, jpeg.length >> 1),
+    'JPEG header claiming 60000x60000': hugeJPEGHeader(),
+  };
+  const before = requests.length;
+  for (const [name, bytes] of Object.entries(cases)) {
+    const r = await page.evaluate(async ({ b64 }) => {
+      const bin = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      return window.hashgateChecker.check(new File([bin], 'x.jpg'));
+    }, { b64: bytes.toString('base64') });
+    assert.equal(r.verdict, 'error', `${name}: ${JSON.stringify(r).slice(0, 200)}`);
+    assert.ok(r.error && r.error.length > 5, `${name}: an error message`);
+  }
+  assert.equal(requests.length, before, 'nothing was sent for files that could not be checked');
+  const ok = await checkFile(page, listed);
+  assert.equal(ok.verdict, 'match', 'the checker still works afterwards');
+  await page.close();
+});
+
+// hugeJPEGHeader is SOI then a baseline SOF0 for 60000x60000 and EOI: a
+// decompression bomb's header with nothing behind it.
+function hugeJPEGHeader() {
+  return Buffer.from([0xff, 0xd8, 0xff, 0xc0, 0, 17, 8, 0xea, 0x60, 0xea, 0x60, 3,
+    1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1, 0xff, 0xd9]);
+}
+
 function hamming(a, b) {
   let d = 0;
   for (let i = 0; i < a.length; i += 8) {
