@@ -58,12 +58,15 @@ try {
         const file = new File([blob], `${name}.jpg`, { type: 'image/jpeg' });
         const times = [];
         let last;
+        let first;
         for (let i = 0; i <= runs; i++) {
           const t0 = performance.now();
           last = await window.hashgateChecker.check(file);
           if (i > 0) times.push(performance.now() - t0); // run 0 warms up
+          else first = performance.now() - t0;
         }
         const peerTimes = [];
+        let peerFirst;
         if (peer) {
           const { PerceptualHashBuilder } = await import('/bench/peer.js');
           const url = new URL(URL.createObjectURL(file));
@@ -71,16 +74,19 @@ try {
             const t0 = performance.now();
             await new PerceptualHashBuilder().build(url);
             if (i > 0) peerTimes.push(performance.now() - t0);
+            else peerFirst = performance.now() - t0;
           }
         }
-        return { times, peerTimes, verdict: last.verdict, timings: last.timings, size: file.size };
+        return { times, first, peerTimes, peerFirst, verdict: last.verdict, decoder: last.decoder, timings: last.timings, size: file.size };
       }, { name, runs, peer: mode === modes[0] });
       result.cases[`${name}/${mode}`] = {
-        bytes: r.size, verdict: r.verdict, medianMs: median(r.times), minMs: Math.min(...r.times), times: r.times,
-        lastTimings: r.timings, peerMedianMs: r.peerTimes.length ? median(r.peerTimes) : undefined,
+        bytes: r.size, verdict: r.verdict, decoder: r.decoder, medianMs: median(r.times), minMs: Math.min(...r.times),
+        firstMs: r.first, times: r.times, lastTimings: r.timings,
+        peerMedianMs: r.peerTimes.length ? median(r.peerTimes) : undefined, peerFirstMs: r.peerFirst,
       };
-      console.error(`${name} resize=${mode}: median ${median(r.times).toFixed(1)} ms` +
-        (r.peerTimes.length ? `, browser-image-hash pHash median ${median(r.peerTimes).toFixed(1)} ms` : ''));
+      if (r.verdict !== 'clear') throw new Error(`${name} resize=${mode}: verdict ${r.verdict}, want clear`);
+      console.error(`${name} resize=${mode} (${r.decoder}): median ${median(r.times).toFixed(1)} ms, first ${r.first.toFixed(1)} ms` +
+        (r.peerTimes.length ? `; browser-image-hash pHash median ${median(r.peerTimes).toFixed(1)} ms, first ${r.peerFirst.toFixed(1)} ms` : ''));
     }
     await page.close();
   }
