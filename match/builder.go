@@ -43,24 +43,28 @@ func (b *Builder) Grow(k fingerprint.Kind, n int) {
 	}
 	switch k {
 	case fingerprint.KindPDQ:
-		b.pdq = grow(b.pdq, 4*n)
-		b.pdqMeta = grow(b.pdqMeta, n)
+		// The codes are read at random by every query: huge pages.
+		b.pdq = grow(b.pdq, 4*n, true)
+		b.pdqMeta = grow(b.pdqMeta, n, false)
 	case fingerprint.KindPHash, fingerprint.KindDHash, fingerprint.KindAHash:
 		i := h64Slot(k)
-		b.h64[i] = grow(b.h64[i], n)
-		b.h64Meta[i] = grow(b.h64Meta[i], n)
+		b.h64[i] = grow(b.h64[i], n, true)
+		b.h64Meta[i] = grow(b.h64Meta[i], n, false)
 	case fingerprint.KindSHA256:
-		b.sha = grow(b.sha, n)
+		b.sha = grow(b.sha, n, false)
 	case fingerprint.KindMD5:
-		b.md5 = grow(b.md5, n)
+		b.md5 = grow(b.md5, n, false)
 	}
 }
 
-func grow[T any](s []T, n int) []T {
+func grow[T any](s []T, n int, huge bool) []T {
 	if cap(s)-len(s) >= n {
 		return s
 	}
 	t := make([]T, len(s), len(s)+n)
+	if huge {
+		adviseHuge(t)
+	}
 	copy(t, s)
 	return t
 }

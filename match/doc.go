@@ -18,22 +18,29 @@
 // candidate's full distance removes the rest.
 //
 // Layout. Codes are one flat []uint64 (32 bytes per PDQ entry, no
-// pointers); each substring table is a compressed sparse row array: 2^w+1
-// uint32 offsets and one uint32 id per entry. Labels and sources are
-// interned, and a run of entries with the same labels, source and Added time
-// shares one metadata record, so an entry's metadata is one uint32.
+// pointers); each substring table is a compressed sparse row array: one
+// uint32 id per entry, and bucket start offsets stored in two levels (a
+// uint32 base per 64 buckets, which stays cached, and a uint16 per bucket
+// relative to it; plain uint32 offsets when a block overflows). Labels and
+// sources are interned, and a run of entries with the same labels, source
+// and Added time shares one metadata record, so an entry's metadata is one
+// uint32. The large arrays are advised to take transparent huge pages on
+// Linux: a query reads a few thousand random places in them.
 //
-// Choosing m. The substring width is capped near log2(n) (and at 22 bits),
-// following the paper's advice that substrings of about log2(n) bits balance
-// probes against candidates. For r = 31 and n = 1e7 the planner picks 11
-// substrings of 22 bits (242 of the 256 bits; covering every bit is not
-// needed for exactness) with radius 2 on ten and 1 on one: about 2,600
-// bucket probes and, for uniform codes, about 6,000 candidates per query,
-// against 272 probes and 41,000 candidates for 16 substrings of 16 bits at
-// radius 1 (BenchmarkMatchPDQLayouts: 0.4 ms against 1.8 ms a query). For
-// n around 1e5 the 16 x 16-bit layout wins; below a few thousand entries a
-// linear scan is cheapest and is used. At 1e7 the index holds about 99
-// bytes an entry: 32 of code, 4 of metadata, 44 of ids, 18 of offsets.
+// Choosing m. The planner tries substring widths up to log2(n) (and 24
+// bits, and no more buckets than twice the entries) and every number of
+// substrings, and keeps the layout of least modelled cost: probes times a
+// bucket read plus expected candidates times a candidate check, the latter
+// measured at about three times the former once the codes outgrow the
+// cache. For r = 31 and n = 1e7 it picks 11 substrings (three of 24 bits,
+// eight of 23) with radius 2 on ten and 1 on one: about 2,900 bucket probes
+// and, for uniform codes, about 2,900 candidates per query, where 11
+// substrings of 22 bits (the best layout with 4-byte offsets at the same
+// memory) need 2,600 probes but 6,100 candidates and 16 of 16 bits at
+// radius 1 need 272 probes and 41,000 candidates. For n around 1e5 the
+// 16 x 16-bit layout wins; below a few thousand entries a linear scan is
+// cheapest and is used. At 1e7 the index holds about 103 bytes an entry:
+// 32 of code, 4 of metadata, 44 of ids, 22 of bucket offsets.
 //
 // Real PDQ hashes are not uniform, and that moves the candidate count, not
 // the result. Each hash has its bits set by the median of its own DCT

@@ -256,3 +256,44 @@ func TestExact1M(t *testing.T) {
 		check(randomPDQ(rng))
 	}
 }
+
+// TestExactCrowdedBuckets: a list where tens of thousands of entries share
+// their substrings overflows the two-level bucket offsets (a 64-bucket block
+// holding over 65535 entries), so the tables fall back to plain offsets;
+// the answers must not change. 66000 copies of one hash (the same file in
+// many lists) crowd one bucket of every table; variants at distances 1..40
+// and random hashes fill the rest.
+func TestExactCrowdedBuckets(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	base := randomPDQ(rng)
+	var entries []Entry
+	for i := range 70_000 {
+		h := base
+		if i >= 66_000 {
+			h = flipRandom(rng, base, 1+i%40)
+		}
+		entries = append(entries, pdqEntry(h, "crowd"))
+	}
+	for range 30_000 {
+		entries = append(entries, pdqEntry(randomPDQ(rng), "other"))
+	}
+	ix, err := NewIndex(entries, DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wide := 0
+	for _, tb := range ix.pdq.tables {
+		if tb.wide != nil {
+			wide++
+		}
+	}
+	if len(ix.pdq.tables) == 0 || wide == 0 {
+		t.Fatalf("%d tables, %d with plain offsets: the test no longer reaches the fallback", len(ix.pdq.tables), wide)
+	}
+	for _, d := range []int{0, 5, 20, 31, 40} {
+		q := flipRandom(rng, base, d)
+		checkAgainstSlow(t, ix, entries, Query{PDQ: &q, PDQQuality: 100})
+	}
+	q := randomPDQ(rng)
+	checkAgainstSlow(t, ix, entries, Query{PDQ: &q, PDQQuality: 100})
+}

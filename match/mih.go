@@ -26,11 +26,50 @@ type hammingStore struct {
 
 // table indexes bits [start, start+width) of every code and is probed with
 // every value within radius of the query's chunk.
+//
+// Bucket v holds ids[start(v):start(v+1)]. The start offsets are stored in
+// two levels so that a 23-bit table costs about 2 bytes a bucket, not 4:
+// base holds the start of each block of 64 buckets (small enough to stay
+// cached) and rel each bucket's start relative to its block. A list where
+// some block holds more than 65535 entries (heavily repeated substrings)
+// falls back to plain uint32 offsets in wide.
 type table struct {
 	start, width, radius int
 	masks                []uint32 // every width-bit mask of weight <= radius
-	offsets              []uint32 // 1<<width + 1
+	base                 []uint32 // 1<<width>>blockBits + 1
+	rel                  []uint16 // 1<<width + 1
+	wide                 []uint32 // 1<<width + 1 when rel cannot hold a block
 	ids                  []uint32
+}
+
+// blockBits sets the block of buckets that share one base offset.
+const blockBits = 6
+
+// bucket returns the bounds of bucket v in ids.
+func (t *table) bucket(v uint32) (lo, hi uint32) {
+	if t.wide != nil {
+		return t.wide[v], t.wide[v+1]
+	}
+	return t.base[v>>blockBits] + uint32(t.rel[v]), t.base[(v+1)>>blockBits] + uint32(t.rel[v+1])
+}
+
+// setOffsets stores the bucket starts offs (1<<width + 1 of them, the last
+// being len(ids)) in t's two-level form, or in t.wide if a block overflows.
+// rel must have len(offs) elements.
+func (t *table) setOffsets(offs []uint32, rel []uint16) {
+	t.base = make([]uint32, len(offs)>>blockBits+1)
+	for i := range t.base {
+		t.base[i] = offs[min(i<<blockBits, len(offs)-1)]
+	}
+	for v, o := range offs {
+		d := o - t.base[v>>blockBits]
+		if d > 0xffff {
+			t.base, t.wide = nil, slices.Clone(offs)
+			return
+		}
+		rel[v] = uint16(d)
+	}
+	t.rel = rel
 }
 
 // chunkSpec is one table of a plan.
@@ -47,8 +86,24 @@ func newHammingStore(codes []uint64, words int, meta []uint32, r int, plan []chu
 		plan = planChunks(64*words, r, s.n)
 	}
 	s.tables = make([]table, len(plan))
+	// Every table's offsets and ids live in two slabs: large allocations
+	// that can take huge pages even when one table's arrays are too small
+	// to (see adviseHuge).
+	nRel := 0
+	for _, c := range plan {
+		nRel += 1<<c.width + 1
+	}
+	rel, ids := makeHuge[uint16](nRel), makeHuge[uint32](len(plan)*s.n)
+	rels := make([][]uint16, len(plan))
+	for i, c := range plan {
+		w := 1<<c.width + 1
+		s.tables[i] = table{start: c.start, width: c.width, radius: c.radius, masks: masksFor(c.width, c.radius),
+			ids: ids[i*s.n : (i+1)*s.n : (i+1)*s.n]}
+		rels[i], rel = rel[:w:w], rel[w:]
+	}
 	// Tables are independent: build them on parallel workers, each with
-	// its own scratch (two uint64 per entry for the radix sort).
+	// its own scratch (one uint64 per entry for the radix sort, and the
+	// bucket offsets before they are compressed).
 	workers := min(len(plan), max(1, runtime.GOMAXPROCS(0)), maxBuildWorkers)
 	next := make(chan int, len(plan))
 	for i := range plan {
@@ -58,13 +113,28 @@ func newHammingStore(codes []uint64, words int, meta []uint32, r int, plan []chu
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
-			var scratch [2][]uint64
+			var scratch []uint64
+			var offs []uint32
 			for i := range next {
-				s.tables[i] = buildTable(codes, words, s.n, plan[i], &scratch)
+				t := &s.tables[i]
+				if cap(offs) < 1<<t.width+1 {
+					offs = make([]uint32, 1<<t.width+1)
+				}
+				offs = offs[:1<<t.width+1]
+				clear(offs)
+				buildTable(codes, words, s.n, t, offs, &scratch)
+				t.setOffsets(offs, rels[i])
 			}
 		})
 	}
 	wg.Wait()
+	return s
+}
+
+// makeHuge returns a zeroed slice advised to take huge pages.
+func makeHuge[T any](n int) []T {
+	s := make([]T, n)
+	adviseHuge(s)
 	return s
 }
 
@@ -76,60 +146,64 @@ const maxBuildWorkers = 4
 // the buckets outgrow the cache, the radix passes stream.
 const radixMin = 1 << 16
 
-func buildTable(codes []uint64, words, n int, c chunkSpec, scratch *[2][]uint64) table {
-	t := table{start: c.start, width: c.width, radius: c.radius, masks: masksFor(c.width, c.radius)}
-	t.offsets = make([]uint32, 1<<c.width+1)
-	t.ids = make([]uint32, n)
-	if n < radixMin || c.width <= 12 {
+// buildTable fills t.ids and the bucket starts offs (zeroed, 1<<width + 1
+// long) for the codes.
+func buildTable(codes []uint64, words, n int, t *table, offs []uint32, scratch *[]uint64) {
+	if n < radixMin || t.width <= 12 {
 		for i := range n {
-			t.offsets[chunk(codes[i*words:i*words+words], c.start, c.width)+1]++
+			offs[chunk(codes[i*words:i*words+words], t.start, t.width)+1]++
 		}
-		prefixSum(t.offsets)
-		next := slices.Clone(t.offsets[:len(t.offsets)-1])
+		prefixSum(offs)
+		next := slices.Clone(offs[:len(offs)-1])
 		for i := range n {
-			k := chunk(codes[i*words:i*words+words], c.start, c.width)
+			k := chunk(codes[i*words:i*words+words], t.start, t.width)
 			t.ids[next[k]] = uint32(i)
 			next[k]++
 		}
-		return t
+		return
 	}
-	// Sort (key<<32 | id) by key with two stable LSD radix passes; ids stay
-	// ascending within a bucket.
-	if cap(scratch[0]) < n {
-		scratch[0], scratch[1] = make([]uint64, n), make([]uint64, n)
+	// Sort (key<<32 | id) by key with two stable LSD radix passes, so ids
+	// stay ascending within a bucket: the first pass scatters into the
+	// scratch, the second straight into t.ids, which needs only the id.
+	// The bucket sizes are counted on the way in; that is one increment at
+	// a random place of the offsets, which costs less than the second
+	// n-long scratch array that a sort of the pairs would need.
+	if cap(*scratch) < n {
+		*scratch = make([]uint64, n)
 	}
-	a, b := scratch[0][:n], scratch[1][:n]
+	a := (*scratch)[:n]
+	lo := t.width / 2
+	loMask, hiW := uint32(1)<<lo-1, t.width-lo
+	posLo := make([]uint32, 1<<lo)
+	posHi := make([]uint32, 1<<hiW)
 	for i := range n {
-		a[i] = uint64(chunk(codes[i*words:i*words+words], c.start, c.width))<<32 | uint64(i)
+		k := chunk(codes[i*words:i*words+words], t.start, t.width)
+		posLo[k&loMask]++
+		posHi[k>>lo]++
+		offs[k+1]++
 	}
-	lo := c.width / 2
-	radixPass(a, b, 32, lo)
-	radixPass(b, a, 32+lo, c.width-lo)
-	for i, v := range a {
-		t.ids[i] = uint32(v)
-		t.offsets[v>>32+1]++
+	exclusiveSum(posLo)
+	exclusiveSum(posHi)
+	for i := range n {
+		k := chunk(codes[i*words:i*words+words], t.start, t.width)
+		d := k & loMask
+		a[posLo[d]] = uint64(k)<<32 | uint64(i)
+		posLo[d]++
 	}
-	prefixSum(t.offsets)
-	return t
+	for _, v := range a {
+		d := uint32(v>>32) >> lo
+		t.ids[posHi[d]] = uint32(v)
+		posHi[d]++
+	}
+	prefixSum(offs)
 }
 
-// radixPass scatters src into dst by the digit of width bits at shift,
-// keeping equal digits in order.
-func radixPass(src, dst []uint64, shift, width int) {
-	pos := make([]uint32, 1<<width)
-	mask := uint64(1)<<width - 1
-	for _, v := range src {
-		pos[v>>shift&mask]++
-	}
+// exclusiveSum turns counts into start positions.
+func exclusiveSum(a []uint32) {
 	sum := uint32(0)
-	for d, c := range pos {
-		pos[d] = sum
+	for i, c := range a {
+		a[i] = sum
 		sum += c
-	}
-	for _, v := range src {
-		d := v >> shift & mask
-		dst[pos[d]] = v
-		pos[d]++
 	}
 }
 
@@ -201,13 +275,33 @@ func (s *hammingStore) search4(q []uint64, r int, store, variant uint8, hits []h
 		t := &s.tables[ti]
 		v := chunk(q, t.start, t.width)
 		bounds := sc.bounds[:0]
-		offs := t.offsets
-		for _, m := range t.masks {
-			b := v ^ m
-			bounds = append(bounds, [2]uint32{offs[b], offs[b+1]})
+		total := 0
+		if t.wide != nil {
+			for _, m := range t.masks {
+				b := v ^ m
+				lo, hi := t.wide[b], t.wide[b+1]
+				bounds = append(bounds, [2]uint32{lo, hi})
+				total += int(hi - lo)
+			}
+		} else {
+			base, rel := t.base, t.rel
+			for _, m := range t.masks {
+				b := v ^ m
+				lo := base[b>>blockBits] + uint32(rel[b])
+				hi := base[(b+1)>>blockBits] + uint32(rel[b+1])
+				bounds = append(bounds, [2]uint32{lo, hi})
+				total += int(hi - lo)
+			}
 		}
+		// Buckets hold a few ids each: one growth and a plain loop beat
+		// an append (and a memmove call) per bucket.
+		cands = slices.Grow(cands, total)
+		ids := t.ids
 		for _, bd := range bounds {
-			cands = append(cands, t.ids[bd[0]:bd[1]]...)
+			//lint:ignore S1011 measured: a loop beats a memmove call per few-id bucket
+			for _, id := range ids[bd[0]:bd[1]] {
+				cands = append(cands, id)
+			}
 		}
 		sc.bounds = bounds
 	}
@@ -248,8 +342,8 @@ func (s *hammingStore) search1(q []uint64, r int, store, variant uint8, hits []h
 		t := &s.tables[ti]
 		v := chunk(q, t.start, t.width)
 		for _, m := range t.masks {
-			b := v ^ m
-			for _, id := range t.ids[t.offsets[b]:t.offsets[b+1]] {
+			lo, hi := t.bucket(v ^ m)
+			for _, id := range t.ids[lo:hi] {
 				if d := bits.OnesCount64(codes[id] ^ q0); d <= r {
 					hits = append(hits, hit{id: id, dist: uint16(d), store: store, variant: variant})
 				}
@@ -281,7 +375,8 @@ func (s *hammingStore) pdqHash(id uint32) [32]byte {
 func (s *hammingStore) bytes() int64 {
 	n := int64(len(s.codes))*8 + int64(len(s.meta))*4
 	for i := range s.tables {
-		n += int64(len(s.tables[i].offsets))*4 + int64(len(s.tables[i].ids))*4
+		t := &s.tables[i]
+		n += int64(len(t.base))*4 + int64(len(t.rel))*2 + int64(len(t.wide))*4 + int64(len(t.ids))*4
 	}
 	return n
 }
@@ -289,13 +384,17 @@ func (s *hammingStore) bytes() int64 {
 // Cost model for planChunks, in rough nanoseconds on a current x86 core.
 // Reading a bucket's bounds or a candidate's code costs a cache miss once
 // the array outgrows the caches; out-of-order execution overlaps several
-// misses, hence ~10 ns rather than ~80.
+// misses, hence ~10 ns rather than ~80. Checking a candidate measures about
+// three times dearer than a probe (CPU profile of BenchmarkMatchPDQ at 1e7:
+// 66% of a query in the candidate loop for 2.4 candidates a probe), so the
+// model charges it that.
 const (
 	costMiss     = 10.0
+	costCandMiss = 30.0
 	costHit      = 2.0
 	costScanWord = 0.5 // per word of a sequential scan
 	cacheBytes   = 4 << 20
-	maxWidth     = 22 // 16 MiB of offsets per table
+	maxWidth     = 24 // 32 MiB of bucket offsets per table
 	maxTables    = 16 // 64 bytes of ids per entry
 	maxMasks     = 1 << 14
 )
@@ -309,54 +408,64 @@ const (
 // some substring i (otherwise the distance would be at least sum(r_i+1)).
 // Substrings need not cover the code: the distance on a subset of bits is at
 // most the full distance. Among layouts of m equal-ish substrings no wider
-// than log2(n) bits, it picks the one with the lowest expected cost:
-// probes times the cost of reading a bucket, plus expected candidates
-// (probes * n / 2^width, for uniform codes) times the cost of checking one.
+// than about log2(n) bits (and whose offsets take no more memory than the
+// ids), it picks the one with the lowest expected cost: probes times the
+// cost of reading a bucket, plus expected candidates (probes * n / 2^width,
+// for uniform codes) times the cost of checking one.
 func planChunks(bitsLen, r, n int) []chunkSpec {
-	wCap := min(maxWidth, max(8, bits.Len(uint(n))))
 	codeBytes := bitsLen / 8
 	candCost := costHit
 	if n*codeBytes > cacheBytes {
-		candCost = costMiss
+		candCost = costCandMiss
 	}
 	best, bestCost := []chunkSpec(nil), float64(n)*float64(bitsLen/64)*costScanWord
-	for m := 1; m <= min(maxTables, r+1, bitsLen); m++ {
-		cover := min(bitsLen, m*wCap)
-		if cover/m < 1 {
-			continue
+	for wCap := 8; wCap <= min(maxWidth, max(8, bits.Len(uint(n)))); wCap++ {
+		if wCap > 8 && 1<<wCap > 2*n {
+			break // 2 bytes a bucket would outweigh 4 bytes an id
 		}
-		// Radii: sum(r_i+1) = r+1, as even as possible; the wider
-		// substrings (which come first) take the larger radii.
-		total := r + 1
-		plan := make([]chunkSpec, m)
-		start, cost, ok := 0, 0.0, true
-		for i := range m {
-			w := cover / m
-			if i < cover%m {
-				w++
+		for m := 1; m <= min(maxTables, r+1, bitsLen); m++ {
+			if plan, cost := planFor(bitsLen, r, n, m, wCap, candCost); plan != nil && cost < bestCost {
+				best, bestCost = plan, cost
 			}
-			rad := total/m - 1
-			if i < total%m {
-				rad++
-			}
-			plan[i] = chunkSpec{start: start, width: w, radius: rad}
-			start += w
-			probes := binomSum(w, rad)
-			if probes > maxMasks {
-				ok = false
-				break
-			}
-			probeCost := costHit
-			if 4<<w > cacheBytes {
-				probeCost = costMiss
-			}
-			cost += probes*probeCost + probes*float64(n)/math.Exp2(float64(w))*candCost
-		}
-		if ok && cost < bestCost {
-			best, bestCost = plan, cost
 		}
 	}
 	return best
+}
+
+// planFor lays out m substrings no wider than wCap and returns the plan and
+// its cost, or nil if a substring would need too many probes.
+func planFor(bitsLen, r, n, m, wCap int, candCost float64) ([]chunkSpec, float64) {
+	cover := min(bitsLen, m*wCap)
+	if cover/m < 1 {
+		return nil, 0
+	}
+	// Radii: sum(r_i+1) = r+1, as even as possible; the wider substrings
+	// (which come first) take the larger radii.
+	total := r + 1
+	plan := make([]chunkSpec, m)
+	start, cost := 0, 0.0
+	for i := range m {
+		w := cover / m
+		if i < cover%m {
+			w++
+		}
+		rad := total/m - 1
+		if i < total%m {
+			rad++
+		}
+		plan[i] = chunkSpec{start: start, width: w, radius: rad}
+		start += w
+		probes := binomSum(w, rad)
+		if probes > maxMasks {
+			return nil, 0
+		}
+		probeCost := costHit
+		if 2<<w > cacheBytes {
+			probeCost = costMiss
+		}
+		cost += probes*probeCost + probes*float64(n)/math.Exp2(float64(w))*candCost
+	}
+	return plan, cost
 }
 
 // binomSum is sum_{k<=r} C(w, k), the number of masks of weight <= r.
