@@ -65,7 +65,7 @@ func Accept(b *Bundle, o AcceptOptions) (*Release, error) {
 	}
 	if o.Channel != "" && m.Channel != o.Channel {
 		return nil, &RuleError{Rule: RuleChannel, Err: errors.New("release: manifest is for channel " +
-			strconv.Quote(m.Channel) + ", want " + strconv.Quote(o.Channel))}
+			quote(m.Channel) + ", want " + quote(o.Channel))}
 	}
 	if err := verifySignatures(b.Manifest, m, b.Signature, o.Trust); err != nil {
 		rule := RuleSignature

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/hashgate/hashgate/bloom"
@@ -187,7 +186,7 @@ func WriteDir(dir string, b *Bundle) error {
 	}
 	for name, data := range b.Artifacts {
 		if !plainName(name) {
-			return errors.New("release: artifact name " + strconv.Quote(name) + " is not a plain file name")
+			return errors.New("release: artifact name " + quote(name) + " is not a plain file name")
 		}
 		if err := writeFileAtomic(filepath.Join(dir, name), data); err != nil {
 			return err

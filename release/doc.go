@@ -66,6 +66,11 @@
 // circl/hpke, crypto/hpke or crypto/ecdh, whose package inits keep the NIST
 // curves alive in the wasm checker although it never opens a list (HPKE for
 // the one suite the list uses is hpke.go, held to circl/hpke by its tests);
-// and nothing of hashgate but bloom and fingerprint. Publisher-side code (list
+// and nothing of hashgate but bloom and fingerprint. For the same reason
+// (the module's size) base64, RFC 3339 times, numbers and quoting in
+// messages are written out here (base64.go, number.go, parseTime, quote)
+// rather than taken from encoding/base64, time.Parse, strconv.Parse* and
+// strconv.Quote; differential tests and fuzz targets hold each to the
+// standard library's answer. Publisher-side code (list
 // parsing, building, diffing) lives in release/publish.
 package release

@@ -3,7 +3,6 @@ package release
 import (
 	"bytes"
 	"crypto/ed25519"
-	"encoding/base64"
 	"strconv"
 	"strings"
 
@@ -28,7 +27,7 @@ func MarshalPublicKeys(keys []PublicKey) []byte {
 	b.WriteString("# hashgate public keys: ALGORITHM BASE64 (key id in the comment)\n")
 	for _, k := range keys {
 		b.WriteString("# id " + k.ID() + "\n")
-		b.WriteString(k.Alg + " " + base64.StdEncoding.EncodeToString(k.Key) + "\n")
+		b.WriteString(k.Alg + " " + b64Encode(k.Key) + "\n")
 	}
 	return b.Bytes()
 }
@@ -69,8 +68,8 @@ func ParseTrust(b []byte) (Trust, error) {
 func (s *Signer) MarshalPrivate() []byte {
 	var b bytes.Buffer
 	b.WriteString("# hashgate publisher private keys: SECRET, never share or print\n")
-	b.WriteString(AlgEd25519 + seedSuffix + " " + base64.StdEncoding.EncodeToString(s.ed.Seed()) + "\n")
-	b.WriteString(AlgMLDSA65 + seedSuffix + " " + base64.StdEncoding.EncodeToString(s.mlSeed[:]) + "\n")
+	b.WriteString(AlgEd25519 + seedSuffix + " " + b64Encode(s.ed.Seed()) + "\n")
+	b.WriteString(AlgMLDSA65 + seedSuffix + " " + b64Encode(s.mlSeed[:]) + "\n")
 	return b.Bytes()
 }
 
@@ -88,7 +87,7 @@ func ParseSigner(b []byte) (*Signer, error) {
 		case AlgMLDSA65 + seedSuffix:
 			ml = (*[mldsa65.SeedSize]byte)(val)
 		default:
-			return formatErr("private key file line " + strconv.Itoa(line) + ": unexpected " + strconv.Quote(alg))
+			return formatErr("private key file line " + strconv.Itoa(line) + ": unexpected " + quote(alg))
 		}
 		return nil
 	})
@@ -114,8 +113,8 @@ func keyLines(b []byte, f func(line int, alg string, val []byte) error) error {
 		if !ok {
 			return formatErr("key file line " + strconv.Itoa(i+1) + ": want ALGORITHM BASE64")
 		}
-		raw, err := base64.StdEncoding.Strict().DecodeString(strings.TrimSpace(val))
-		if err != nil {
+		raw, ok := b64Decode(strings.TrimSpace(val))
+		if !ok {
 			return formatErr("key file line " + strconv.Itoa(i+1) + ": bad base64")
 		}
 		if err := f(i+1, alg, raw); err != nil {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
-	"encoding/base64"
 	"encoding/binary"
 	"io"
 	"strconv"
@@ -68,7 +67,7 @@ func (k *EdgePrivateKey) Public() PublicKey { return k.pub }
 // MarshalPrivate writes the edge's private key file (keep it 0600).
 func (k *EdgePrivateKey) MarshalPrivate() []byte {
 	return []byte("# hashgate edge private key: SECRET, never share or print\n" +
-		AlgXWing + seedSuffix + " " + base64.StdEncoding.EncodeToString(k.seed[:]) + "\n")
+		AlgXWing + seedSuffix + " " + b64Encode(k.seed[:]) + "\n")
 }
 
 // ParseEdgeKey reads an edge private key file.

@@ -1,7 +1,6 @@
 package release
 
 import (
-	"encoding/base64"
 	"errors"
 	"strconv"
 	"time"
@@ -156,7 +155,7 @@ func (m *Manifest) Marshal() ([]byte, error) {
 	if mm.Oblivious != nil {
 		o := jvalue{kind: jObject}
 		add(&o, "suite", jstr(mm.Oblivious.Suite))
-		add(&o, "public_key", jstr(base64.StdEncoding.EncodeToString(mm.Oblivious.PublicKey)))
+		add(&o, "public_key", jstr(b64Encode(mm.Oblivious.PublicKey)))
 		add(&root, "oblivious", o)
 	}
 	arts := jvalue{kind: jArray}
@@ -177,7 +176,7 @@ func (m *Manifest) Marshal() ([]byte, error) {
 		for _, k := range mm.NextKeys {
 			o := jvalue{kind: jObject}
 			add(&o, "alg", jstr(k.Alg))
-			add(&o, "key", jstr(base64.StdEncoding.EncodeToString(k.Key)))
+			add(&o, "key", jstr(b64Encode(k.Key)))
 			nk.arr = append(nk.arr, o)
 		}
 		add(&root, "next_keys", nk)
@@ -210,7 +209,7 @@ func (m *Manifest) validate() error {
 	}
 	for _, k := range m.PublisherKeys {
 		if !knownAlg(k.Alg) || len(k.ID) != 2*keyIDLen || !isHex(k.ID) {
-			return formatErr("publisher key " + strconv.Quote(k.Alg+":"+k.ID) + " is not an algorithm and key id")
+			return formatErr("publisher key " + quote(k.Alg+":"+k.ID) + " is not an algorithm and key id")
 		}
 	}
 	for _, k := range m.NextKeys {
@@ -227,14 +226,14 @@ func (m *Manifest) validate() error {
 	bases := 0
 	for _, a := range m.Artifacts {
 		if !plainName(a.Name) || len(a.Name) > maxNameLen || a.Name[0] == '.' {
-			return formatErr("artifact name " + strconv.Quote(a.Name) + " is not a plain file name")
+			return formatErr("artifact name " + quote(a.Name) + " is not a plain file name")
 		}
 		if seen[a.Name] {
-			return formatErr("artifact " + strconv.Quote(a.Name) + " listed twice")
+			return formatErr("artifact " + quote(a.Name) + " listed twice")
 		}
 		seen[a.Name] = true
 		if a.Name == ManifestFile || a.Name == SignatureFile {
-			return formatErr("artifact name " + strconv.Quote(a.Name) + " is reserved")
+			return formatErr("artifact name " + quote(a.Name) + " is reserved")
 		}
 		if a.Role == RoleFilter {
 			bases++
@@ -293,7 +292,7 @@ func parseTime(s string) (time.Time, error) {
 	if t, ok := parseTimeUTC(s); ok && formatTime(t) == s {
 		return t, nil
 	}
-	return time.Time{}, formatErr("time " + strconv.Quote(s) + " is not RFC 3339 UTC with whole seconds (2006-01-02T15:04:05Z)")
+	return time.Time{}, formatErr("time " + quote(s) + " is not RFC 3339 UTC with whole seconds (2006-01-02T15:04:05Z)")
 }
 
 func parseTimeUTC(s string) (time.Time, bool) {

@@ -1,7 +1,6 @@
 package release
 
 import (
-	"encoding/base64"
 	"strconv"
 	"strings"
 	"time"
@@ -80,7 +79,7 @@ func ParseManifest(b []byte) (*Manifest, error) {
 		r.done(ao)
 		if !knownRole(a.Role) {
 			if !r.tolerant {
-				r.fail("unknown artifact role " + strconv.Quote(a.Role))
+				r.fail("unknown artifact role " + quote(a.Role))
 			}
 		}
 		m.Artifacts = append(m.Artifacts, a)
@@ -112,10 +111,10 @@ func knownRole(r string) bool {
 // parseFormat reads "MAJOR.MINOR" and refuses a newer major.
 func parseFormat(s string) (major, minor int, err error) {
 	a, b, ok := strings.Cut(s, ".")
-	ma, err1 := strconv.ParseUint(a, 10, 16)
-	mi, err2 := strconv.ParseUint(b, 10, 16)
-	if !ok || err1 != nil || err2 != nil || ma == 0 {
-		return 0, 0, formatErr("format " + strconv.Quote(s) + " is not MAJOR.MINOR")
+	ma, ok1 := parseDecimal(a, 16)
+	mi, ok2 := parseDecimal(b, 16)
+	if !ok || !ok1 || !ok2 || ma == 0 {
+		return 0, 0, formatErr("format " + quote(s) + " is not MAJOR.MINOR")
 	}
 	if ma != FormatMajor {
 		return 0, 0, &FormatError{
@@ -208,8 +207,8 @@ func (r *objReader) uint(o *obj, k string) uint64 {
 	if v == nil {
 		return 0
 	}
-	n, err := strconv.ParseUint(v.s, 10, 64)
-	if err != nil {
+	n, ok := parseDecimal(v.s, 64)
+	if !ok {
 		r.fail(o.path + "." + k + " is not an unsigned 64-bit integer")
 	}
 	return n
@@ -220,8 +219,8 @@ func (r *objReader) float(o *obj, k string) float64 {
 	if v == nil {
 		return 0
 	}
-	f, err := strconv.ParseFloat(v.s, 64)
-	if err != nil {
+	f, ok := parseJSONFloat(v.s)
+	if !ok {
 		r.fail(o.path + "." + k + " is not a finite number")
 	}
 	return f
@@ -259,8 +258,8 @@ func (r *objReader) b64(o *obj, k string) []byte {
 		r.fail(o.path + "." + k + " is too long")
 		return nil
 	}
-	b, err := base64.StdEncoding.Strict().DecodeString(v.s)
-	if err != nil {
+	b, ok := b64Decode(v.s)
+	if !ok {
 		r.fail(o.path + "." + k + " is not standard base64")
 	}
 	return b

@@ -3,7 +3,6 @@ package release
 import (
 	"crypto/ed25519"
 	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"io"
 	"strconv"
@@ -54,7 +53,7 @@ func (k PublicKey) check() error {
 	case AlgXWing:
 		want = xwingPublicKeySize
 	default:
-		return formatErr("unknown key algorithm " + strconv.Quote(k.Alg))
+		return formatErr("unknown key algorithm " + quote(k.Alg))
 	}
 	if len(k.Key) != want {
 		return formatErr(k.Alg + " public key must be " + strconv.Itoa(want) + " bytes, got " + strconv.Itoa(len(k.Key)))
@@ -152,7 +151,7 @@ func MarshalSignatures(sigs []Signature) []byte {
 		o.obj = append(o.obj,
 			jmember{"alg", jstr(s.Alg)},
 			jmember{"key_id", jstr(s.KeyID)},
-			jmember{"sig", jstr(base64.StdEncoding.EncodeToString(s.Sig))})
+			jmember{"sig", jstr(b64Encode(s.Sig))})
 		arr.arr = append(arr.arr, o)
 	}
 	root.obj = append(root.obj,
