@@ -175,7 +175,7 @@ func (p *jparser) object(depth int) (jvalue, error) {
 		}
 		if dup {
 			p.pos = keyAt
-			return v, jsonErr(p, "duplicate key "+strconv.Quote(k))
+			return v, jsonErr(p, "duplicate key "+quote(k))
 		}
 		p.skipSpace()
 		if p.pos >= len(p.b) || p.b[p.pos] != ':' {
