@@ -138,6 +138,10 @@ stop_edge
 rel="$WORK/rel-reload"
 n=100000
 "$WORK/edgebench" release -keys "$KEYS" -out "$rel" -n "$n" -seed 1 -version 1
+# The next release is built now: a publisher builds on its own machine, and
+# building here would measure the publisher's CPU use, not the edge's reload.
+next="$WORK/rel-reload-v2"
+"$WORK/edgebench" release -keys "$KEYS" -out "$next" -n "$n" -seed 2 -version 2
 start_edge "$rel" --poll 500ms
 echo "== steady state before the reload" >&2
 "$WORK/edgebench" lua -out "$WORK/reload.lua" -n "$n" -seed 1
@@ -148,7 +152,11 @@ echo "== the same load with a new release published mid-run" >&2
 wrk -t2 -c"$CONNS" -d"${DURATION}s" --timeout 10s --latency -s "$WORK/reload.lua" "$URL/v1/verify" >"$WORK/reload.wrk" &
 WRK=$!
 sleep $((DURATION / 3))
-"$WORK/edgebench" release -keys "$KEYS" -out "$rel" -n "$n" -seed 2 -version 2
+# Publish as a publisher would: artifacts first, then the signature and the
+# manifest, each renamed into place.
+for f in "$next"/*-*.* "$next/manifest.sig" "$next/manifest.json"; do
+  cp "$f" "$rel/.tmp-publish" && mv "$rel/.tmp-publish" "$rel/$(basename "$f")"
+done
 wait "$WRK"
 parse_wrk "$WORK/reload.wrk"
 VERSION=$(curl -s "$URL/readyz" | sed -n 's/.*"version":\([0-9]*\).*/\1/p')
