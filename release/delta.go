@@ -143,3 +143,25 @@ func ReleaseEntries(r *Release, key *EdgePrivateKey) ([]ListEntry, error) {
 	}
 	return all, nil
 }
+
+// ReleaseEntriesFunc is ReleaseEntries for an edge loading a large list:
+// it calls fn with every entry, base first, without building the slice,
+// and decrypts each list artifact in place (DecryptListInPlace). It
+// consumes the release's lists: r.List and r.ListDeltas are set to nil,
+// and their bytes, which the accepted Bundle's Artifacts share, are
+// overwritten. On an error, fn may have seen some entries; discard what
+// it built.
+func ReleaseEntriesFunc(r *Release, key *EdgePrivateKey, fn func(ListEntry) error) error {
+	if r.List == nil {
+		return errors.New("release: the release has no edge list")
+	}
+	lists := append([][]byte{r.List}, r.ListDeltas...)
+	r.List, r.ListDeltas = nil, nil
+	for i, l := range lists {
+		lists[i] = nil // each list's storage is free once its entries are out
+		if err := DecryptListInPlace(l, key, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -55,3 +55,36 @@ func ExampleParseManifest() {
 	fmt.Println(errors.Is(err, release.ErrFormatVersion), errors.Is(err, release.ErrFormat))
 	// Output: true true
 }
+
+// An edge loads a large list by streaming it: ReleaseEntriesFunc decrypts
+// each list artifact in place and hands over one entry at a time, so the
+// whole list is never held as a []ListEntry.
+func ExampleReleaseEntriesFunc() {
+	signer, _ := release.GenerateSigner(nil)
+	edge, _ := release.GenerateEdgeKey(nil)
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	var entries []release.ListEntry
+	for i := range 1000 {
+		d := fingerprint.MD5Digest{byte(i >> 8), byte(i)}
+		entries = append(entries, release.ListEntry{Kind: fingerprint.KindMD5, Value: d[:]})
+	}
+	b, err := release.Build(entries, release.BuildOptions{Version: 1, Created: now, Signer: signer,
+		Recipients: []release.PublicKey{edge.Public()}})
+	if err != nil {
+		panic(err)
+	}
+	rel, err := release.Accept(b, release.AcceptOptions{Trust: signer.Trust(), Now: now, RequireList: true})
+	if err != nil {
+		panic(err)
+	}
+
+	md5s := map[fingerprint.MD5Digest]bool{}
+	err = release.ReleaseEntriesFunc(rel, edge, func(e release.ListEntry) error {
+		// Value aliases the decrypted list: copy what is kept, or the
+		// whole list stays reachable.
+		md5s[fingerprint.MD5Digest(e.Value)] = true
+		return nil
+	})
+	fmt.Println(len(md5s), err, rel.List == nil)
+	// Output: 1000 <nil> true
+}

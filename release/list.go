@@ -233,68 +233,93 @@ func (r *listReader) bytes(n uint64) []byte {
 // slices are shared between entries with the same labels, so treat them as
 // read-only.
 func DecodeList(b []byte) ([]ListEntry, error) {
+	var entries []ListEntry
+	err := decodeList(b, func(n int) { entries = make([]ListEntry, 0, n) }, func(e ListEntry) error {
+		entries = append(entries, e)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return entries, nil
+}
+
+// DecodeListFunc is DecodeList without the slice: it calls fn with each
+// entry in list order, so a caller that converts entries as they come (an
+// edge building its index) never holds them all. Entries are as DecodeList
+// gives them (values alias b, label slices are shared). The input is
+// checked as it is read: on a malformed list, fn may already have seen the
+// entries before the fault, and the error matches ErrList. An error from
+// fn stops the decoding and is returned as it is.
+func DecodeListFunc(b []byte, fn func(ListEntry) error) error {
+	return decodeList(b, func(int) {}, fn)
+}
+
+// decodeList reads b, calling count once with the number of entries (after
+// it is checked against the input) and then fn for each.
+func decodeList(b []byte, count func(int), fn func(ListEntry) error) error {
 	if len(b) < len(listMagic) || string(b[:len(listMagic)]) != listMagic {
-		return nil, listErr("not an edge list (bad magic)")
+		return listErr("not an edge list (bad magic)")
 	}
 	r := &listReader{b: b, pos: len(listMagic)}
 	nstr := r.uvarint()
 	if nstr > uint64(len(b)-r.pos) {
-		return nil, listErr("string table count exceeds the input")
+		return listErr("string table count exceeds the input")
 	}
 	table := make([]string, 0, nstr)
 	for range nstr {
 		n := r.uvarint()
 		if n > maxStringSize {
-			return nil, listErr("string longer than 1024 bytes")
+			return listErr("string longer than 1024 bytes")
 		}
 		table = append(table, string(r.bytes(n)))
 		if r.err != nil {
-			return nil, r.err
+			return r.err
 		}
 	}
-	count := r.uvarint()
+	n := r.uvarint()
 	if r.err != nil {
-		return nil, r.err
+		return r.err
 	}
-	if count > uint64(len(b)-r.pos)/minEntrySize {
-		return nil, listErr("entry count exceeds the input")
+	if n > uint64(len(b)-r.pos)/minEntrySize {
+		return listErr("entry count exceeds the input")
 	}
-	entries := make([]ListEntry, 0, count)
+	count(int(n))
 	labelSets := map[string][]string{}
 	var idx []byte
-	for range count {
+	for range n {
 		if r.pos >= len(b) {
-			return nil, listErr("truncated")
+			return listErr("truncated")
 		}
 		k := fingerprint.Kind(b[r.pos])
 		r.pos++
-		n := ValueLen(k)
-		if n == 0 {
-			return nil, listErr("unknown kind " + strconv.Itoa(int(k)) + " at byte " + strconv.Itoa(r.pos-1))
+		vl := ValueLen(k)
+		if vl == 0 {
+			return listErr("unknown kind " + strconv.Itoa(int(k)) + " at byte " + strconv.Itoa(r.pos-1))
 		}
-		e := ListEntry{Kind: k, Value: r.bytes(uint64(n))}
+		e := ListEntry{Kind: k, Value: r.bytes(uint64(vl))}
 		if added := r.varint(); added != 0 {
 			e.Added = time.Unix(added, 0).UTC()
 		}
 		if src := r.uvarint(); src != 0 {
 			if src > uint64(len(table)) {
-				return nil, listErr("source index out of range")
+				return listErr("source index out of range")
 			}
 			e.Source = table[src-1]
 		}
 		nl := r.uvarint()
 		if nl > maxLabels {
-			return nil, listErr("more than 64 labels on one entry")
+			return listErr("more than 64 labels on one entry")
 		}
 		if nl > 0 {
 			start := r.pos
 			for range nl {
 				if i := r.uvarint(); i >= uint64(len(table)) {
-					return nil, listErr("label index out of range")
+					return listErr("label index out of range")
 				}
 			}
 			if r.err != nil {
-				return nil, r.err
+				return r.err
 			}
 			idx = b[start:r.pos]
 			labels, ok := labelSets[string(idx)]
@@ -308,14 +333,16 @@ func DecodeList(b []byte) ([]ListEntry, error) {
 			e.Labels = labels
 		}
 		if r.err != nil {
-			return nil, r.err
+			return r.err
 		}
-		entries = append(entries, e)
+		if err := fn(e); err != nil {
+			return err
+		}
 	}
 	if r.pos != len(b) {
-		return nil, listErr("trailing bytes after the last entry")
+		return listErr("trailing bytes after the last entry")
 	}
-	return entries, nil
+	return nil
 }
 
 // SortList orders entries by kind then value, in place, and merges exact

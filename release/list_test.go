@@ -171,11 +171,19 @@ func FuzzDecodeList(f *testing.F) {
 	f.Add([]byte(listMagic))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		entries, err := DecodeList(b)
+		var streamed []ListEntry
+		serr := DecodeListFunc(b, func(e ListEntry) error { streamed = append(streamed, e); return nil })
+		if (err == nil) != (serr == nil) {
+			t.Fatalf("DecodeList: %v, DecodeListFunc: %v", err, serr)
+		}
 		if err != nil {
-			if !errors.Is(err, ErrList) {
-				t.Fatalf("error %v does not match ErrList", err)
+			if !errors.Is(err, ErrList) || !errors.Is(serr, ErrList) {
+				t.Fatalf("errors %v, %v do not match ErrList", err, serr)
 			}
 			return
+		}
+		if len(entries) > 0 && !reflect.DeepEqual(streamed, entries) {
+			t.Fatal("DecodeListFunc's entries differ from DecodeList's")
 		}
 		again, err := EncodeList(entries)
 		if err != nil {
@@ -194,10 +202,22 @@ func FuzzDecryptList(f *testing.F) {
 	f.Add(ct)
 	f.Add(ct[:40])
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if _, err := DecryptList(b, k); err != nil && !errors.Is(err, ErrList) {
+		entries, err := DecryptList(b, k)
+		if err != nil && !errors.Is(err, ErrList) {
 			t.Fatalf("error %v does not match ErrList", err)
 		}
 		ListRecipients(b)
+		// The streaming forms agree, the in-place one on its own copy.
+		for _, f := range []func([]byte, *EdgePrivateKey, func(ListEntry) error) error{DecryptListFunc, DecryptListInPlace} {
+			var streamed []ListEntry
+			serr := f(bytes.Clone(b), k, func(e ListEntry) error { streamed = append(streamed, e); return nil })
+			if (err == nil) != (serr == nil) || serr != nil && !errors.Is(serr, ErrList) {
+				t.Fatalf("DecryptList: %v, streaming: %v", err, serr)
+			}
+			if err == nil && len(entries) > 0 && !reflect.DeepEqual(streamed, entries) {
+				t.Fatal("streamed entries differ from DecryptList's")
+			}
+		}
 	})
 }
 

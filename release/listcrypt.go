@@ -235,14 +235,42 @@ func parseCryptHeader(b []byte) (*cryptHeader, error) {
 // DecryptList opens an encrypted list with an edge's private key and
 // decodes it. Errors match ErrList; a list not wrapped for this key says so.
 func DecryptList(ciphertext []byte, edgeKey *EdgePrivateKey) ([]ListEntry, error) {
-	plain, err := decryptBytes(ciphertext, edgeKey)
+	plain, err := decryptBytes(ciphertext, edgeKey, false)
 	if err != nil {
 		return nil, err
 	}
 	return DecodeList(plain)
 }
 
-func decryptBytes(ciphertext []byte, edgeKey *EdgePrivateKey) ([]byte, error) {
+// DecryptListFunc is DecryptList without the slice of entries: it opens
+// the list into one new plaintext buffer and calls fn with each entry in
+// turn (see DecodeListFunc), so the caller never holds a []ListEntry of
+// the whole list. The whole ciphertext is authenticated before fn sees the
+// first entry. ciphertext is left as it was.
+func DecryptListFunc(ciphertext []byte, edgeKey *EdgePrivateKey, fn func(ListEntry) error) error {
+	plain, err := decryptBytes(ciphertext, edgeKey, false)
+	if err != nil {
+		return err
+	}
+	return DecodeListFunc(plain, fn)
+}
+
+// DecryptListInPlace is DecryptListFunc decrypting into ciphertext's own
+// storage, so opening the list allocates nothing of its size: for a caller
+// done with the ciphertext, as an edge is once its index is built.
+// Afterwards ciphertext holds the plaintext list behind the header (or, if
+// it did not authenticate, zeros there), and entry values alias it.
+func DecryptListInPlace(ciphertext []byte, edgeKey *EdgePrivateKey, fn func(ListEntry) error) error {
+	plain, err := decryptBytes(ciphertext, edgeKey, true)
+	if err != nil {
+		return err
+	}
+	return DecodeListFunc(plain, fn)
+}
+
+// decryptBytes returns the plaintext list: in new storage, or with inPlace
+// in ciphertext's own (cipher.AEAD allows the exact overlap).
+func decryptBytes(ciphertext []byte, edgeKey *EdgePrivateKey, inPlace bool) ([]byte, error) {
 	if edgeKey == nil {
 		return nil, listErr("no edge key")
 	}
@@ -267,7 +295,11 @@ func decryptBytes(ciphertext []byte, edgeKey *EdgePrivateKey) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		plain, err := gcm.Open(nil, h.nonce, ciphertext[h.end:], ciphertext[:h.end])
+		var dst []byte
+		if inPlace {
+			dst = ciphertext[h.end:h.end]
+		}
+		plain, err := gcm.Open(dst, h.nonce, ciphertext[h.end:], ciphertext[:h.end])
 		if err != nil {
 			return nil, listErr("ciphertext does not authenticate")
 		}
