@@ -61,6 +61,15 @@
 // refused release never replaces the one in use: Current holds the accepted
 // release and swaps atomically only on success.
 //
+// # Edge lists
+//
+// An edge opens the list with its X-Wing key. DecryptList and
+// ReleaseEntries return every entry at once; for large lists,
+// ReleaseEntriesFunc (and DecryptListFunc, DecryptListInPlace,
+// DecodeListFunc) hand entries to a callback one at a time, decrypting in
+// place, so a load allocates nothing of the list's size (see
+// BenchmarkDecryptListForms).
+//
 // What this package must not import: encoding/json, fmt, reflect (in the
 // code the wasm checker links: manifest, signatures, Accept, filters);
 // circl/hpke, crypto/hpke or crypto/ecdh, whose package inits keep the NIST
@@ -71,6 +80,7 @@
 // messages are written out here (base64.go, number.go, parseTime, quote)
 // rather than taken from encoding/base64, time.Parse, strconv.Parse* and
 // strconv.Quote; differential tests and fuzz targets hold each to the
-// standard library's answer. Publisher-side code (list
-// parsing, building, diffing) lives in release/publish.
+// standard library's answer. Publisher-side code (Build, Delta,
+// EncryptList) is here too but unreachable from Accept, so the linker
+// leaves it out of the module; parsing hash-list files is release/hashlist.
 package release
