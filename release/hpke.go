@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/sha3"
 	"encoding/binary"
+	"errors"
 	"io"
 
 	"github.com/cloudflare/circl/kem/xwing"
@@ -35,42 +36,40 @@ var hpkeSuiteID = []byte{'H', 'P', 'K', 'E', hpkeKEMXWing >> 8, hpkeKEMXWing & 0
 	0, hpkeKDFSHA256, 0, hpkeAEADAES256}
 
 // labeledExtract is RFC 9180's LabeledExtract with HKDF-SHA256.
-func labeledExtract(salt []byte, label string, ikm []byte) []byte {
+func labeledExtract(salt []byte, label string, ikm []byte) ([]byte, error) {
 	in := make([]byte, 0, 7+len(hpkeSuiteID)+len(label)+len(ikm))
 	in = append(in, "HPKE-v1"...)
 	in = append(in, hpkeSuiteID...)
 	in = append(in, label...)
 	in = append(in, ikm...)
-	prk, err := hkdf.Extract(sha256.New, in, salt)
-	if err != nil { // only for FIPS-only mode with a short key, never here
-		panic("release: HKDF-Extract: " + err.Error())
-	}
-	return prk
+	return hkdf.Extract(sha256.New, in, salt)
 }
 
 // labeledExpand is RFC 9180's LabeledExpand with HKDF-SHA256.
-func labeledExpand(prk []byte, label string, info []byte, n int) []byte {
+func labeledExpand(prk []byte, label string, info []byte, n int) ([]byte, error) {
 	in := binary.BigEndian.AppendUint16(nil, uint16(n))
 	in = append(in, "HPKE-v1"...)
 	in = append(in, hpkeSuiteID...)
 	in = append(in, label...)
 	in = append(in, info...)
-	out, err := hkdf.Expand(sha256.New, prk, string(in), n)
-	if err != nil { // n is far below HKDF-SHA256's limit
-		panic("release: HKDF-Expand: " + err.Error())
-	}
-	return out
+	return hkdf.Expand(sha256.New, prk, string(in), n)
 }
 
 // hpkeKeySchedule is RFC 9180's KeySchedule in mode_base (no PSK): the
 // AEAD key and base nonce for shared secret ss and info. A single-shot
-// Seal/Open uses sequence number 0, so the nonce is the base nonce.
-func hpkeKeySchedule(ss, info []byte) (key, nonce []byte) {
-	ctx := []byte{0x00} // mode_base
-	ctx = append(ctx, labeledExtract(nil, "psk_id_hash", nil)...)
-	ctx = append(ctx, labeledExtract(nil, "info_hash", info)...)
-	secret := labeledExtract(ss, "secret", nil)
-	return labeledExpand(secret, "key", ctx, hpkeNk), labeledExpand(secret, "base_nonce", ctx, hpkeNn)
+// Seal/Open uses sequence number 0, so the nonce is the base nonce. (HKDF
+// fails only in FIPS 140-only mode on inputs shorter than these.)
+func hpkeKeySchedule(ss, info []byte) (key, nonce []byte, err error) {
+	pskIDHash, err1 := labeledExtract(nil, "psk_id_hash", nil)
+	infoHash, err2 := labeledExtract(nil, "info_hash", info)
+	secret, err3 := labeledExtract(ss, "secret", nil)
+	ctx := append(append([]byte{0x00}, pskIDHash...), infoHash...) // mode_base
+	key, err4 := labeledExpand(secret, "key", ctx, hpkeNk)
+	nonce, err5 := labeledExpand(secret, "base_nonce", ctx, hpkeNn)
+	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
+		return nil, nil, wrap("release: HPKE key schedule", err)
+	}
+	return key, nonce, nil
 }
 
 // xwingKeyPair derives an edge's X-Wing key pair from its 32-byte seed as
@@ -92,7 +91,10 @@ func hpkeSeal(pk *xwing.PublicKey, rand io.Reader, info, aad, pt []byte) (enc, c
 	enc = make([]byte, xwing.CiphertextSize)
 	ss := make([]byte, xwing.SharedKeySize)
 	pk.EncapsulateTo(enc, ss, seed)
-	key, nonce := hpkeKeySchedule(ss, info)
+	key, nonce, err := hpkeKeySchedule(ss, info)
+	if err != nil {
+		return nil, nil, err
+	}
 	gcm, err := newGCM(key)
 	if err != nil {
 		return nil, nil, err
@@ -107,7 +109,10 @@ func hpkeOpen(sk *xwing.PrivateKey, enc, info, aad, ct []byte) ([]byte, error) {
 	}
 	ss := make([]byte, xwing.SharedKeySize)
 	sk.DecapsulateTo(ss, enc)
-	key, nonce := hpkeKeySchedule(ss, info)
+	key, nonce, err := hpkeKeySchedule(ss, info)
+	if err != nil {
+		return nil, err
+	}
 	gcm, err := newGCM(key)
 	if err != nil {
 		return nil, err
