@@ -10,7 +10,7 @@ import (
 // github.com/nfnt/resize's Resize(w, h, img, Bilinear); the code here is
 // that computation, written for the one input type it gets (*image.NRGBA
 // at origin 0,0), so the module does not carry nfnt/resize's paths for
-// every image type (~30 KB of the compressed wasm). It must stay
+// every image type (~35 KB of the compressed wasm). It must stay
 // bit-identical: resize_test.go compares its pixels with nfnt/resize's and
 // phash_test.go the hashes with goimagehash's.
 //
