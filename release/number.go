@@ -98,7 +98,10 @@ func parseJSONFloat(s string) (float64, bool) {
 		start = i
 		e := 0
 		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
-			if e < 1_000_000 { // far past any float64; saturate
+			// Past 2^30 the magnitude is decided (0 or overflow) whatever
+			// the digit positions add, as s is far shorter than that
+			// (a manifest is at most 1 MiB).
+			if e < 1<<30 {
 				e = 10*e + int(s[i]-'0')
 			}
 			i++
