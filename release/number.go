@@ -98,10 +98,10 @@ func parseJSONFloat(s string) (float64, bool) {
 		start = i
 		e := 0
 		for i < len(s) && '0' <= s[i] && s[i] <= '9' {
-			// Past 2^30 the magnitude is decided (0 or overflow) whatever
-			// the digit positions add, as s is far shorter than that
-			// (a manifest is at most 1 MiB).
-			if e < 1<<30 {
+			// As strconv reads it: digits past 10000 are ignored. Only an
+			// input with thousands of leading zeros can tell, and then
+			// this keeps the two answers the same.
+			if e < 10000 {
 				e = 10*e + int(s[i]-'0')
 			}
 			i++
