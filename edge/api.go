@@ -52,7 +52,7 @@ func (s *Server) verify(ctx *fasthttp.RequestCtx) {
 	if !s.allow(ctx) {
 		return
 	}
-	if ct := ctx.Request.Header.ContentType(); len(ct) > 0 {
+	if ct := ctx.Request.Header.ContentType(); len(ct) > 0 && string(ct) != "application/json" {
 		if mt, _, err := mime.ParseMediaType(string(ct)); err != nil || mt != "application/json" {
 			writeError(ctx, fasthttp.StatusUnsupportedMediaType, CodeUnsupportedMedia, "send application/json")
 			return

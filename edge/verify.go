@@ -53,14 +53,17 @@ func parseVerify(body []byte) (verifyQuery, error) {
 	if len(body) > MaxVerifyBytes {
 		return q, badVerify("body over %d bytes", MaxVerifyBytes)
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
 	var r verifyRequest
-	if err := dec.Decode(&r); err != nil {
-		return q, badVerify("%v", jsonMessage(err))
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return q, badVerify("trailing data after the JSON object")
+	if !fastVerify(body, &r) {
+		r = verifyRequest{}
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&r); err != nil {
+			return q, badVerify("%v", jsonMessage(err))
+		}
+		if _, err := dec.Token(); err != io.EOF {
+			return q, badVerify("trailing data after the JSON object")
+		}
 	}
 	if r.PDQ != nil {
 		h, err := fingerprint.ParsePDQ(*r.PDQ)
