@@ -24,8 +24,9 @@ type ReleaseVerifier struct {
 	Match   match.Options
 	Channel string // when set, the only channel accepted
 
-	mu    sync.Mutex
-	trust release.Trust
+	mu     sync.Mutex
+	trust  release.Trust
+	served bool // a snapshot was handed out: later builds run beside it
 }
 
 // NewReleaseVerifier pins trust.
@@ -48,7 +49,15 @@ func (v *ReleaseVerifier) Verify(ctx context.Context, b *release.Bundle, lastVer
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	ix, err := buildIndex(ctx, b, rel, v.EdgeKey, v.Match)
+	v.mu.Lock()
+	workers := 0 // the first index: nothing is served yet, use every core
+	if v.served {
+		// A reload: build on one core, so the index in use keeps the
+		// others, and with one worker's scratch memory.
+		workers = 1
+	}
+	v.mu.Unlock()
+	ix, err := buildIndex(ctx, b, rel, v.EdgeKey, v.Match, workers)
 	if err != nil {
 		return nil, err
 	}
@@ -67,6 +76,7 @@ func (v *ReleaseVerifier) Verify(ctx context.Context, b *release.Bundle, lastVer
 	}
 	v.mu.Lock()
 	v.trust = rel.NextTrust(trust)
+	v.served = true
 	v.mu.Unlock()
 	return snap, nil
 }
@@ -93,12 +103,14 @@ func (v *ReleaseVerifier) CheckManifest(manifest, sig []byte, now time.Time) err
 // arrays are sized up front from the manifest's counts, so at no point are
 // the ciphertext, a plaintext copy, a []release.ListEntry and the index
 // held at once (at 1e7 PDQ entries that was 3.2 GB of peak RSS). It
-// consumes the list artifacts of b and rel.
-func buildIndex(ctx context.Context, b *release.Bundle, rel *release.Release, key *release.EdgePrivateKey, o match.Options) (*match.Index, error) {
+// consumes the list artifacts of b and rel. Build uses up to workers
+// goroutines (0: GOMAXPROCS).
+func buildIndex(ctx context.Context, b *release.Bundle, rel *release.Release, key *release.EdgePrivateKey, o match.Options, workers int) (*match.Index, error) {
 	bld, err := match.NewBuilder(o)
 	if err != nil {
 		return nil, err
 	}
+	bld.SetWorkers(workers)
 	m := rel.Manifest
 	listBytes := 0
 	for _, role := range []string{release.RoleList, release.RoleListDelta} {

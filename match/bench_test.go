@@ -106,7 +106,7 @@ func getBenchIndexDist(b *testing.B, n int, layout string, plan []chunkSpec, bia
 	}
 	bi.tablesTime = time.Since(t0)
 	if plan != nil {
-		ix.pdq = newHammingStore(ix.pdq.codes, 4, ix.pdq.meta, ix.opts.PDQThreshold, plan)
+		ix.pdq = newHammingStore(ix.pdq.codes, 4, ix.pdq.meta, ix.opts.PDQThreshold, plan, 0)
 	}
 	bi.buildTime = time.Since(start)
 	bi.ix = ix

@@ -23,6 +23,7 @@ type Builder struct {
 	h64Meta [3][]uint32
 	sha     []digestItem[fingerprint.SHA256Digest]
 	md5     []digestItem[fingerprint.MD5Digest]
+	workers int
 	built   bool
 }
 
@@ -68,6 +69,14 @@ func grow[T any](s []T, n int, huge bool) []T {
 	copy(t, s)
 	return t
 }
+
+// SetWorkers bounds the goroutines Build uses to build the PDQ tables in
+// parallel (default, or n <= 0: GOMAXPROCS; never more than 4). Each worker
+// holds 8 bytes of scratch per entry, so fewer workers also lower the
+// build's peak memory: a server that keeps answering queries while it
+// builds a replacement index passes 1, leaving the other cores (and
+// memory) to the index in use.
+func (b *Builder) SetWorkers(n int) { b.workers = n }
 
 // Add adds one entry. It fails for a kind the index cannot hold, and after
 // Build.
@@ -116,10 +125,10 @@ func (b *Builder) Build() (*Index, error) {
 	b.built = true
 	ix := &Index{opts: b.opts, n: b.n}
 	ix.meta = b.meta.table()
-	ix.pdq = newHammingStore(b.pdq, 4, b.pdqMeta, b.opts.PDQThreshold, nil)
+	ix.pdq = newHammingStore(b.pdq, 4, b.pdqMeta, b.opts.PDQThreshold, nil, b.workers)
 	thr := [3]int{b.opts.PHashThreshold, b.opts.DHashThreshold, b.opts.AHashThreshold}
 	for i := range h64Kinds {
-		ix.h64[i] = newHammingStore(b.h64[i], 1, b.h64Meta[i], thr[i], nil)
+		ix.h64[i] = newHammingStore(b.h64[i], 1, b.h64Meta[i], thr[i], nil, b.workers)
 	}
 	ix.sha = newDigestStore(b.sha, func(a, c fingerprint.SHA256Digest) int { return bytes.Compare(a[:], c[:]) })
 	ix.md5 = newDigestStore(b.md5, func(a, c fingerprint.MD5Digest) int { return bytes.Compare(a[:], c[:]) })

@@ -118,7 +118,7 @@ func TestExactForcedPlans(t *testing.T) {
 				t.Fatal(err)
 			}
 			if plan != nil {
-				ix.pdq = newHammingStore(ix.pdq.codes, 4, ix.pdq.meta, 31, plan)
+				ix.pdq = newHammingStore(ix.pdq.codes, 4, ix.pdq.meta, 31, plan, 0)
 			}
 			if len(ix.pdq.tables) == 0 {
 				t.Fatal("no tables built")
@@ -296,4 +296,47 @@ func TestExactCrowdedBuckets(t *testing.T) {
 	}
 	q := randomPDQ(rng)
 	checkAgainstSlow(t, ix, entries, Query{PDQ: &q, PDQQuality: 100})
+}
+
+// TestRelFromCounts checks the two-level bucket offsets against a plain
+// prefix sum, and that a block whose entries overflow 16 bits is refused
+// even when no single bucket does.
+func TestRelFromCounts(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, tc := range []struct {
+		width int
+		fill  func(v int) uint16
+		ok    bool
+	}{
+		{13, func(int) uint16 { return uint16(rng.IntN(4)) }, true},
+		{14, func(v int) uint16 { return uint16(v % 3 * 500) }, true},
+		{13, func(v int) uint16 {
+			if v < 2 {
+				return 40000 // two buckets of one block: 80000 > 65535
+			}
+			return 1
+		}, false},
+	} {
+		n := 1 << tc.width
+		rel := make([]uint16, n+1)
+		want := make([]uint32, n+1)
+		for v := range n {
+			c := tc.fill(v)
+			rel[v+1] = c
+			want[v+1] = want[v] + uint32(c)
+		}
+		tb := table{width: tc.width}
+		if got := tb.relFromCounts(rel); got != tc.ok {
+			t.Fatalf("width %d: relFromCounts = %v, want %v", tc.width, got, tc.ok)
+		}
+		if !tc.ok {
+			continue
+		}
+		for v := range n {
+			lo, hi := tb.bucket(uint32(v))
+			if lo != want[v] || hi != want[v+1] {
+				t.Fatalf("width %d: bucket %d = [%d, %d), want [%d, %d)", tc.width, v, lo, hi, want[v], want[v+1])
+			}
+		}
+	}
 }

@@ -89,7 +89,7 @@ func FuzzMatch(f *testing.F) {
 		}
 		checkAgainstSlow(t, ix, entries, query)
 		if plan != nil {
-			ix.pdq = newHammingStore(ix.pdq.codes, 4, ix.pdq.meta, o.PDQThreshold, plan)
+			ix.pdq = newHammingStore(ix.pdq.codes, 4, ix.pdq.meta, o.PDQThreshold, plan, 0)
 			checkAgainstSlow(t, ix, entries, query)
 		}
 	})

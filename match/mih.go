@@ -77,7 +77,8 @@ type chunkSpec struct{ start, width, radius int }
 
 // newHammingStore indexes n = len(meta) codes for queries at distance <= r.
 // A nil plan is chosen by planChunks.
-func newHammingStore(codes []uint64, words int, meta []uint32, r int, plan []chunkSpec) hammingStore {
+// Build runs on up to workers goroutines (0: GOMAXPROCS).
+func newHammingStore(codes []uint64, words int, meta []uint32, r int, plan []chunkSpec, workers int) hammingStore {
 	s := hammingStore{words: words, r: r, n: len(meta), codes: codes, meta: meta}
 	if s.n == 0 {
 		return s
@@ -102,9 +103,11 @@ func newHammingStore(codes []uint64, words int, meta []uint32, r int, plan []chu
 		rels[i], rel = rel[:w:w], rel[w:]
 	}
 	// Tables are independent: build them on parallel workers, each with
-	// its own scratch (one uint64 per entry for the radix sort, and the
-	// bucket offsets before they are compressed).
-	workers := min(len(plan), max(1, runtime.GOMAXPROCS(0)), maxBuildWorkers)
+	// its own scratch (one uint64 per entry for the radix sort).
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	workers = min(len(plan), workers, maxBuildWorkers)
 	next := make(chan int, len(plan))
 	for i := range plan {
 		next <- i
@@ -114,16 +117,8 @@ func newHammingStore(codes []uint64, words int, meta []uint32, r int, plan []chu
 	for range workers {
 		wg.Go(func() {
 			var scratch []uint64
-			var offs []uint32
 			for i := range next {
-				t := &s.tables[i]
-				if cap(offs) < 1<<t.width+1 {
-					offs = make([]uint32, 1<<t.width+1)
-				}
-				offs = offs[:1<<t.width+1]
-				clear(offs)
-				buildTable(codes, words, s.n, t, offs, &scratch)
-				t.setOffsets(offs, rels[i])
+				buildTable(codes, words, s.n, &s.tables[i], rels[i], &scratch)
 			}
 		})
 	}
@@ -146,10 +141,11 @@ const maxBuildWorkers = 4
 // the buckets outgrow the cache, the radix passes stream.
 const radixMin = 1 << 16
 
-// buildTable fills t.ids and the bucket starts offs (zeroed, 1<<width + 1
-// long) for the codes.
-func buildTable(codes []uint64, words, n int, t *table, offs []uint32, scratch *[]uint64) {
+// buildTable fills t.ids and t's bucket offsets for the codes; rel
+// (zeroed, 1<<width + 1 long) becomes t.rel.
+func buildTable(codes []uint64, words, n int, t *table, rel []uint16, scratch *[]uint64) {
 	if n < radixMin || t.width <= 12 {
+		offs := make([]uint32, 1<<t.width+1)
 		for i := range n {
 			offs[chunk(codes[i*words:i*words+words], t.start, t.width)+1]++
 		}
@@ -160,14 +156,15 @@ func buildTable(codes []uint64, words, n int, t *table, offs []uint32, scratch *
 			t.ids[next[k]] = uint32(i)
 			next[k]++
 		}
+		t.setOffsets(offs, rel)
 		return
 	}
 	// Sort (key<<32 | id) by key with two stable LSD radix passes, so ids
 	// stay ascending within a bucket: the first pass scatters into the
 	// scratch, the second straight into t.ids, which needs only the id.
-	// The bucket sizes are counted on the way in; that is one increment at
-	// a random place of the offsets, which costs less than the second
-	// n-long scratch array that a sort of the pairs would need.
+	// Bucket sizes are counted on the way in, into rel itself (saturating),
+	// and turned into relative starts in place: no 4-byte offsets array,
+	// which at 24 bits would be 64 MiB of scratch per worker.
 	if cap(*scratch) < n {
 		*scratch = make([]uint64, n)
 	}
@@ -176,11 +173,16 @@ func buildTable(codes []uint64, words, n int, t *table, offs []uint32, scratch *
 	loMask, hiW := uint32(1)<<lo-1, t.width-lo
 	posLo := make([]uint32, 1<<lo)
 	posHi := make([]uint32, 1<<hiW)
+	saturated := false
 	for i := range n {
 		k := chunk(codes[i*words:i*words+words], t.start, t.width)
 		posLo[k&loMask]++
 		posHi[k>>lo]++
-		offs[k+1]++
+		if rel[k+1] == 0xffff {
+			saturated = true
+		} else {
+			rel[k+1]++
+		}
 	}
 	exclusiveSum(posLo)
 	exclusiveSum(posHi)
@@ -195,7 +197,41 @@ func buildTable(codes []uint64, words, n int, t *table, offs []uint32, scratch *
 		t.ids[posHi[d]] = uint32(v)
 		posHi[d]++
 	}
-	prefixSum(offs)
+	if saturated || !t.relFromCounts(rel) {
+		// Some block holds more than 65535 entries: count again into
+		// plain offsets.
+		offs := make([]uint32, 1<<t.width+1)
+		for i := range n {
+			offs[chunk(codes[i*words:i*words+words], t.start, t.width)+1]++
+		}
+		prefixSum(offs)
+		t.base, t.wide = nil, offs
+	}
+}
+
+// relFromCounts turns rel, holding the size of bucket v at rel[v+1], into
+// bucket starts relative to their block, filling t.base. It reports false
+// if some start does not fit 16 bits.
+func (t *table) relFromCounts(rel []uint16) bool {
+	t.base = make([]uint32, len(rel)>>blockBits+1)
+	sum := uint32(0)
+	for v := range rel {
+		if v&(1<<blockBits-1) == 0 {
+			t.base[v>>blockBits] = sum
+		}
+		var c uint32
+		if v+1 < len(rel) {
+			c = uint32(rel[v+1]) // the size of bucket v, read before it is overwritten
+		}
+		d := sum - t.base[v>>blockBits]
+		if d > 0xffff {
+			return false
+		}
+		rel[v] = uint16(d)
+		sum += c
+	}
+	t.rel = rel
+	return true
 }
 
 // exclusiveSum turns counts into start positions.

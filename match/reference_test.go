@@ -90,7 +90,7 @@ func TestReferenceHashes(t *testing.T) {
 		layout = append(layout, chunkSpec{start: 16 * i, width: 16, radius: 1})
 	}
 	tabled := *ix
-	tabled.pdq = newHammingStore(ix.pdq.codes, 4, ix.pdq.meta, 31, layout)
+	tabled.pdq = newHammingStore(ix.pdq.codes, 4, ix.pdq.meta, 31, layout, 0)
 
 	low, searched := 0, 0
 	for _, e := range entries {
