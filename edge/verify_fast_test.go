@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/valyala/fasthttp"
 )
 
 // FuzzFastVerify holds the hand-written decoder of /v1/verify bodies to
@@ -70,6 +72,22 @@ func TestFastVerifyTakesCommonBodies(t *testing.T) {
 		var r verifyRequest
 		if got := fastVerify([]byte(tc.body), &r); got != tc.fast {
 			t.Errorf("fastVerify(%q) = %v, want %v", tc.body, got, tc.fast)
+		}
+	}
+}
+
+// TestWriteNoMatch: the hand-written no-match answer is byte for byte what
+// writeJSON makes of the same verdict.
+func TestWriteNoMatch(t *testing.T) {
+	for _, release := range []uint64{0, 1, 42, 1<<64 - 1} {
+		var a, b fasthttp.RequestCtx
+		writeNoMatch(&a, release)
+		writeJSON(&b, fasthttp.StatusOK, &verdict{Release: release, Matches: []matchJSON{}})
+		if !bytes.Equal(a.Response.Body(), b.Response.Body()) || a.Response.StatusCode() != b.Response.StatusCode() ||
+			string(a.Response.Header.ContentType()) != string(b.Response.Header.ContentType()) {
+			t.Fatalf("release %d: %d %q %s, want %d %q %s", release,
+				a.Response.StatusCode(), a.Response.Header.ContentType(), a.Response.Body(),
+				b.Response.StatusCode(), b.Response.Header.ContentType(), b.Response.Body())
 		}
 	}
 }
