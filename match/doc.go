@@ -39,8 +39,10 @@
 // memory) need 2,600 probes but 6,100 candidates and 16 of 16 bits at
 // radius 1 need 272 probes and 41,000 candidates. For n around 1e5 the
 // 16 x 16-bit layout wins; below a few thousand entries a linear scan is
-// cheapest and is used. At 1e7 the index holds about 103 bytes an entry:
-// 32 of code, 4 of metadata, 44 of ids, 22 of bucket offsets.
+// cheapest and is used. At 1e7 the index holds about 104 bytes an entry:
+// 32 of code, 4 of metadata, 44 of ids, 24 of bucket offsets; building it
+// takes 8 bytes of scratch per entry and build worker on top
+// (Builder.SetWorkers).
 //
 // Real PDQ hashes are not uniform, and that moves the candidate count, not
 // the result. Each hash has its bits set by the median of its own DCT
@@ -51,10 +53,10 @@
 // is n times the probability that a random entry shares a bucket with the
 // query; for independent bits set with probability p the chance of equal
 // bits is c = p^2 + (1-p)^2 >= 1/2, so an exact-bucket collision on w bits
-// has probability c^w instead of 2^-w. At p = 0.65 (c = 0.545) a 22-bit
-// bucket draws 6.6 times the uniform share, and BenchmarkMatchPDQSkewed
-// measures nearly four times the uniform query time (1.4 ms against
-// 0.38 ms median CPU time). Skew is worst for the queries that look most
+// has probability c^w instead of 2^-w. At p = 0.65 (c = 0.545) a 23-bit
+// bucket draws 7.2 times the uniform share, and BenchmarkMatchPDQSkewed
+// measures about 3.4 times the uniform query time (0.74 ms against
+// 0.22 ms median CPU time). Skew is worst for the queries that look most
 // like the list, so p99 latency is set by them. The quality floor removes
 // the worst case (near-flat images, whose hashes cluster).
 //
