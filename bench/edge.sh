@@ -6,6 +6,7 @@
 #   a single-connection verify run at the largest size (per-query latency)
 #   scan throughput for 1-MP and 12-MP JPEGs
 #   RSS after the release is loaded, and its peak while loading
+#   RSS across a reload at the largest size (RELOAD_RSS=0 skips it)
 #   a reload under sustained load: zero failed requests, p99 <= 2x steady
 #
 # Environment: SIZES (default "100000 10000000"), DURATION (wrk seconds,
@@ -113,6 +114,37 @@ for n in $SIZES; do
   stop_edge
   largest=$n
 done
+
+# --- RSS across a reload at the largest size ------------------------------
+# A reload builds the new index beside the one in use, so its peak holds
+# both. The next release (another seed) is published into a copy of the
+# release directory.
+if [ -n "$largest" ] && [ "${RELOAD_RSS:-1}" = 1 ]; then
+  next="$WORK/rel-$largest-v2"
+  [ -n "$CACHE" ] && next="$CACHE/rel-$largest-v2"
+  if [ ! -f "$next/manifest.json" ]; then
+    echo "== building release 2 of $largest PDQ entries" >&2
+    "$WORK/edgebench" release -keys "$KEYS" -out "$next" -n "$largest" -seed 2 -version 2
+  fi
+  src="$WORK/rel-$largest"
+  [ -n "$CACHE" ] && src="$CACHE/rel-$largest"
+  live="$WORK/rel-live"
+  mkdir -p "$live" && cp "$src"/* "$live"/
+  start_edge "$live" --poll 1s
+  before=$(hwm_mb)
+  for f in "$next"/*-*.* "$next/manifest.sig" "$next/manifest.json"; do
+    cp "$f" "$live/.tmp-publish" && mv "$live/.tmp-publish" "$live/$(basename "$f")"
+  done
+  t0=$(date +%s.%N)
+  for _ in $(seq 1 1200); do
+    curl -s "$URL/readyz" | grep -q '"version":2' && break
+    sleep 0.5
+  done
+  took=$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN{printf "%.1f", a-b}')
+  row "reload, $largest -> $largest entries" "" "" "" "" "RSS $(rss_mb) MB after, peak $(hwm_mb) MB (first load peaked at $before MB), swapped in $took s"
+  stop_edge
+  rm -rf "$live"
+fi
 
 # --- scan ----------------------------------------------------------------
 rel="$WORK/rel-scan"
