@@ -93,7 +93,7 @@ func Build(keys []Key, o BuildOptions) (Filter, error) {
 	if !(p > 0 && p < 1) {
 		return nil, wrap(ErrOptions, "bloom: target false-positive rate must be in (0, 1)")
 	}
-	if len(keys) > maxKeys {
+	if uint64(len(keys)) > maxKeys {
 		return nil, wrap(ErrOptions, "bloom: too many keys")
 	}
 	uniq := dedupe(keys)

@@ -43,7 +43,7 @@ func NewSplitBlock(n int, p float64, keyID [8]byte) *SplitBlock {
 // NewSplitBlockBlocks returns an empty split-block filter of exactly
 // nblocks blocks (at least one): filters meant for Union must agree on it.
 func NewSplitBlockBlocks(nblocks int, keyID [8]byte) *SplitBlock {
-	nb := min(max(nblocks, 1), math.MaxUint32)
+	nb := min(uint64(max(nblocks, 1)), math.MaxUint32)
 	return &SplitBlock{body: make([]byte, nb*blockBytes), nblocks: uint32(nb), keyID: keyID}
 }
 
