@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/hashgate/hashgate/bloom"
 	"github.com/hashgate/hashgate/fingerprint"
@@ -104,25 +105,11 @@ func TestDelta100k(t *testing.T) {
 	all := testEntries(100_000, 42)
 	oldEntries := append([]ListEntry(nil), all[:90_000]...)
 	newEntries := append([]ListEntry(nil), all...)
-	bo := BuildOptions{Version: 1, Created: testNow, TTL: 48 * 3600e9, Signer: s, Recipients: []PublicKey{edge.Public()}}
-	base, err := Build(oldEntries, bo)
-	if err != nil {
-		t.Fatal(err)
+	fx := newDeltaFixture(t, s, edge, all, 90_000)
+	bo, opts, base, baseRel, delta := fx.bo, fx.opts, fx.base, fx.baseRel, fx.delta
+	if fx.added != 10_000 {
+		t.Fatalf("added = %d, want 10000", fx.added)
 	}
-	opts := AcceptOptions{Trust: s.Trust(), Now: testNow, RequireList: true}
-	baseRel, err := Accept(base, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	delta, added, err := Delta(base, baseRel, oldEntries, append([]ListEntry(nil), newEntries...),
-		DeltaOptions{Created: testNow, Signer: s, Recipients: []PublicKey{edge.Public()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if added != 10_000 {
-		t.Fatalf("added = %d, want 10000", added)
-	}
-	opts.LastVersion = 1
 	dRel, err := Accept(delta, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -257,4 +244,37 @@ func TestSortEntries(t *testing.T) {
 	if len(seen) != len(entries) {
 		t.Errorf("%d distinct entries after sorting, want %d", len(seen), len(entries))
 	}
+}
+
+// deltaFixture is where the delta tests start: a full release of the first
+// entries, accepted, and a delta from it to the whole list, not yet accepted.
+type deltaFixture struct {
+	bo      BuildOptions  // the base's options (Version 1)
+	opts    AcceptOptions // LastVersion 1: ready for the delta
+	base    *Bundle
+	baseRel *Release
+	delta   *Bundle
+	added   int
+}
+
+func newDeltaFixture(t *testing.T, s *Signer, edge *EdgePrivateKey, all []ListEntry, nOld int) deltaFixture {
+	t.Helper()
+	oldEntries := append([]ListEntry(nil), all[:nOld]...)
+	bo := BuildOptions{Version: 1, Created: testNow, TTL: 48 * time.Hour, Signer: s, Recipients: []PublicKey{edge.Public()}}
+	base, err := Build(oldEntries, bo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := AcceptOptions{Trust: s.Trust(), Now: testNow, RequireList: true}
+	baseRel, err := Accept(base, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	delta, added, err := Delta(base, baseRel, oldEntries, append([]ListEntry(nil), all...),
+		DeltaOptions{Created: testNow, Signer: s, Recipients: []PublicKey{edge.Public()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.LastVersion = 1
+	return deltaFixture{bo: bo, opts: opts, base: base, baseRel: baseRel, delta: delta, added: added}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"reflect"
 	"testing"
-	"time"
 )
 
 func collect(dst *[]ListEntry) func(ListEntry) error {
@@ -93,25 +92,8 @@ func TestDecryptListStreaming(t *testing.T) {
 func TestReleaseEntriesFunc(t *testing.T) {
 	s := testSigner(t, 1)
 	edge, _ := newEdgeKey([32]byte{4})
-	all := testEntries(3000, 42)
-	oldEntries := append([]ListEntry(nil), all[:2500]...)
-	bo := BuildOptions{Version: 1, Created: testNow, TTL: 48 * time.Hour, Signer: s, Recipients: []PublicKey{edge.Public()}}
-	base, err := Build(oldEntries, bo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := AcceptOptions{Trust: s.Trust(), Now: testNow, RequireList: true}
-	baseRel, err := Accept(base, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	delta, _, err := Delta(base, baseRel, oldEntries, append([]ListEntry(nil), all...),
-		DeltaOptions{Created: testNow, Signer: s, Recipients: []PublicKey{edge.Public()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts.LastVersion = 1
-	rel, err := Accept(delta, opts)
+	fx := newDeltaFixture(t, s, edge, testEntries(3000, 42), 2500)
+	rel, err := Accept(fx.delta, fx.opts)
 	if err != nil {
 		t.Fatal(err)
 	}
