@@ -10,10 +10,14 @@ import (
 )
 
 // moduleBytes returns the checker module: $HASHGATE_WASM when set (the
-// Makefile builds dist/hashgate.wasm and points it there), else a build of
-// ../ into a temporary directory, made once per test binary.
+// Makefile builds dist/hashgate.wasm and points it there; a relative path is
+// taken from the repository root, where `go test ./...` is run), else a
+// build of ../ into a temporary directory, made once per test binary.
 var moduleBytes = sync.OnceValues(func() ([]byte, error) {
 	if p := os.Getenv("HASHGATE_WASM"); p != "" {
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(repoRoot(), p)
+		}
 		return os.ReadFile(p)
 	}
 	dir, err := os.MkdirTemp("", "hashgate-wasmtest-")
