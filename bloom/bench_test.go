@@ -41,11 +41,7 @@ func BenchmarkContains(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			buf, _ := Marshal(f)
-			g, err := Load(buf)
-			if err != nil {
-				b.Fatal(err)
-			}
+			g := roundTrip(b, f)
 			b.Run("kind="+kind.String()+"/n="+s.name, func(b *testing.B) {
 				runtime.LockOSThread()
 				defer runtime.UnlockOSThread()

@@ -139,14 +139,7 @@ func TestEmptyFilters(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := Marshal(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		g, err := Load(b)
-		if err != nil {
-			t.Fatalf("%v: Load of an empty filter: %v", kind, err)
-		}
+		g := roundTrip(t, f)
 		for _, k := range randomKeys(10000, 4) {
 			if f.Contains(k) || g.Contains(k) {
 				t.Fatalf("%v: empty filter contains a key", kind)
@@ -182,11 +175,7 @@ func TestFuseContainsMatchesLibrary(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, _ := Marshal(f)
-		g, err := Load(b)
-		if err != nil {
-			t.Fatal(err)
-		}
+		g := roundTrip(t, f)
 		for i, k := range dedupe(keys) {
 			raw[i] = uint64(k)
 		}
@@ -294,4 +283,18 @@ func TestSplitBlockModel(t *testing.T) {
 			t.Errorf("p=%g: %d blocks would do; sizing is not minimal", p, nb-1)
 		}
 	}
+}
+
+// roundTrip marshals f and loads it back, as a client receives a filter.
+func roundTrip(t testing.TB, f Filter) Filter {
+	t.Helper()
+	b, err := Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := Load(b)
+	if err != nil {
+		t.Fatalf("%v: Load of a marshalled filter: %v", f.Kind(), err)
+	}
+	return g
 }
