@@ -9,41 +9,24 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/hashgate/hashgate/internal/testenv"
 )
-
-// syncBuffer collects logs written from the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 type testEdge struct {
 	*Server
 	url  string
 	addr string
-	logs *syncBuffer
+	logs *testenv.SyncBuffer
 }
 
 // startEdge runs a real edge on a random 127.0.0.1 port until the test ends.
 func startEdge(t *testing.T, cfg Config) *testEdge {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	cfg.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	s, err := New(cfg)
 	if err != nil {

@@ -9,11 +9,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/hashgate/hashgate/fingerprint"
+	"github.com/hashgate/hashgate/internal/testenv"
 	"github.com/hashgate/hashgate/release"
 )
 
@@ -84,24 +84,6 @@ func TestServeEnv(t *testing.T) {
 	}
 }
 
-// syncBuffer collects the server's logs from its goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestServeEndToEnd runs `hashgate serve` on a real signed release: it
 // listens, turns ready once the release verifies, answers a verify, and
 // stops cleanly on cancel.
@@ -134,7 +116,7 @@ func TestServeEndToEnd(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	env := map[string]string{"HASHGATE_TRUST": trust, "HASHGATE_EDGE_KEY": key}
 	done := make(chan int, 1)
 	go func() {

@@ -1,4 +1,6 @@
-// Package testenv locates what the tests read from outside the repository.
+// Package testenv holds what several packages' tests share: where the data
+// from outside the repository is, CPU-time reporting for benchmarks, and a
+// log buffer safe for a server's goroutines.
 // Only _test.go files import it, so it adds nothing to any package's
 // production import graph (fingerprint and bloom still import nothing of the
 // project).
