@@ -3,7 +3,6 @@ package fingerprint_test
 import (
 	"os"
 	"path/filepath"
-	"strconv"
 	"testing"
 
 	"github.com/hashgate/hashgate/fingerprint"
@@ -35,14 +34,7 @@ func TestPDQExpected(t *testing.T) {
 		if len(row) != 4 {
 			t.Fatalf("expected.tsv: bad row %q", row)
 		}
-		want, err := fingerprint.ParsePDQ(row[1])
-		if err != nil {
-			t.Fatal(err)
-		}
-		quality, err := strconv.Atoi(row[2])
-		if err != nil {
-			t.Fatal(err)
-		}
+		want, quality := pdqCell(t, row[1]), intCell(t, row[2])
 		// The reference ignores EXIF orientation, so these rows compare
 		// the stored pixels; TestPDQEXIF checks the upright ones.
 		f := fingerprintFile(t, filepath.Join(dir, row[0]), media.Options{IgnoreOrientation: true})
@@ -80,15 +72,11 @@ func TestPDQDihedral(t *testing.T) {
 		}
 		f := fingerprintFile(t, filepath.Join(dir, row[0]), media.Options{})
 		for v := range 8 {
-			want, err := fingerprint.ParsePDQ(row[1+v])
-			if err != nil {
-				t.Fatal(err)
-			}
-			if f.PDQDihedral[v] != want {
+			if want := pdqCell(t, row[1+v]); f.PDQDihedral[v] != want {
 				t.Errorf("%s variant %d: got %v, want %v (distance %d)", row[0], v, f.PDQDihedral[v], want, f.PDQDihedral[v].Distance(want))
 			}
 		}
-		if q, _ := strconv.Atoi(row[9]); f.PDQQuality != q {
+		if q := intCell(t, row[9]); f.PDQQuality != q {
 			t.Errorf("%s: quality %d, want %d", row[0], f.PDQQuality, q)
 		}
 		n++
@@ -105,14 +93,7 @@ func TestPDQEXIF(t *testing.T) {
 		if len(row) != 5 {
 			t.Fatalf("exif.tsv: bad row %q", row)
 		}
-		upright, err := fingerprint.ParsePDQ(row[3])
-		if err != nil {
-			t.Fatal(err)
-		}
-		stored, err := fingerprint.ParsePDQ(row[2])
-		if err != nil {
-			t.Fatal(err)
-		}
+		upright, stored := pdqCell(t, row[3]), pdqCell(t, row[2])
 		f := fingerprintFile(t, filepath.Join(dir, row[0]), media.Options{})
 		if row[1] != "1" && f.PDQ.Distance(stored) < 32 {
 			t.Errorf("%s: orientation %s not applied (distance %d to the stored pixels' hash)", row[0], row[1], f.PDQ.Distance(stored))

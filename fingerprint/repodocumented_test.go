@@ -6,7 +6,6 @@ import (
 	"image/color"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -28,14 +27,7 @@ func TestPDQPythonThreatExchange(t *testing.T) {
 		if len(row) < 3 || !strings.HasPrefix(row[0], "pytx-resources/") {
 			continue
 		}
-		want, err := fingerprint.ParsePDQ(row[1])
-		if err != nil {
-			t.Fatal(err)
-		}
-		quality, err := strconv.Atoi(row[2])
-		if err != nil {
-			t.Fatal(err)
-		}
+		want, quality := pdqCell(t, row[1]), intCell(t, row[2])
 		b, err := os.ReadFile(filepath.Join(dir, row[0]))
 		if err != nil {
 			t.Fatal(err)

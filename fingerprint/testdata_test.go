@@ -3,8 +3,11 @@ package fingerprint_test
 import (
 	"bufio"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/hashgate/hashgate/fingerprint"
 )
 
 // readTSV returns the rows of a tab-separated file without its header.
@@ -34,4 +37,24 @@ func readTSV(t testing.TB, path string) [][]string {
 		t.Fatalf("%s has no rows", path)
 	}
 	return rows
+}
+
+// pdqCell parses a PDQ hash from a vector file; a bad cell fails the test.
+func pdqCell(t testing.TB, s string) fingerprint.PDQHash {
+	t.Helper()
+	h, err := fingerprint.ParsePDQ(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// intCell parses a number (a quality) from a vector file.
+func intCell(t testing.TB, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
