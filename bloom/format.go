@@ -6,19 +6,19 @@ import (
 	"hash/crc32"
 )
 
-// The binary format of one filter (format version 1). All integers are
+// The binary format of one filter (format version 2). All integers are
 // little-endian. The 64-byte header keeps the table 64-byte aligned when
 // the input is, so a split-block look-up touches one cache line.
 //
 //	offset size field
 //	     0    4 magic "HGBF"
-//	     4    2 format version, 1
+//	     4    2 format version, 2
 //	     6    1 kind: 1 split-block Bloom, 2 binary fuse 8-bit, 3 binary fuse 16-bit
 //	     7    1 flags, 0 (reserved)
 //	     8    8 key id (Keyer.KeyID of the release key the keys came from)
 //	    16    8 number of distinct keys
 //	    24    8 table length in bytes (must equal the input length - 64)
-//	    32    8 binary fuse: hash seed;        split-block: 0
+//	    32    8 binary fuse: key multiplier;   split-block: 0
 //	    40    4 binary fuse: segment length;   split-block: number of 256-bit blocks
 //	    44    4 binary fuse: segment count;    split-block: 0
 //	    48   12 reserved, 0
@@ -28,13 +28,17 @@ import (
 //	            binary fuse: (segment count + 2) * segment length fingerprints
 //	            of 1 or 2 bytes each.
 //
+// Version 1 hashed binary fuse keys with the library's seeded finaliser
+// (field 32 was its seed); version 2 multiplies instead (see Fuse). Load
+// refuses version 1 rather than answer wrongly.
+//
 // The header checksum catches a damaged or hand-edited header (every
 // single-bit error); the table's integrity is the release manifest's
 // SHA-256, checked before Load. Load still refuses any header whose fields
 // do not describe exactly the bytes that follow.
 const (
 	headerSize    = 64
-	formatVersion = 1
+	formatVersion = 2
 	magic         = "HGBF"
 	maxSegLen     = 1 << 18 // the library's largest segment length
 )
@@ -78,7 +82,9 @@ func Marshal(f Filter) ([]byte, error) {
 		binary.LittleEndian.PutUint32(h[40:], f.nblocks)
 	case *Fuse:
 		table = f.table
-		binary.LittleEndian.PutUint64(h[32:], f.seed)
+		if len(f.table) > 0 {
+			binary.LittleEndian.PutUint64(h[32:], f.mul)
+		}
 		binary.LittleEndian.PutUint32(h[40:], f.segLen)
 		binary.LittleEndian.PutUint32(h[44:], f.segCount)
 	default:
@@ -126,7 +132,7 @@ func Load(b []byte) (Filter, error) {
 	copy(keyID[:], h[8:16])
 	n := binary.LittleEndian.Uint64(h[16:])
 	tableLen := binary.LittleEndian.Uint64(h[24:])
-	seed := binary.LittleEndian.Uint64(h[32:])
+	seed := binary.LittleEndian.Uint64(h[32:]) // binary fuse: the key multiplier
 	p1 := binary.LittleEndian.Uint32(h[40:])
 	p2 := binary.LittleEndian.Uint32(h[44:])
 	have := uint64(len(b) - headerSize)
@@ -147,7 +153,7 @@ func Load(b []byte) (Filter, error) {
 		}
 		return &SplitBlock{body: table, nblocks: p1, n: n, keyID: keyID}, nil
 	case KindBinaryFuse8, KindBinaryFuse16:
-		f := &Fuse{n: n, keyID: keyID, width: int(kind - KindBinaryFuse8 + 1)}
+		f := &Fuse{n: n, keyID: keyID, width: uint32(kind - KindBinaryFuse8 + 1)}
 		if n == 0 {
 			if seed != 0 || p1 != 0 || p2 != 0 || tableLen != 0 {
 				return nil, badFormat(ErrFormat, "bloom: empty binary fuse filter with parameters")

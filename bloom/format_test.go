@@ -22,9 +22,9 @@ var goldenFilters = []struct {
 	kind Kind
 	p    float64
 }{
-	{"splitblock-1000-p0.01.v1.bin", KindSplitBlock, 0.01},
-	{"binaryfuse8-1000.v1.bin", KindBinaryFuse8, 1.0 / 256},
-	{"binaryfuse16-1000.v1.bin", KindBinaryFuse16, 1.0 / 65536},
+	{"splitblock-1000-p0.01.v2.bin", KindSplitBlock, 0.01},
+	{"binaryfuse8-1000.v2.bin", KindBinaryFuse8, 1.0 / 256},
+	{"binaryfuse16-1000.v2.bin", KindBinaryFuse16, 1.0 / 65536},
 }
 
 var goldenKeyID = [8]byte{1, 2, 3, 4, 5, 6, 7, 8}
@@ -167,7 +167,9 @@ func TestLoadRefusesInconsistentHeaders(t *testing.T) {
 		want error
 	}{
 		{"magic", sb, func(b []byte) { b[0] = 'X' }, ErrFormat},
-		{"version 2", sb, func(b []byte) { b[4] = 2 }, ErrVersion},
+		{"version 1", sb, func(b []byte) { b[4] = 1 }, ErrVersion},
+		{"version 1 fuse", fu, func(b []byte) { b[4] = 1 }, ErrVersion},
+		{"version 3", sb, func(b []byte) { b[4] = 3 }, ErrVersion},
 		{"kind 0", sb, func(b []byte) { b[6] = 0 }, ErrFormat},
 		{"kind 4", sb, func(b []byte) { b[6] = 4 }, ErrFormat},
 		{"flags", sb, func(b []byte) { b[7] = 1 }, ErrFormat},
@@ -185,6 +187,8 @@ func TestLoadRefusesInconsistentHeaders(t *testing.T) {
 		{"fuse segment length huge", fu, put32(40, 1<<31), ErrFormat},
 		{"fuse segment count zero", fu, put32(44, 0), ErrFormat},
 		{"fuse segment count huge", fu, put32(44, 1<<31), ErrFormat},
+		{"fuse even multiplier", fu, put64(32, 2), ErrFormat},
+		{"fuse zero multiplier", fu, put64(32, 0), ErrFormat},
 		{"fuse width", fu, func(b []byte) { b[6] = byte(KindBinaryFuse8) }, ErrFormat},
 		{"fuse more keys than entries", fu, put64(16, 1<<20), ErrFormat},
 	}
@@ -213,7 +217,7 @@ func TestMarshalForeignFilter(t *testing.T) {
 // format.go can check the documented layout against real bytes.
 func TestGoldenHeaderLayout(t *testing.T) {
 	b := goldenBytes(t, goldenFilters[0].file)
-	want := "48474246" + "0100" + "01" + "00" + "0102030405060708" +
+	want := "48474246" + "0200" + "01" + "00" + "0102030405060708" +
 		"e803000000000000" // 1000 keys
 	if got := hex.EncodeToString(b[:24]); got != want {
 		t.Errorf("header starts %s, want %s", got, want)
