@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"os"
 	"strconv"
 	"time"
 
@@ -44,24 +45,48 @@ func (s *Server) filter(ctx *fasthttp.RequestCtx, name []byte) {
 		writeError(ctx, fasthttp.StatusServiceUnavailable, CodeNotReady, "no verified release loaded")
 		return
 	}
-	body, ok := snap.Filters[string(name)]
+	a, ok := snap.Filters[string(name)]
 	if !ok {
-		body, ok = snap.previous[string(name)]
+		a, ok = snap.previous[string(name)]
 	}
 	if !ok {
 		writeError(ctx, fasthttp.StatusNotFound, CodeNotFound, "no such filter in the current release")
 		return
 	}
-	s.serveStatic(ctx, body, `"`+string(name)+`"`, "application/octet-stream", cacheImmutable)
+	etag := `"` + string(name) + `"`
+	if a.Path == "" {
+		s.serveStatic(ctx, a.Data, etag, "application/octet-stream", cacheImmutable)
+		return
+	}
+	if notModified(ctx, etag) {
+		setValidators(ctx, etag, cacheImmutable)
+		ctx.SetStatusCode(fasthttp.StatusNotModified)
+		return
+	}
+	f, err := os.Open(a.Path)
+	if err != nil {
+		// Pruned by a reload since this request read the snapshot: the
+		// filter is no longer in the current or the previous release.
+		writeError(ctx, fasthttp.StatusNotFound, CodeNotFound, "no such filter in the current release")
+		return
+	}
+	if st, err := f.Stat(); err != nil || st.Size() != a.Size {
+		f.Close()
+		s.log.Error("edge: stored filter changed on disk", "path", a.Path)
+		writeError(ctx, fasthttp.StatusInternalServerError, CodeInternal, "stored filter is damaged")
+		return
+	}
+	setValidators(ctx, etag, cacheImmutable)
+	ctx.SetContentType("application/octet-stream")
+	// fasthttp closes f once the body is written (or skipped, for HEAD).
+	ctx.Response.SetBodyStream(f, int(a.Size))
 }
 
 // serveStatic writes body with its validators, or 304 when the client's
 // If-None-Match names the same ETag.
 func (s *Server) serveStatic(ctx *fasthttp.RequestCtx, body []byte, etag, ctype, cache string) {
-	h := &ctx.Response.Header
-	h.Set("ETag", etag)
-	h.Set("Cache-Control", cache)
-	if inm := ctx.Request.Header.Peek("If-None-Match"); len(inm) > 0 && etagMatches(inm, etag) {
+	setValidators(ctx, etag, cache)
+	if notModified(ctx, etag) {
 		ctx.SetStatusCode(fasthttp.StatusNotModified)
 		return
 	}
@@ -69,6 +94,18 @@ func (s *Server) serveStatic(ctx *fasthttp.RequestCtx, body []byte, etag, ctype,
 	// The body slice belongs to the snapshot, which is never mutated:
 	// fasthttp may write it without a copy.
 	ctx.Response.SetBodyRaw(body)
+}
+
+func setValidators(ctx *fasthttp.RequestCtx, etag, cache string) {
+	h := &ctx.Response.Header
+	h.Set("ETag", etag)
+	h.Set("Cache-Control", cache)
+}
+
+// notModified reports whether the request's If-None-Match names etag.
+func notModified(ctx *fasthttp.RequestCtx, etag string) bool {
+	inm := ctx.Request.Header.Peek("If-None-Match")
+	return len(inm) > 0 && etagMatches(inm, etag)
 }
 
 // etagMatches implements If-None-Match's weak comparison (RFC 9110 §13.1.2)

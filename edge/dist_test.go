@@ -24,7 +24,7 @@ func testSnapshot(version uint64, filter []byte) *Snapshot {
 		Expires:   time.Now().Add(24 * time.Hour),
 		Manifest:  []byte(`{"version":` + string(rune('0'+version)) + `}`),
 		Signature: []byte("sig"),
-		Filters:   map[string][]byte{hex.EncodeToString(sum[:]): filter},
+		Filters:   map[string]Artifact{hex.EncodeToString(sum[:]): MemoryArtifact(filter)},
 		Index:     lenIndex(3),
 	}
 }

@@ -106,7 +106,7 @@ func TestOpenAPIAnswersAsDocumented(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	snap := indexSnapshot(t, 3, []match.Entry{{Kind: fingerprint.KindPDQ, PDQ: randomPDQ(r), Labels: []string{"l"}, Source: "s"}})
 	filter := []byte("filter bytes")
-	snap.Filters = map[string][]byte{filterName(filter): filter}
+	snap.Filters = map[string]Artifact{filterName(filter): MemoryArtifact(filter)}
 	e.Load(snap)
 
 	errCodes := d.schema(openAPISchema{Ref: "#/components/schemas/Error"}).Properties["code"].Enum

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hashgate/hashgate/bloom"
 	"github.com/hashgate/hashgate/fingerprint"
 	"github.com/hashgate/hashgate/match"
 	"github.com/hashgate/hashgate/release"
@@ -23,6 +24,10 @@ type ReleaseVerifier struct {
 	EdgeKey *release.EdgePrivateKey
 	Match   match.Options
 	Channel string // when set, the only channel accepted
+	// FilterDir, when set, is a directory the edge owns where verified
+	// filters are written (named by digest) and served from, instead of
+	// held in memory. Files of releases no longer served are removed.
+	FilterDir string
 
 	mu     sync.Mutex
 	trust  release.Trust
@@ -49,6 +54,13 @@ func (v *ReleaseVerifier) Verify(ctx context.Context, b *release.Bundle, lastVer
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	m := rel.Manifest
+	// Filters first: on disk, their bytes are garbage before the index is
+	// built, and buildIndex returns garbage to the OS.
+	filters, err := v.keepFilters(b, rel)
+	if err != nil {
+		return nil, err
+	}
 	v.mu.Lock()
 	workers := 0 // the first index: nothing is served yet, use every core
 	if v.served {
@@ -61,24 +73,47 @@ func (v *ReleaseVerifier) Verify(ctx context.Context, b *release.Bundle, lastVer
 	if err != nil {
 		return nil, err
 	}
-	m := rel.Manifest
 	snap := &Snapshot{
 		Version: m.Version, Created: m.Created, Expires: m.Expires,
 		Manifest: b.Manifest, Signature: b.Signature,
-		Filters: map[string][]byte{}, Index: ix,
-	}
-	for _, role := range []string{release.RoleFilter, release.RoleDelta} {
-		for _, a := range m.ArtifactsByRole(role) {
-			if data, ok := b.Artifacts[a.Name]; ok {
-				snap.Filters[hex.EncodeToString(a.SHA256[:])] = data
-			}
-		}
+		Filters: filters, Index: ix, filterDir: v.FilterDir,
 	}
 	v.mu.Lock()
 	v.trust = rel.NextTrust(trust)
 	v.served = true
 	v.mu.Unlock()
 	return snap, nil
+}
+
+// keepFilters returns the release's filter artifacts as the edge serves
+// them: in memory, or written to FilterDir and dropped from b and rel (the
+// edge never looks keys up in them; checkers do).
+func (v *ReleaseVerifier) keepFilters(b *release.Bundle, rel *release.Release) (map[string]Artifact, error) {
+	out := map[string]Artifact{}
+	if v.FilterDir != "" {
+		rel.Filters = bloom.Set{} // they read the bytes dropped below
+	}
+	for _, role := range []string{release.RoleFilter, release.RoleDelta} {
+		for _, a := range rel.Manifest.ArtifactsByRole(role) {
+			data, ok := b.Artifacts[a.Name]
+			if !ok {
+				continue
+			}
+			digest := hex.EncodeToString(a.SHA256[:])
+			if v.FilterDir == "" {
+				out[digest] = MemoryArtifact(data)
+				continue
+			}
+			// release.Accept has checked data against a.SHA256.
+			fa, err := storeFilter(v.FilterDir, data, a.SHA256)
+			if err != nil {
+				return nil, err
+			}
+			out[digest] = fa
+			delete(b.Artifacts, a.Name)
+		}
+	}
+	return out, nil
 }
 
 // CheckManifest applies the rules that need only the manifest and its

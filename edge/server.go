@@ -127,6 +127,13 @@ func (s *Server) Load(snap *Snapshot) {
 		snap.previous = old.Filters
 	}
 	s.snap.Store(snap)
+	if snap != nil && snap.filterDir != "" {
+		// The release before the previous one is served no more: drop its
+		// files (and any left by an earlier run).
+		if err := pruneFilters(snap.filterDir, snap.Filters, snap.previous); err != nil {
+			s.log.Warn("edge: filter directory", "err", err)
+		}
+	}
 }
 
 // Current returns the snapshot in use, or nil before the first Load.

@@ -24,11 +24,12 @@ type Snapshot struct {
 	Signature []byte    // served at /v1/manifest.sig
 	// Filters are the filter artifacts checkers download, by the lowercase
 	// hex SHA-256 of their bytes.
-	Filters map[string][]byte
+	Filters map[string]Artifact
 	Index   Index
 
 	manifestETag, signatureETag string
-	previous                    map[string][]byte // the filters of the release before
+	previous                    map[string]Artifact // the filters of the release before
+	filterDir                   string              // where Filters' files live; Load prunes it
 }
 
 // prepare computes what the handlers need from the exported fields.
