@@ -35,6 +35,8 @@ func (s *stringList) Set(v string) error {
 // serveOptions are the flags of `hashgate serve`.
 type serveOptions struct {
 	addr, release, trust, edgeKey, state string
+	filterDir                            string
+	filtersInMemory                      bool
 	poll, grace                          time.Duration
 	logLevel                             string
 	cfg                                  edge.Config
@@ -64,6 +66,8 @@ func newServeFlags(o *serveOptions, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.edgeKey, "edge-key", "", "this edge's private HPKE key `file`, which decrypts the full list")
 	fs.StringVar(&o.state, "state", "", "state `file` persisting the last accepted release version (rollback protection across restarts)")
 	fs.DurationVar(&o.poll, "poll", 30*time.Second, "how often to poll the release source")
+	fs.StringVar(&o.filterDir, "filter-dir", "", "`directory` (owned by this edge) where verified filters are kept and served from (default: a temporary directory removed at exit)")
+	fs.BoolVar(&o.filtersInMemory, "filters-in-memory", false, "keep filters in memory instead of --filter-dir (small lists, read-only file systems)")
 	fs.StringVar(&c.Origin, "origin", "", "proxy mode: forward requests the edge does not serve to this http(s) `URL`")
 	fs.Var(&o.uploadPaths, "upload-path", "proxy mode: path `pattern` whose request bodies are scanned (path.Match glob, a trailing /** matches any depth); repeatable")
 	fs.BoolVar(&c.FailOpen, "fail-open", false, "proxy mode: forward uploads that cannot be fingerprinted (default: refuse them)")
@@ -193,6 +197,16 @@ func runServe(ctx context.Context, o *serveOptions, log *slog.Logger) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if !o.filtersInMemory && o.filterDir == "" {
+		// Filters are large (about 90 MB at 1e7 entries, three releases'
+		// worth during a reload): keep them out of memory by default.
+		dir, err := os.MkdirTemp("", "hashgate-filters-")
+		if err != nil {
+			return fmt.Errorf("filter directory: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		o.filterDir = dir
+	}
 	if err := startReleases(ctx, o, srv, log); err != nil {
 		return err
 	}
@@ -209,6 +223,11 @@ func runServe(ctx context.Context, o *serveOptions, log *slog.Logger) error {
 func startReleases(ctx context.Context, o *serveOptions, srv *edge.Server, log *slog.Logger) error {
 	if o.release == "" || o.trust == "" || o.edgeKey == "" {
 		return errors.New("--release, --trust and --edge-key are required")
+	}
+	if !o.filtersInMemory {
+		if st, err := os.Stat(o.filterDir); err != nil || !st.IsDir() {
+			return fmt.Errorf("--filter-dir %s: not a directory", o.filterDir)
+		}
 	}
 	tb, err := os.ReadFile(o.trust)
 	if err != nil {
@@ -231,6 +250,9 @@ func startReleases(ctx context.Context, o *serveOptions, srv *edge.Server, log *
 	}
 	v := edge.NewReleaseVerifier(trust, key, o.match)
 	v.Channel = o.channel
+	if !o.filtersInMemory {
+		v.FilterDir = o.filterDir
+	}
 	var src edge.Source = &edge.DirSource{Dir: o.release}
 	if strings.HasPrefix(o.release, "http://") || strings.HasPrefix(o.release, "https://") {
 		src = &edge.HTTPSource{BaseURL: o.release, Check: func(m, sig []byte) error { return v.CheckManifest(m, sig, time.Now()) }}

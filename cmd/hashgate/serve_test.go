@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"io"
 	"net/http"
 	"os"
@@ -43,6 +44,7 @@ func TestServeFlagErrors(t *testing.T) {
 		{"bad log level", []string{"--log-level", "loud"}, nil, exitUsage, "log-level"},
 		{"missing release", nil, nil, 1, "--release, --trust and --edge-key are required"},
 		{"bad config", []string{"--read-timeout", "0s", "--release", "d", "--trust", "t", "--edge-key", "k"}, nil, 1, "timeouts must be positive"},
+		{"missing filter dir", []string{"--filter-dir", "/nonexistent/hashgate", "--release", "d", "--trust", "t", "--edge-key", "k"}, nil, 1, "--filter-dir /nonexistent/hashgate: not a directory"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -85,8 +87,9 @@ func TestServeEnv(t *testing.T) {
 }
 
 // TestServeEndToEnd runs `hashgate serve` on a real signed release: it
-// listens, turns ready once the release verifies, answers a verify, and
-// stops cleanly on cancel.
+// listens, turns ready once the release verifies, answers a verify, serves
+// the filter from its default filter directory (a temporary directory), and
+// stops cleanly on cancel, removing that directory.
 func TestServeEndToEnd(t *testing.T) {
 	signer, err := release.GenerateSigner(nil)
 	if err != nil {
@@ -114,6 +117,8 @@ func TestServeEndToEnd(t *testing.T) {
 	os.WriteFile(trust, release.MarshalPublicKeys(signer.Public()), 0o644)
 	os.WriteFile(key, edgeKey.MarshalPrivate(), 0o600)
 
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp) // where the default filter directory goes
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	logs := &testenv.SyncBuffer{}
@@ -154,11 +159,41 @@ func TestServeEndToEnd(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(string(body), `"match":true`) {
 		t.Errorf("verify = %d %s", resp.StatusCode, body)
 	}
+
+	// The filter is served from a file in the filter directory.
+	m, err := release.ParseManifest(b.Manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fa := m.ArtifactsByRole(release.RoleFilter)
+	if len(fa) != 1 {
+		t.Fatalf("%d filter artifacts", len(fa))
+	}
+	digest := hex.EncodeToString(fa[0].SHA256[:])
+	resp, err = http.Get(base + "/v1/filter/" + digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !bytes.Equal(body, b.Artifacts[fa[0].Name]) {
+		t.Errorf("filter = %d, %d bytes; want the release's %d", resp.StatusCode, len(body), len(b.Artifacts[fa[0].Name]))
+	}
+	dirs, _ := filepath.Glob(filepath.Join(tmp, "hashgate-filters-*"))
+	if len(dirs) != 1 {
+		t.Fatalf("filter directories in TMPDIR: %q", dirs)
+	}
+	if _, err := os.Stat(filepath.Join(dirs[0], "filter-"+digest+".bin")); err != nil {
+		t.Errorf("filter file: %v", err)
+	}
 	cancel()
 	select {
 	case code := <-done:
 		if code != 0 {
 			t.Errorf("exit %d: %s", code, logs.String())
+		}
+		if dirs, _ := filepath.Glob(filepath.Join(tmp, "hashgate-filters-*")); len(dirs) != 0 {
+			t.Errorf("filter directory left after exit: %q", dirs)
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("serve did not stop after cancel")
