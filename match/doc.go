@@ -19,9 +19,12 @@
 //
 // Layout. Codes are one flat []uint64 (32 bytes per PDQ entry, no
 // pointers); each substring table is a compressed sparse row array: one
-// uint32 id per entry, and bucket start offsets stored in two levels (a
-// uint32 base per 64 buckets, which stays cached, and a uint16 per bucket
-// relative to it; plain uint32 offsets when a block overflows). Labels and
+// id per entry, and bucket start offsets stored in two levels (a uint32
+// base per 64 buckets, which stays cached, and a uint16 per bucket relative
+// to it; plain uint32 offsets when a block overflows). An id takes 3 bytes
+// while the list has at most 2^24 (16.7M) entries and 4 above; a query
+// reads each with one unaligned 4-byte load and a mask, which the one byte
+// of padding after each table keeps in bounds. Labels and
 // sources are interned, and a run of entries with the same labels, source
 // and Added time shares one metadata record, so an entry's metadata is one
 // uint32. The large arrays are advised to take transparent huge pages on
@@ -39,8 +42,8 @@
 // memory) need 2,600 probes but 6,100 candidates and 16 of 16 bits at
 // radius 1 need 272 probes and 41,000 candidates. For n around 1e5 the
 // 16 x 16-bit layout wins; below a few thousand entries a linear scan is
-// cheapest and is used. At 1e7 the index holds about 104 bytes an entry:
-// 32 of code, 4 of metadata, 44 of ids, 24 of bucket offsets; building it
+// cheapest and is used. At 1e7 the index holds about 93 bytes an entry:
+// 32 of code, 4 of metadata, 33 of ids, 24 of bucket offsets; building it
 // takes 8 bytes of scratch per entry and build worker on top
 // (Builder.SetWorkers).
 //

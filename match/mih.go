@@ -1,11 +1,13 @@
 package match
 
 import (
+	"encoding/binary"
 	"math"
 	"math/bits"
 	"runtime"
 	"slices"
 	"sync"
+	"unsafe"
 )
 
 // hammingStore holds fixed-length binary codes and answers "every code
@@ -15,6 +17,10 @@ import (
 // no per-entry pointer. Each table indexes one substring ("chunk") of the
 // code in compressed sparse row form: the ids of the entries whose chunk
 // equals v are ids[offsets[v]:offsets[v+1]].
+//
+// An id in the tables takes 3 bytes while every id fits 24 bits
+// (lists of up to 2^24 entries), else 4. At 1e7 PDQ entries and 11 tables
+// that is 33 bytes an entry instead of 44.
 type hammingStore struct {
 	words  int
 	r      int
@@ -22,6 +28,21 @@ type hammingStore struct {
 	codes  []uint64
 	meta   []uint32
 	tables []table // empty: linear scan (chosen for small lists)
+}
+
+// maxID3 is the number of entries up to which ids take 3 bytes.
+const maxID3 = 1 << 24
+
+// idBytesFor returns the bytes an id takes in a store of n entries: want (3
+// or 4) if every id fits, and 0 picks the narrowest.
+func idBytesFor(n, want int) int {
+	if n > maxID3 {
+		return 4 // some id needs 25 bits or more
+	}
+	if want == 0 {
+		return 3
+	}
+	return want
 }
 
 // table indexes bits [start, start+width) of every code and is probed with
@@ -39,7 +60,63 @@ type table struct {
 	base                 []uint32 // 1<<width>>blockBits + 1
 	rel                  []uint16 // 1<<width + 1
 	wide                 []uint32 // 1<<width + 1 when rel cannot hold a block
-	ids                  []uint32
+	ids                  idArray
+}
+
+// idArray is a table's ids packed in 3 or 4 bytes each.
+//
+// Reading id j is one unaligned 4-byte little-endian load at j*w and a mask.
+// For 3-byte ids the load of the last id takes one byte past it, so b ends
+// with 4-w bytes of padding of its own: reads stay inside b, and no two
+// tables (built on different goroutines) share a byte.
+type idArray struct {
+	b    []byte // n*w + 4-w bytes
+	w    int    // bytes an id: 3 or 4
+	mask uint32 // 1<<(8*w) - 1
+}
+
+func newIDArray(b []byte, w int) idArray {
+	return idArray{b: b, w: w, mask: uint32(1<<(8*w) - 1)}
+}
+
+// idArrayLen is the length of b for n ids of w bytes.
+func idArrayLen(n, w int) int { return n*w + 4 - w }
+
+// at returns id j.
+func (a *idArray) at(j int) uint32 {
+	return binary.LittleEndian.Uint32(a.b[j*a.w:]) & a.mask
+}
+
+// set stores id j. It writes exactly w bytes: the radix sort fills buckets
+// in interleaved order, so a 4-byte store of a 3-byte id could overwrite the
+// first id of a bucket that has already been filled.
+func (a *idArray) set(j int, id uint32) {
+	if a.w == 3 {
+		p := a.b[j*3 : j*3+3]
+		p[0], p[1], p[2] = byte(id), byte(id>>8), byte(id>>16)
+		return
+	}
+	binary.LittleEndian.PutUint32(a.b[j*4:j*4+4], id)
+}
+
+// appendRange appends ids [lo, hi) to dst, which has room for them.
+//
+// The unsafe loads are in bounds: the load of id hi-1 covers bytes
+// [(hi-1)*w, (hi-1)*w+4), and the index expression before the loop checks
+// that its last byte is in b (it is whenever hi <= n, as the table's
+// offsets guarantee, since len(b) = n*w+4-w). Safe indexing costs a bounds
+// check per id in the query's hottest loop.
+func (a *idArray) appendRange(dst []uint32, lo, hi uint32) []uint32 {
+	if lo >= hi {
+		return dst
+	}
+	w, mask := uintptr(a.w), a.mask
+	_ = a.b[int(hi)*a.w+3-a.w] // the last byte read: a bad bound panics, never reads past b
+	base := unsafe.Pointer(unsafe.SliceData(a.b))
+	for j, end := uintptr(lo)*w, uintptr(hi)*w; j < end; j += w {
+		dst = append(dst, binary.LittleEndian.Uint32((*[4]byte)(unsafe.Add(base, j))[:])&mask)
+	}
+	return dst
 }
 
 // blockBits sets the block of buckets that share one base offset.
@@ -79,6 +156,12 @@ type chunkSpec struct{ start, width, radius int }
 // A nil plan is chosen by planChunks.
 // Build runs on up to workers goroutines (0: GOMAXPROCS).
 func newHammingStore(codes []uint64, words int, meta []uint32, r int, plan []chunkSpec, workers int) hammingStore {
+	return newHammingStoreIDs(codes, words, meta, r, plan, workers, 0)
+}
+
+// newHammingStoreIDs is newHammingStore with ids of idBytes bytes (3 or 4),
+// or 0 for the narrowest that holds every id. Tests force 4 on small lists.
+func newHammingStoreIDs(codes []uint64, words int, meta []uint32, r int, plan []chunkSpec, workers, idBytes int) hammingStore {
 	s := hammingStore{words: words, r: r, n: len(meta), codes: codes, meta: meta}
 	if s.n == 0 {
 		return s
@@ -86,6 +169,7 @@ func newHammingStore(codes []uint64, words int, meta []uint32, r int, plan []chu
 	if plan == nil {
 		plan = planChunks(64*words, r, s.n)
 	}
+	idBytes = idBytesFor(s.n, idBytes)
 	s.tables = make([]table, len(plan))
 	// Every table's offsets and ids live in two slabs: large allocations
 	// that can take huge pages even when one table's arrays are too small
@@ -94,12 +178,13 @@ func newHammingStore(codes []uint64, words int, meta []uint32, r int, plan []chu
 	for _, c := range plan {
 		nRel += 1<<c.width + 1
 	}
-	rel, ids := makeHuge[uint16](nRel), makeHuge[uint32](len(plan)*s.n)
+	idLen := idArrayLen(s.n, idBytes)
+	rel, ids := makeHuge[uint16](nRel), makeHuge[byte](len(plan)*idLen)
 	rels := make([][]uint16, len(plan))
 	for i, c := range plan {
 		w := 1<<c.width + 1
 		s.tables[i] = table{start: c.start, width: c.width, radius: c.radius, masks: masksFor(c.width, c.radius),
-			ids: ids[i*s.n : (i+1)*s.n : (i+1)*s.n]}
+			ids: newIDArray(ids[i*idLen:(i+1)*idLen:(i+1)*idLen], idBytes)}
 		rels[i], rel = rel[:w:w], rel[w:]
 	}
 	// Tables are independent: build them on parallel workers, each with
@@ -153,7 +238,7 @@ func buildTable(codes []uint64, words, n int, t *table, rel []uint16, scratch *[
 		next := slices.Clone(offs[:len(offs)-1])
 		for i := range n {
 			k := chunk(codes[i*words:i*words+words], t.start, t.width)
-			t.ids[next[k]] = uint32(i)
+			t.ids.set(int(next[k]), uint32(i))
 			next[k]++
 		}
 		t.setOffsets(offs, rel)
@@ -194,7 +279,7 @@ func buildTable(codes []uint64, words, n int, t *table, rel []uint16, scratch *[
 	}
 	for _, v := range a {
 		d := uint32(v>>32) >> lo
-		t.ids[posHi[d]] = uint32(v)
+		t.ids.set(int(posHi[d]), uint32(v))
 		posHi[d]++
 	}
 	if saturated || !t.relFromCounts(rel) {
@@ -332,12 +417,8 @@ func (s *hammingStore) search4(q []uint64, r int, store, variant uint8, hits []h
 		// Buckets hold a few ids each: one growth and a plain loop beat
 		// an append (and a memmove call) per bucket.
 		cands = slices.Grow(cands, total)
-		ids := t.ids
 		for _, bd := range bounds {
-			//lint:ignore S1011 measured: a loop beats a memmove call per few-id bucket
-			for _, id := range ids[bd[0]:bd[1]] {
-				cands = append(cands, id)
-			}
+			cands = t.ids.appendRange(cands, bd[0], bd[1])
 		}
 		sc.bounds = bounds
 	}
@@ -379,7 +460,8 @@ func (s *hammingStore) search1(q []uint64, r int, store, variant uint8, hits []h
 		v := chunk(q, t.start, t.width)
 		for _, m := range t.masks {
 			lo, hi := t.bucket(v ^ m)
-			for _, id := range t.ids[lo:hi] {
+			for j := lo; j < hi; j++ {
+				id := t.ids.at(int(j))
 				if d := bits.OnesCount64(codes[id] ^ q0); d <= r {
 					hits = append(hits, hit{id: id, dist: uint16(d), store: store, variant: variant})
 				}
@@ -412,7 +494,7 @@ func (s *hammingStore) bytes() int64 {
 	n := int64(len(s.codes))*8 + int64(len(s.meta))*4
 	for i := range s.tables {
 		t := &s.tables[i]
-		n += int64(len(t.base))*4 + int64(len(t.rel))*2 + int64(len(t.wide))*4 + int64(len(t.ids))*4
+		n += int64(len(t.base))*4 + int64(len(t.rel))*2 + int64(len(t.wide))*4 + int64(len(t.ids.b))
 	}
 	return n
 }
@@ -431,7 +513,7 @@ const (
 	costScanWord = 0.5 // per word of a sequential scan
 	cacheBytes   = 4 << 20
 	maxWidth     = 24 // 32 MiB of bucket offsets per table
-	maxTables    = 16 // 64 bytes of ids per entry
+	maxTables    = 16 // 48 bytes of ids per entry (64 above 2^24 entries)
 	maxMasks     = 1 << 14
 )
 
@@ -444,10 +526,11 @@ const (
 // some substring i (otherwise the distance would be at least sum(r_i+1)).
 // Substrings need not cover the code: the distance on a subset of bits is at
 // most the full distance. Among layouts of m equal-ish substrings no wider
-// than about log2(n) bits (and whose offsets take no more memory than the
-// ids), it picks the one with the lowest expected cost: probes times the
-// cost of reading a bucket, plus expected candidates (probes * n / 2^width,
-// for uniform codes) times the cost of checking one.
+// than about log2(n) bits (and whose offsets take no more than 4 bytes an
+// entry, about what its id takes), it picks the one with the lowest
+// expected cost: probes times the cost of reading a bucket, plus expected
+// candidates (probes * n / 2^width, for uniform codes) times the cost of
+// checking one.
 func planChunks(bitsLen, r, n int) []chunkSpec {
 	codeBytes := bitsLen / 8
 	candCost := costHit
@@ -457,7 +540,7 @@ func planChunks(bitsLen, r, n int) []chunkSpec {
 	best, bestCost := []chunkSpec(nil), float64(n)*float64(bitsLen/64)*costScanWord
 	for wCap := 8; wCap <= min(maxWidth, max(8, bits.Len(uint(n)))); wCap++ {
 		if wCap > 8 && 1<<wCap > 2*n {
-			break // 2 bytes a bucket would outweigh 4 bytes an id
+			break // over 4 bytes of offsets an entry, more than its id in the table
 		}
 		for m := 1; m <= min(maxTables, r+1, bitsLen); m++ {
 			if plan, cost := planFor(bitsLen, r, n, m, wCap, candCost); plan != nil && cost < bestCost {
