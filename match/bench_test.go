@@ -208,6 +208,38 @@ func BenchmarkMatchPDQLayouts(b *testing.B) {
 	}
 }
 
+// BenchmarkMatchPDQIDBytes compares 3- and 4-byte table ids on the same
+// 1e7 index (same codes, same layout, miss queries): the cost of unpacking
+// the narrower ids against the memory traffic they save.
+func BenchmarkMatchPDQIDBytes(b *testing.B) {
+	for _, n := range []int{10_000_000} {
+		var wide *Index // built once: -count reruns the sub-benchmarks
+		for _, w := range []int{3, 4} {
+			b.Run("n="+sizeName(n)+"/ids="+strconv.Itoa(w), func(b *testing.B) {
+				bi := getBenchIndex(b, n, "planner", nil)
+				ix := bi.ix
+				if w == 4 {
+					if wide == nil {
+						x := *bi.ix
+						x.pdq = newHammingStoreIDs(x.pdq.codes, 4, x.pdq.meta, x.opts.PDQThreshold, nil, 0, w)
+						wide = &x
+						runtime.GC()
+					}
+					ix = wide
+				}
+				if got := ix.pdq.tables[0].ids.w; got != w {
+					b.Fatalf("tables hold %d-byte ids, want %d", got, w)
+				}
+				qs := make([]Query, len(bi.misses))
+				for i := range bi.misses {
+					qs[i] = Query{PDQ: &bi.misses[i], PDQQuality: 100}
+				}
+				reportLatency(b, ix, qs)
+			})
+		}
+	}
+}
+
 // BenchmarkMatchPDQSkewed: miss queries on codes whose bits are biased
 // (even bits set with probability 0.65, odd with 0.35), queries drawn from
 // the same distribution. Bucket collisions per bit rise from 1/2 to

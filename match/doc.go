@@ -67,7 +67,8 @@
 //
 // An Index is immutable after NewIndex or Builder.Build and safe for
 // concurrent Match calls. Nothing here parses untrusted bytes (the edge
-// parses requests and lists), so there is no fuzz target.
+// parses requests and lists), so the fuzz target, FuzzMatch, is a
+// differential test: fuzzed lists, queries and layouts against brute force.
 //
 // match imports only fingerprint from this project; it must not import
 // edge, release, bloom or cmd.

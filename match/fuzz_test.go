@@ -24,7 +24,8 @@ func (f *fuzzBytes) next() byte {
 // hash, a query, and the substring layout itself (widths, gaps, radii), and
 // the index must agree with slowMatch. Any layout with sum(r_i+1) >= r+1
 // must be exact; a layout the fuzzer finds that is not would be a bug in
-// the search, not in the planner. Seeds are in testdata/fuzz/FuzzMatch.
+// the search, not in the planner. The fuzzed layout's tables hold 3- or
+// 4-byte ids, as the fuzzer chooses. Seeds are in testdata/fuzz/FuzzMatch.
 func FuzzMatch(f *testing.F) {
 	f.Add([]byte{31, 0, 50, 100, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 20, 5, 3, 200, 7})
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -89,7 +90,9 @@ func FuzzMatch(f *testing.F) {
 		}
 		checkAgainstSlow(t, ix, entries, query)
 		if plan != nil {
-			ix.pdq = newHammingStore(ix.pdq.codes, 4, ix.pdq.meta, o.PDQThreshold, plan, 0)
+			// The fuzzed layout, with 3- or 4-byte ids (NewIndex's store
+			// has 3).
+			ix.pdq = newHammingStoreIDs(ix.pdq.codes, 4, ix.pdq.meta, o.PDQThreshold, plan, 0, 3+int(in.next()&1))
 			checkAgainstSlow(t, ix, entries, query)
 		}
 	})
