@@ -75,7 +75,8 @@ func grow[T any](s []T, n int, huge bool) []T {
 // holds 8 bytes of scratch per entry, so fewer workers also lower the
 // build's peak memory: a server that keeps answering queries while it
 // builds a replacement index passes 1, leaving the other cores (and
-// memory) to the index in use.
+// memory) to the index in use. A single worker also halves its scratch to
+// 4 bytes an entry, at the price of a slower build.
 func (b *Builder) SetWorkers(n int) { b.workers = n }
 
 // Add adds one entry. It fails for a kind the index cannot hold, and after

@@ -30,22 +30,25 @@
 // uint32. The large arrays are advised to take transparent huge pages on
 // Linux: a query reads a few thousand random places in them.
 //
-// Choosing m. The planner tries substring widths up to log2(n) (and 24
+// Choosing m. The planner tries substring widths up to log2(n) (and 23
 // bits, and no more buckets than twice the entries) and every number of
 // substrings, and keeps the layout of least modelled cost: probes times a
 // bucket read plus expected candidates times a candidate check, the latter
 // measured at about three times the former once the codes outgrow the
-// cache. For r = 31 and n = 1e7 it picks 11 substrings (three of 24 bits,
-// eight of 23) with radius 2 on ten and 1 on one: about 2,900 bucket probes
-// and, for uniform codes, about 2,900 candidates per query, where 11
-// substrings of 22 bits (the best layout with 4-byte offsets at the same
-// memory) need 2,600 probes but 6,100 candidates and 16 of 16 bits at
-// radius 1 need 272 probes and 41,000 candidates. For n around 1e5 the
-// 16 x 16-bit layout wins; below a few thousand entries a linear scan is
-// cheapest and is used. At 1e7 the index holds about 93 bytes an entry:
-// 32 of code, 4 of metadata, 33 of ids, 24 of bucket offsets; building it
-// takes 8 bytes of scratch per entry and build worker on top
-// (Builder.SetWorkers).
+// cache. For r = 31 and n = 1e7 it picks 11 substrings of 23 bits (253 of
+// the 256 bits; substrings need not cover the code) with radius 2 on ten
+// and 1 on one: about 2,800 bucket probes and, for uniform codes, about
+// 3,300 candidates per query, where 16 of 16 bits at radius 1 need 272
+// probes but 41,000 candidates. The 23-bit cap is for memory: three 24-bit
+// tables would cut candidates by a seventh (measured 10-20% faster
+// queries) for 48 MiB more offsets, and an edge reloading a list of 1e7
+// holds two indexes at once. For n around 1e5 the 16 x 16-bit layout
+// wins; below a few thousand entries a linear scan is cheapest and is
+// used. At 1e7 the index holds about 88 bytes an entry: 32 of code, 4 of
+// metadata, 33 of ids, 19 of bucket offsets; building it takes 8 bytes of
+// scratch per entry and build worker on top, or 4 with a single worker
+// (Builder.SetWorkers), which then re-reads each code in its sort's second
+// pass and takes about twice as long.
 //
 // Real PDQ hashes are not uniform, and that moves the candidate count, not
 // the result. Each hash has its bits set by the median of its own DCT

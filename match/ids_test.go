@@ -2,6 +2,7 @@ package match
 
 import (
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strconv"
 	"testing"
@@ -190,6 +191,38 @@ func TestIDWidths(t *testing.T) {
 		// The planner's own layout picks 3 bytes.
 		if st := newHammingStore(codes, 4, meta, 31, nil, 0); len(st.tables) == 0 || st.tables[0].ids.w != 3 {
 			t.Errorf("n=%d: planner layout has %d tables, want tables of 3-byte ids", n, len(st.tables))
+		}
+	}
+}
+
+// TestLeanBuildIdentical checks that a one-worker build, whose radix sort
+// keeps only ids in its scratch and recomputes keys, lays out exactly the
+// tables of a parallel build, for the planner's layout and a 16 x 16-bit one
+// (radix-sorted at this size) and for both id widths.
+func TestLeanBuildIdentical(t *testing.T) {
+	n := radixMin + 777
+	rng := rand.New(rand.NewPCG(5, 6))
+	codes := make([]uint64, 4*n)
+	for i := range codes {
+		codes[i] = rng.Uint64()
+	}
+	// Repeated codes make multi-entry buckets, where the order of ids
+	// within a bucket matters.
+	for i := 0; i < n-1; i += 97 {
+		copy(codes[4*(i+1):4*(i+2)], codes[4*i:4*i+4])
+	}
+	meta := make([]uint32, n)
+	var l16 []chunkSpec
+	for i := range 16 {
+		l16 = append(l16, chunkSpec{start: 16 * i, width: 16, radius: 1})
+	}
+	for _, plan := range [][]chunkSpec{nil, l16} {
+		for _, w := range []int{3, 4} {
+			lean := newHammingStoreIDs(codes, 4, meta, 31, plan, 1, w)
+			par := newHammingStoreIDs(codes, 4, meta, 31, plan, 2, w)
+			if len(lean.tables) == 0 || !reflect.DeepEqual(lean, par) {
+				t.Errorf("plan %v, %d-byte ids: the one-worker build differs from the parallel one", plan, w)
+			}
 		}
 	}
 }
