@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -24,6 +25,13 @@ import (
 	"github.com/hashgate/hashgate/match"
 	"github.com/hashgate/hashgate/release"
 )
+
+// demoReleaseKey keys the demo's filter. It is fixed so that the filter, and
+// so every verdict the demo page gives, is the same on every run: with a
+// fresh key a clean photo is a false candidate (and triggers a verify
+// request) in about 0.4% of runs. A real release takes a fresh random key
+// per epoch (release.BuildOptions.ReleaseKey), so that epochs share no bits.
+var demoReleaseKey = sha256.Sum256([]byte("hashgate demo: a fixed release key, never for real lists"))
 
 const demoSummary = "serve a demo: a throwaway release of testdata/demo, an edge, and the web checker"
 
@@ -145,6 +153,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer) error
 	bundle, err := release.Build(entries, release.BuildOptions{
 		Channel: "demo", Version: 1, TTL: 7 * 24 * time.Hour, Signer: signer,
 		Recipients: []release.PublicKey{edgeKey.Public()},
+		ReleaseKey: demoReleaseKey,
 	})
 	if err != nil {
 		return fmt.Errorf("building the demo release: %w", err)
