@@ -58,9 +58,7 @@ func (s *Server) filter(ctx *fasthttp.RequestCtx, name []byte) {
 		s.serveStatic(ctx, a.Data, etag, "application/octet-stream", cacheImmutable)
 		return
 	}
-	if notModified(ctx, etag) {
-		setValidators(ctx, etag, cacheImmutable)
-		ctx.SetStatusCode(fasthttp.StatusNotModified)
+	if notModified(ctx, etag, cacheImmutable) {
 		return
 	}
 	f, err := os.Open(a.Path)
@@ -85,11 +83,10 @@ func (s *Server) filter(ctx *fasthttp.RequestCtx, name []byte) {
 // serveStatic writes body with its validators, or 304 when the client's
 // If-None-Match names the same ETag.
 func (s *Server) serveStatic(ctx *fasthttp.RequestCtx, body []byte, etag, ctype, cache string) {
-	setValidators(ctx, etag, cache)
-	if notModified(ctx, etag) {
-		ctx.SetStatusCode(fasthttp.StatusNotModified)
+	if notModified(ctx, etag, cache) {
 		return
 	}
+	setValidators(ctx, etag, cache)
 	ctx.SetContentType(ctype)
 	// The body slice belongs to the snapshot, which is never mutated:
 	// fasthttp may write it without a copy.
@@ -102,10 +99,16 @@ func setValidators(ctx *fasthttp.RequestCtx, etag, cache string) {
 	h.Set("Cache-Control", cache)
 }
 
-// notModified reports whether the request's If-None-Match names etag.
-func notModified(ctx *fasthttp.RequestCtx, etag string) bool {
+// notModified answers 304 with the validators, and reports true, when the
+// request's If-None-Match names etag.
+func notModified(ctx *fasthttp.RequestCtx, etag, cache string) bool {
 	inm := ctx.Request.Header.Peek("If-None-Match")
-	return len(inm) > 0 && etagMatches(inm, etag)
+	if len(inm) == 0 || !etagMatches(inm, etag) {
+		return false
+	}
+	setValidators(ctx, etag, cache)
+	ctx.SetStatusCode(fasthttp.StatusNotModified)
+	return true
 }
 
 // etagMatches implements If-None-Match's weak comparison (RFC 9110 §13.1.2)
