@@ -52,7 +52,8 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(fs.Output(), `Usage: hashgate demo [flags]
 
 Makes a throwaway release at start (fresh signing and edge keys in a
-temporary folder; the images under testdata/demo/listed as the hash list),
+temporary folder, a fixed filter key so every run gives the same verdicts;
+the images under testdata/demo/listed as the hash list),
 starts an edge with it, and serves the demo page, the browser SDK and the
 checker module on one origin. Open the printed URL and drop images on it.
 
