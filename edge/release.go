@@ -29,9 +29,13 @@ type ReleaseVerifier struct {
 	// held in memory. Files of releases no longer served are removed.
 	FilterDir string
 
-	mu     sync.Mutex
-	trust  release.Trust
-	served bool // a snapshot was handed out: later builds run beside it
+	mu    sync.Mutex
+	trust release.Trust // verifies releases newer than curVersion
+	// cur verified release curVersion: after a restart that release may
+	// load again although trust has moved on to its next keys.
+	cur        release.Trust
+	curVersion uint64
+	served     bool // a snapshot was handed out: later builds run beside it
 }
 
 // NewReleaseVerifier pins trust.
@@ -42,9 +46,7 @@ func NewReleaseVerifier(trust release.Trust, edgeKey *release.EdgePrivateKey, o 
 // Verify implements Verifier. When the release names next keys, the pinned
 // trust moves to them for the following releases.
 func (v *ReleaseVerifier) Verify(ctx context.Context, b *release.Bundle, lastVersion uint64, now time.Time) (*Snapshot, error) {
-	v.mu.Lock()
-	trust := v.trust
-	v.mu.Unlock()
+	trust := v.trustFor(b.Manifest)
 	rel, err := release.Accept(b, release.AcceptOptions{
 		Trust: trust, LastVersion: lastVersion, Now: now, Channel: v.Channel, RequireList: true,
 	})
@@ -79,10 +81,43 @@ func (v *ReleaseVerifier) Verify(ctx context.Context, b *release.Bundle, lastVer
 		Filters: filters, Index: ix, filterDir: v.FilterDir,
 	}
 	v.mu.Lock()
+	v.cur, v.curVersion = trust, m.Version
 	v.trust = rel.NextTrust(trust)
 	v.served = true
 	v.mu.Unlock()
 	return snap, nil
+}
+
+// trustFor picks the keys for manifest: those that verified the release
+// last accepted if it is that release again, else the pinned ones.
+func (v *ReleaseVerifier) trustFor(manifest []byte) release.Trust {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.curVersion > 0 {
+		if m, err := release.ParseManifest(manifest); err == nil && m.Version == v.curVersion {
+			return v.cur
+		}
+	}
+	return v.trust
+}
+
+// TrustState implements TrustKeeper.
+func (v *ReleaseVerifier) TrustState() TrustState {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	cur := v.cur
+	if v.curVersion == 0 {
+		cur = v.trust
+	}
+	return TrustState{Version: v.curVersion, Current: cur, Next: v.trust}
+}
+
+// RestoreTrust implements TrustKeeper: the Reloader hands over the trust
+// its state file recorded, which replaces the pinned keys.
+func (v *ReleaseVerifier) RestoreTrust(t TrustState) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.cur, v.curVersion, v.trust = t.Current, t.Version, t.Next
 }
 
 // keepFilters returns the release's filter artifacts as the edge serves
@@ -120,9 +155,7 @@ func (v *ReleaseVerifier) keepFilters(b *release.Bundle, rel *release.Release) (
 // signatures (format, channel, signatures, expiry) at time now. A source
 // calls it before downloading the artifacts the manifest names.
 func (v *ReleaseVerifier) CheckManifest(manifest, sig []byte, now time.Time) error {
-	v.mu.Lock()
-	trust := v.trust
-	v.mu.Unlock()
+	trust := v.trustFor(manifest)
 	_, err := release.Accept(&release.Bundle{Manifest: manifest, Signature: sig}, release.AcceptOptions{
 		Trust: trust, Now: now, Channel: v.Channel, RequireList: true,
 	})

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -46,8 +45,10 @@ type Reloader struct {
 	Source   Source
 	Verifier Verifier
 	// StatePath, when set, is a small JSON file that persists the last
-	// accepted version across restarts, so a restarted edge cannot be
-	// rolled back to an older release.
+	// accepted version and the publisher keys in effect across restarts,
+	// so a restarted edge can be neither rolled back to an older release
+	// nor made to trust a retired key again (see state.go). A release is
+	// only loaded once the file records it.
 	StatePath string
 	Interval  time.Duration
 
@@ -57,11 +58,6 @@ type Reloader struct {
 	inited bool
 }
 
-// state is the StatePath file.
-type state struct {
-	LastVersion uint64 `json:"last_version"`
-}
-
 // Poll fetches once and loads the release if it changed and verifies. It
 // reports whether a new release was swapped in.
 func (r *Reloader) Poll(ctx context.Context) (bool, error) {
@@ -69,12 +65,11 @@ func (r *Reloader) Poll(ctx context.Context) (bool, error) {
 	defer r.mu.Unlock()
 	s := r.Server
 	if !r.inited {
-		if err := r.readState(); err != nil {
+		if err := r.initState(); err != nil {
 			s.metrics.reloadFails.Add(1)
 			s.log.Error("edge: no release loaded", "err", err.Error())
 			return false, err
 		}
-		r.inited = true
 	}
 	b, err := r.Source.Fetch(ctx)
 	if err != nil {
@@ -111,10 +106,14 @@ func (r *Reloader) Poll(ctx context.Context) (bool, error) {
 		return false, fmt.Errorf("edge: release %d is not newer than %d", snap.Version, last)
 	}
 	if err := r.writeState(snap.Version); err != nil {
-		// Serving the newer release is still right; only the rollback
-		// floor across a restart is weaker until the next write succeeds.
+		// A release the state file does not record would leave the
+		// rollback floor (and rotated keys) behind on disk: refuse it and
+		// look again next poll. The verifier keeps the keys that accepted
+		// it, so the retry verifies.
 		s.metrics.reloadFails.Add(1)
-		s.log.Error("edge: persisting the release version failed", "err", err.Error())
+		r.Source.Forget()
+		s.log.Error("edge: release not loaded: the state file cannot be written", "version", snap.Version, "err", err.Error())
+		return false, err
 	}
 	r.last, r.loaded = snap.Version, true
 	s.Load(snap)
@@ -147,55 +146,6 @@ func (r *Reloader) Run(ctx context.Context) {
 		case <-t.C:
 		}
 	}
-}
-
-func (r *Reloader) readState() error {
-	if r.StatePath == "" {
-		return nil
-	}
-	b, err := os.ReadFile(r.StatePath)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("edge: reading state: %w", err)
-	}
-	var st state
-	if err := json.Unmarshal(b, &st); err != nil {
-		// Refuse to start from a corrupt floor rather than silently
-		// resetting it to zero, which would allow rollbacks.
-		return fmt.Errorf("edge: state file %s is corrupt: %w", r.StatePath, err)
-	}
-	r.last = st.LastVersion
-	return nil
-}
-
-// writeState replaces the state file atomically (write, sync, rename).
-func (r *Reloader) writeState(v uint64) error {
-	if r.StatePath == "" {
-		return nil
-	}
-	b, _ := json.Marshal(state{LastVersion: v})
-	tmp, err := os.CreateTemp(filepath.Dir(r.StatePath), ".state-*")
-	if err != nil {
-		return fmt.Errorf("edge: writing state: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("edge: writing state: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("edge: writing state: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("edge: writing state: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), r.StatePath); err != nil {
-		return fmt.Errorf("edge: writing state: %w", err)
-	}
-	return nil
 }
 
 // DirSource polls a release directory (release.LoadDir's layout).

@@ -296,3 +296,101 @@ func TestHTTPSourceChecksBeforeDownload(t *testing.T) {
 		t.Fatalf("genuine release: %v, %v", got, err)
 	}
 }
+
+// bundleNext is p.bundle for a release that rotates to next's keys.
+func (p *publisher) bundleNext(v uint64, next *release.Signer, entries []release.ListEntry) *release.Bundle {
+	p.t.Helper()
+	b, err := release.Build(entries, release.BuildOptions{
+		Version: v, Created: p.created, TTL: time.Hour, Signer: p.signer,
+		Recipients: []release.PublicKey{p.edgeKey.Public()}, NextKeys: next.Public(),
+	})
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return b
+}
+
+// Keys a rotation moved to survive a restart with the old --trust: the
+// edge loads its current release (signed by the new key) and refuses one
+// signed by the retired key.
+func TestReloadRotatedKeysPersist(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	h := randomPDQ(r)
+	old := newPublisher(t)
+	next := &publisher{t: t, edgeKey: old.edgeKey, created: old.created}
+	var err error
+	if next.signer, err = release.GenerateSigner(nil); err != nil {
+		t.Fatal(err)
+	}
+	entries := []release.ListEntry{pdqEntry(h, "x")}
+	rotate := old.bundleNext(1, next.signer, entries) // signed by old, names next
+	v2 := next.bundle(2, time.Hour, entries)          // signed by next
+	dir, state := t.TempDir(), filepath.Join(t.TempDir(), "state.json")
+	ctx := context.Background()
+	// Every start pins the old key, as an unchanged --trust file would.
+	start := func() (*testEdge, *Reloader) {
+		e := startEdge(t, testConfig())
+		return e, &Reloader{Server: e.Server, Source: &DirSource{Dir: dir},
+			Verifier: NewReleaseVerifier(old.signer.Trust(), old.edgeKey, match.DefaultOptions()), StatePath: state}
+	}
+
+	_, rl := start()
+	old.publish(dir, rotate)
+	if ok, err := rl.Poll(ctx); !ok || err != nil {
+		t.Fatalf("rotating release: %v", err)
+	}
+	// Restart right after the rotation: the rotating release itself (old
+	// key) loads again, and then the next key's release.
+	e, rl := start()
+	if ok, err := rl.Poll(ctx); !ok || err != nil {
+		t.Fatalf("restart on the rotating release: %v", err)
+	}
+	if !strings.Contains(e.logs.String(), "replace --trust") {
+		t.Errorf("no log line says the state's keys replace --trust: %s", e.logs.String())
+	}
+	next.publish(dir, v2)
+	if ok, err := rl.Poll(ctx); !ok || err != nil {
+		t.Fatalf("release signed by the next key: %v", err)
+	}
+
+	// Restart on v2: v2 loads, a release by the retired key does not.
+	e, rl = start()
+	if ok, err := rl.Poll(ctx); !ok || err != nil {
+		t.Fatalf("restarted edge refused its own release: %v", err)
+	}
+	if resp, _ := do(t, "GET", e.url+"/readyz", nil); resp.StatusCode != 200 {
+		t.Fatalf("readyz = %d after restart", resp.StatusCode)
+	}
+	old.publish(dir, old.bundle(3, time.Hour, entries))
+	if ok, err := rl.Poll(ctx); ok || !errors.Is(err, release.ErrSignature) {
+		t.Fatalf("release by the retired key: %v, %v; want ErrSignature", ok, err)
+	}
+	st := mustRead(t, state)
+	if !strings.Contains(string(st), `"last_version":2`) || !strings.Contains(string(st), `"next"`) {
+		t.Errorf("state file = %s", st)
+	}
+}
+
+// A state file that cannot be written keeps the edge unready: CheckState
+// and Poll fail and no release is loaded.
+func TestReloadUnwritableState(t *testing.T) {
+	pub := newPublisher(t)
+	dir := t.TempDir()
+	pub.publish(dir, pub.bundle(1, time.Hour, nil))
+	notDir := filepath.Join(t.TempDir(), "file")
+	os.WriteFile(notDir, nil, 0o644)
+	for _, state := range []string{filepath.Join(notDir, "state.json"), t.TempDir()} {
+		e := startEdge(t, testConfig())
+		rl := &Reloader{Server: e.Server, Source: &DirSource{Dir: dir},
+			Verifier: NewReleaseVerifier(pub.signer.Trust(), pub.edgeKey, match.DefaultOptions()), StatePath: state}
+		if err := rl.CheckState(); !errors.Is(err, ErrState) {
+			t.Errorf("CheckState(%s) = %v, want ErrState", state, err)
+		}
+		if ok, err := rl.Poll(context.Background()); ok || !errors.Is(err, ErrState) {
+			t.Errorf("Poll with state %s = %v, %v; want ErrState", state, ok, err)
+		}
+		if resp, _ := do(t, "GET", e.url+"/readyz", nil); resp.StatusCode != 503 {
+			t.Errorf("readyz = %d with an unwritable state file, want 503", resp.StatusCode)
+		}
+	}
+}

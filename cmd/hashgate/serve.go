@@ -64,7 +64,7 @@ func newServeFlags(o *serveOptions, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.release, "release", "", "release `source`: a release directory, or an http(s) URL serving one")
 	fs.StringVar(&o.trust, "trust", "", "publisher public key `file` (hashgate keygen); pins whose signatures are accepted")
 	fs.StringVar(&o.edgeKey, "edge-key", "", "this edge's private HPKE key `file`, which decrypts the full list")
-	fs.StringVar(&o.state, "state", "", "state `file` persisting the last accepted release version (rollback protection across restarts)")
+	fs.StringVar(&o.state, "state", "", "state `file` persisting the last accepted release version and the publisher keys a rotation moved to (rollback protection across restarts; its keys win over --trust; must be writable)")
 	fs.DurationVar(&o.poll, "poll", 30*time.Second, "how often to poll the release source")
 	fs.StringVar(&o.filterDir, "filter-dir", "", "`directory` (owned by this edge) where verified filters are kept and served from (default: a temporary directory removed at exit)")
 	fs.BoolVar(&o.filtersInMemory, "filters-in-memory", false, "keep filters in memory instead of --filter-dir (small lists, read-only file systems)")
@@ -261,6 +261,11 @@ func startReleases(ctx context.Context, o *serveOptions, srv *edge.Server, log *
 		log.Warn("hashgate serve: no --state file: after a restart any unexpired release verifies again, including older ones")
 	}
 	r := &edge.Reloader{Server: srv, Source: src, Verifier: v, StatePath: o.state, Interval: o.poll}
+	// A state file that cannot be read or written is a configuration
+	// error: refuse to start rather than run without rollback protection.
+	if err := r.CheckState(); err != nil {
+		return fmt.Errorf("--state: %w", err)
+	}
 	go r.Run(ctx)
 	return nil
 }

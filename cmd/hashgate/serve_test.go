@@ -199,3 +199,32 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Fatal("serve did not stop after cancel")
 	}
 }
+
+// An edge whose --state cannot be written refuses to start: rollback
+// protection that never reaches disk would be silently absent.
+func TestServeRefusesUnwritableState(t *testing.T) {
+	signer, err := release.GenerateSigner(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edgeKey, err := release.GenerateEdgeKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	trust, key := filepath.Join(dir, "publisher.pub"), filepath.Join(dir, "edge.key")
+	os.WriteFile(trust, release.MarshalPublicKeys(signer.Public()), 0o644)
+	os.WriteFile(key, edgeKey.MarshalPrivate(), 0o600)
+	notDir := filepath.Join(dir, "file")
+	os.WriteFile(notDir, nil, 0o644)
+	for _, state := range []string{filepath.Join(notDir, "state.json"), dir} {
+		var errb bytes.Buffer
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		code := serveMain(ctx, []string{"--addr", "127.0.0.1:0", "--release", dir, "--trust", trust, "--edge-key", key,
+			"--filters-in-memory", "--state", state}, io.Discard, &errb, func(string) (string, bool) { return "", false })
+		cancel()
+		if code != 1 || !strings.Contains(errb.String(), "--state") {
+			t.Errorf("--state %s: exit %d, stderr %q; want 1 and a --state error", state, code, errb.String())
+		}
+	}
+}
