@@ -40,3 +40,49 @@ func PDQDir(t testing.TB) string {
 	}
 	return pdq
 }
+
+// moduleRoot is the folder holding go.mod above the test's directory.
+func moduleRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("testenv: cannot find the module root (go.mod) above the test directory")
+		}
+		dir = parent
+	}
+}
+
+// VPDQDir returns the shared vPDQ reference vectors, ../shared/testdata/vpdq
+// beside the module root (videos/, expected-meta/, expected-here-1fps/,
+// expected-here-every-frame/, SOURCE.md). A missing folder fails the test.
+func VPDQDir(t testing.TB) string {
+	t.Helper()
+	d := filepath.Join(moduleRoot(t), "..", "shared", "testdata", "vpdq")
+	if _, err := os.Stat(filepath.Join(d, "videos")); err != nil {
+		t.Fatalf("vPDQ reference vectors missing: %v\n"+
+			"Put them at %s (next to the repository): Meta's sample videos from facebook/ThreatExchange\n"+
+			"tmk/sample-videos and their hashes, as its SOURCE.md describes.", err, d)
+	}
+	return d
+}
+
+// VPDQTools returns the folder of Meta's vPDQ command-line tools built for
+// comparison, ../shared/tools/vpdq (vpdq-hash-video, match-hashes-brute,
+// match-hashes-byline). A missing folder fails the test.
+func VPDQTools(t testing.TB) string {
+	t.Helper()
+	d := filepath.Join(moduleRoot(t), "..", "shared", "tools", "vpdq")
+	if _, err := os.Stat(filepath.Join(d, "match-hashes-brute")); err != nil {
+		t.Fatalf("Meta's vPDQ tools missing: %v\n"+
+			"Put them at %s (next to the repository), built from facebook/ThreatExchange vpdq/cpp.", err, d)
+	}
+	return d
+}
