@@ -23,6 +23,7 @@ type Builder struct {
 	h64Meta [3][]uint32
 	sha     []digestItem[fingerprint.SHA256Digest]
 	md5     []digestItem[fingerprint.MD5Digest]
+	video   videoBuilder
 	workers int
 	built   bool
 }
@@ -132,6 +133,7 @@ func (b *Builder) Build() (*Index, error) {
 		ix.h64[i] = newHammingStore(b.h64[i], 1, b.h64Meta[i], thr[i], nil, b.workers)
 	}
 	ix.sha = newDigestStore(b.sha, func(a, c fingerprint.SHA256Digest) int { return bytes.Compare(a[:], c[:]) })
+	ix.video = b.video.build(b.opts.VideoFrameThreshold, b.workers)
 	ix.md5 = newDigestStore(b.md5, func(a, c fingerprint.MD5Digest) int { return bytes.Compare(a[:], c[:]) })
 	*b = Builder{built: true}
 	return ix, nil

@@ -89,3 +89,39 @@ func ExampleNewBuilder() {
 	// phash 4 gifct
 	// 2
 }
+
+func ExampleIndex_MatchVideo() {
+	scene := func(b byte) fingerprint.PDQHash {
+		var h fingerprint.PDQHash
+		for i := range h {
+			h[i] = b ^ byte(i*37)
+		}
+		return h
+	}
+	listed := match.Video{ID: "attack-clip", Labels: []string{"tve"}, Source: "gifct"}
+	for i := range 10 {
+		listed.Frames = append(listed.Frames, match.Frame{PDQ: scene(byte(i)), Quality: 100, Timestamp: time.Duration(i) * time.Second})
+	}
+	b, _ := match.NewBuilder(match.DefaultOptions())
+	if err := b.AddVideo(listed); err != nil {
+		panic(err)
+	}
+	ix, _ := b.Build()
+
+	// A 30-second upload that contains the clip from its 12th second.
+	var upload []match.Frame
+	for i := range 30 {
+		h := scene(byte(100 + i))
+		if i >= 12 && i < 22 {
+			h = scene(byte(i - 12))
+			h[0] ^= 0x11 // re-encoded: two bits off
+		}
+		upload = append(upload, match.Frame{PDQ: h, Quality: 90, Timestamp: time.Duration(i) * time.Second})
+	}
+	for _, r := range ix.MatchVideo(upload).Results {
+		fmt.Printf("%s %v: %.0f%% of the upload, %.0f%% of the listed video, at %v-%v\n",
+			r.Video.ID, r.Rule, r.QueryPercent, r.IndexPercent, r.Ranges[0].Start, r.Ranges[0].End)
+	}
+	// Output:
+	// attack-clip contains: 33% of the upload, 100% of the listed video, at 12s-21s
+}

@@ -54,10 +54,29 @@ type Options struct {
 	// Dihedral makes Match search every hash in Query.PDQDihedral as well,
 	// which finds rotated and mirrored copies at up to eight times the cost.
 	Dihedral bool
+
+	// Video matching (MatchVideo). VideoFrameThreshold (0..255) is the
+	// largest distance at which two frame hashes match; VideoMinQuality
+	// (0..100) the quality below which frames are dropped on both sides.
+	VideoFrameThreshold int
+	VideoMinQuality     int
+	// VideoQueryPercent and VideoIndexPercent (0..100) are RuleWhole's
+	// thresholds: the share of the upload's frames that must match, and of
+	// the listed video's.
+	VideoQueryPercent float64
+	VideoIndexPercent float64
+	// VideoContainsPercent (0..100; 0 turns the rule off) and
+	// VideoContainsMinFrames are RuleContains': the share of the listed
+	// video's frames that must match, and their least number.
+	VideoContainsPercent   float64
+	VideoContainsMinFrames int
 }
 
 // DefaultOptions returns PDQ distance <= 31 at query quality >= 50, 64-bit
-// hash distance <= 8, and no dihedral search.
+// hash distance <= 8, and no dihedral search; for video,
+// python-threatexchange's rule (frames of quality >= 50 within 31, 80 % of
+// the upload's frames and 0 % of the listed video's) and the contains rule
+// at 80 % of the listed video's frames, at least DefaultContainsMinFrames.
 func DefaultOptions() Options {
 	return Options{
 		PDQThreshold:   31,
@@ -65,8 +84,21 @@ func DefaultOptions() Options {
 		PHashThreshold: 8,
 		DHashThreshold: 8,
 		AHashThreshold: 8,
+
+		VideoFrameThreshold:    31,
+		VideoMinQuality:        50,
+		VideoQueryPercent:      80,
+		VideoIndexPercent:      0,
+		VideoContainsPercent:   80,
+		VideoContainsMinFrames: DefaultContainsMinFrames,
 	}
 }
+
+// DefaultContainsMinFrames is the least number of a listed video's frames
+// that RuleContains needs matched by default: a short clip of a few frames
+// would otherwise be found in long unrelated uploads by chance (see
+// docs/video-matching.md for the evaluation behind the figure).
+const DefaultContainsMinFrames = 10
 
 func (o Options) validate() error {
 	check := func(name string, v, hi int) error {
@@ -75,7 +107,19 @@ func (o Options) validate() error {
 		}
 		return nil
 	}
+	pct := func(name string, v float64) error {
+		if !(v >= 0 && v <= 100) {
+			return fmt.Errorf("%w: %s %v not in 0..100", ErrOptions, name, v)
+		}
+		return nil
+	}
 	return errors.Join(
+		check("VideoFrameThreshold", o.VideoFrameThreshold, 255),
+		check("VideoMinQuality", o.VideoMinQuality, 100),
+		check("VideoContainsMinFrames", o.VideoContainsMinFrames, math.MaxInt32),
+		pct("VideoQueryPercent", o.VideoQueryPercent),
+		pct("VideoIndexPercent", o.VideoIndexPercent),
+		pct("VideoContainsPercent", o.VideoContainsPercent),
 		check("PDQThreshold", o.PDQThreshold, 255),
 		check("PDQMinQuality", o.PDQMinQuality, 100),
 		check("PHashThreshold", o.PHashThreshold, 63),
@@ -150,13 +194,14 @@ type Report struct {
 // Index is an immutable in-memory index over an edge list. It is safe for
 // concurrent use by any number of goroutines.
 type Index struct {
-	opts Options
-	n    int
-	meta metaTable
-	pdq  hammingStore
-	h64  [3]hammingStore // pHash, dHash, aHash
-	sha  digestStore[fingerprint.SHA256Digest]
-	md5  digestStore[fingerprint.MD5Digest]
+	opts  Options
+	n     int
+	meta  metaTable
+	pdq   hammingStore
+	h64   [3]hammingStore // pHash, dHash, aHash
+	sha   digestStore[fingerprint.SHA256Digest]
+	md5   digestStore[fingerprint.MD5Digest]
+	video videoStore
 }
 
 // h64Kinds are the kinds held in Index.h64, in order.
@@ -357,6 +402,9 @@ const noTime = math.MinInt64
 type Stats struct {
 	Entries                               int
 	PDQ, PHash, DHash, AHash, SHA256, MD5 int
+	// Videos is the number of listed videos, VideoFrames their distinct
+	// frame hashes.
+	Videos, VideoFrames int
 	// PDQTables is the multi-index layout of the PDQ entries (empty when
 	// the list is small enough that a linear scan is cheaper).
 	PDQTables []TableStats
@@ -375,11 +423,12 @@ func (ix *Index) Stats() Stats {
 		Entries: ix.n, PDQ: ix.pdq.n,
 		PHash: ix.h64[0].n, DHash: ix.h64[1].n, AHash: ix.h64[2].n,
 		SHA256: len(ix.sha.items), MD5: len(ix.md5.items),
+		Videos: len(ix.video.videos), VideoFrames: ix.video.frames.n,
 	}
 	for _, t := range ix.pdq.tables {
 		st.PDQTables = append(st.PDQTables, TableStats{t.start, t.width, t.radius})
 	}
-	st.Bytes = ix.meta.bytes() + ix.pdq.bytes() + int64(len(ix.sha.items))*36 + int64(len(ix.md5.items))*20
+	st.Bytes = ix.meta.bytes() + ix.pdq.bytes() + ix.video.bytes() + int64(len(ix.sha.items))*36 + int64(len(ix.md5.items))*20
 	for i := range ix.h64 {
 		st.Bytes += ix.h64[i].bytes()
 	}
