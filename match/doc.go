@@ -68,6 +68,19 @@
 //
 // Digests are sorted arrays searched by binary search.
 //
+// Videos (vPDQ, Builder.AddVideo and Index.MatchVideo) are sets of frame
+// hashes, one per second of video. Each distinct listed frame hash is stored
+// once in its own exact Hamming index, with the ids of the videos that hold
+// it (compressed sparse rows), so a query frame costs one PDQ search however
+// many videos share it. The rule is python-threatexchange's: frames of
+// quality below 50 dropped on both sides, repeated hashes counted once, two
+// frames match within 31, and a listed video matches when at least 80 % of
+// the upload's frames match it and at least 0 % of its own match the upload
+// (RuleWhole). RuleContains adds the case an upload holds a listed clip
+// among other footage: at least 80 % of the listed video's frames matched,
+// and at least DefaultContainsMinFrames of them. TestMatchVideoMetaTool
+// holds both percentages to Meta's own matcher on the sample videos.
+//
 // An Index is immutable after NewIndex or Builder.Build and safe for
 // concurrent Match calls. Nothing here parses untrusted bytes (the edge
 // parses requests and lists), so the fuzz target, FuzzMatch, is a
