@@ -56,7 +56,7 @@ func allPercents() Options {
 // pair of the sample videos' reference hashes.
 func TestMatchVideoMetaTool(t *testing.T) {
 	dir := filepath.Join(testenv.VPDQDir(t), "expected-here-1fps")
-	tool := filepath.Join(testenv.VPDQToolsDir(t), "match-hashes-brute")
+	tool := filepath.Join(testenv.VPDQTools(t), "match-hashes-brute")
 	names, err := filepath.Glob(filepath.Join(dir, "*.txt"))
 	if err != nil || len(names) < 10 {
 		t.Fatalf("want the sample hash files in %s: %v", dir, err)
