@@ -57,3 +57,17 @@ func ExampleNewDigester() {
 	// ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad
 	// 900150983cd24fb0d6963f7d28e17f72
 }
+
+// Every kind has one number, one list name and one raw value length.
+func ExampleKinds() {
+	for _, k := range fingerprint.Kinds() {
+		fmt.Println(uint8(k), k, k.ValueLen())
+	}
+	// Output:
+	// 1 pdq 32
+	// 2 phash 8
+	// 3 sha256 32
+	// 4 md5 16
+	// 5 dhash 8
+	// 6 ahash 8
+}

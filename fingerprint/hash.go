@@ -10,43 +10,6 @@ import (
 // is not a hash of the expected type: wrong length or a non-hex character.
 var ErrMalformedHash = errors.New("fingerprint: malformed hash")
 
-// Kind names a fingerprint type. Its String form is the name used in hash
-// lists, manifests and JSON ("pdq", "phash", ...).
-type Kind uint8
-
-// The fingerprint kinds hashgate knows. The numeric values appear in binary
-// formats (filter keys, edge lists): never renumber them.
-const (
-	KindUnknown Kind = 0
-	KindPDQ     Kind = 1
-	KindPHash   Kind = 2
-	KindSHA256  Kind = 3
-	KindMD5     Kind = 4
-	KindDHash   Kind = 5
-	KindAHash   Kind = 6
-)
-
-var kindNames = [...]string{"unknown", "pdq", "phash", "sha256", "md5", "dhash", "ahash"}
-
-// String returns the kind's list name, e.g. "pdq".
-func (k Kind) String() string {
-	if int(k) < len(kindNames) {
-		return kindNames[k]
-	}
-	return "unknown"
-}
-
-// ParseKind maps a list name ("pdq", "phash", "sha256", "md5", "dhash",
-// "ahash"; case-insensitive) to its Kind. It returns KindUnknown for anything else.
-func ParseKind(s string) Kind {
-	for i, n := range kindNames[1:] {
-		if equalFoldASCII(s, n) {
-			return Kind(i + 1)
-		}
-	}
-	return KindUnknown
-}
-
 // PDQHash is a 256-bit PDQ hash. The bytes are those of the reference's hex
 // form read as a big-endian number, so bit k of the hash (DCT coefficient k in
 // row-major order, as the reference numbers them) is bit k%8 of byte 31-k/8.

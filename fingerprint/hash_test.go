@@ -90,12 +90,32 @@ func TestDistance(t *testing.T) {
 }
 
 func TestKind(t *testing.T) {
-	for _, k := range []Kind{KindPDQ, KindPHash, KindSHA256, KindMD5, KindDHash, KindAHash} {
+	// The numbers and lengths are in binary formats: pinned, never renumbered.
+	for _, tt := range []struct {
+		k    Kind
+		num  uint8
+		name string
+		n    int
+	}{
+		{KindPDQ, 1, "pdq", 32}, {KindPHash, 2, "phash", 8}, {KindSHA256, 3, "sha256", 32},
+		{KindMD5, 4, "md5", 16}, {KindDHash, 5, "dhash", 8}, {KindAHash, 6, "ahash", 8},
+	} {
+		if uint8(tt.k) != tt.num || tt.k.String() != tt.name || tt.k.ValueLen() != tt.n {
+			t.Errorf("kind %d = (%d, %q, %d), want (%d, %q, %d)", tt.k, tt.k, tt.k, tt.k.ValueLen(), tt.num, tt.name, tt.n)
+		}
+	}
+	for i, k := range Kinds() {
+		if k != Kind(i+1) || k.ValueLen() == 0 {
+			t.Errorf("Kinds()[%d] = %v (%d bytes)", i, k, k.ValueLen())
+		}
 		if got := ParseKind(strings.ToUpper(k.String())); got != k {
 			t.Errorf("ParseKind(%q) = %v, want %v", k.String(), got, k)
 		}
 	}
-	if ParseKind("video_md5") != KindUnknown || ParseKind("") != KindUnknown {
+	if ParseKind("video_md5") != KindUnknown || ParseKind("") != KindUnknown || ParseKind("unknown") != KindUnknown {
 		t.Error("ParseKind accepted an unknown name")
+	}
+	if n := Kind(len(Kinds()) + 1); n.ValueLen() != 0 || n.String() != "unknown" {
+		t.Errorf("kind %d past the table = (%q, %d)", n, n, n.ValueLen())
 	}
 }

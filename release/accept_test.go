@@ -22,7 +22,7 @@ func testEntries(n int, seed uint64) []ListEntry {
 	out := make([]ListEntry, n)
 	for i := range out {
 		k := kinds[i%len(kinds)]
-		v := make([]byte, ValueLen(k))
+		v := make([]byte, k.ValueLen())
 		for j := range v {
 			v[j] = byte(r.Uint32())
 		}

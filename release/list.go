@@ -22,18 +22,9 @@ type ListEntry struct {
 	Added  time.Time // when the publisher first listed it; zero if unknown
 }
 
-// ValueLen is the raw value length of a fingerprint kind, 0 if unknown.
-func ValueLen(k fingerprint.Kind) int {
-	switch k {
-	case fingerprint.KindPDQ, fingerprint.KindSHA256:
-		return 32
-	case fingerprint.KindPHash, fingerprint.KindDHash, fingerprint.KindAHash:
-		return 8
-	case fingerprint.KindMD5:
-		return 16
-	}
-	return 0
-}
+// ValueLen is the raw value length of a fingerprint kind, 0 if unknown: the
+// length the list encoding stores, k.ValueLen().
+func ValueLen(k fingerprint.Kind) int { return k.ValueLen() }
 
 // The plaintext list encoding (before encryption), all integers unsigned
 // LEB128 varints unless said otherwise:
@@ -42,7 +33,7 @@ func ValueLen(k fingerprint.Kind) int {
 //	nstrings, then nstrings × (len, bytes)   string table (sources and labels), len <= 1024
 //	nentries, then nentries ×:
 //	  kind        1 byte (fingerprint.Kind)
-//	  value       ValueLen(kind) bytes
+//	  value       kind.ValueLen() bytes
 //	  added       zig-zag varint, Unix seconds; 0 = unknown
 //	  source      index+1 into the string table, 0 = none
 //	  nlabels     <= 64, then nlabels × (index into the string table)
@@ -104,7 +95,7 @@ func newListEncoder(entries []ListEntry) (*listEncoder, error) {
 		return len(e.table) - 1, nil
 	}
 	for _, en := range entries {
-		n := ValueLen(en.Kind)
+		n := en.Kind.ValueLen()
 		if n == 0 || len(en.Value) != n {
 			return nil, listErr("entry of kind " + en.Kind.String() + " has a " + strconv.Itoa(len(en.Value)) + "-byte value")
 		}
@@ -293,7 +284,7 @@ func decodeList(b []byte, count func(int), fn func(ListEntry) error) error {
 		}
 		k := fingerprint.Kind(b[r.pos])
 		r.pos++
-		vl := ValueLen(k)
+		vl := k.ValueLen()
 		if vl == 0 {
 			return listErr("unknown kind " + strconv.Itoa(int(k)) + " at byte " + strconv.Itoa(r.pos-1))
 		}

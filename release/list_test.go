@@ -215,7 +215,7 @@ func TestSortEntries(t *testing.T) {
 	var entries []ListEntry
 	for i := range 5000 {
 		k := []fingerprint.Kind{fingerprint.KindPDQ, fingerprint.KindMD5, fingerprint.KindPHash, fingerprint.KindSHA256}[i%4]
-		v := make([]byte, ValueLen(k))
+		v := make([]byte, k.ValueLen())
 		v[len(v)-1] = byte(r.IntN(8)) // long shared prefixes, many exact repeats
 		if r.IntN(2) == 0 {
 			v[0] = byte(r.IntN(3))

@@ -278,7 +278,7 @@ func (l *List) add(e release.ListEntry) {
 // decodeValue decodes a hash's hex text (either case) into dst and returns
 // the raw list bytes, or a problem message.
 func decodeValue(dst []byte, kind fingerprint.Kind, s []byte) ([]byte, string) {
-	n := release.ValueLen(kind)
+	n := kind.ValueLen()
 	if n == 0 {
 		return nil, "unsupported kind " + kind.String()
 	}
