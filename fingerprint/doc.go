@@ -19,7 +19,7 @@
 // it must not import fmt, reflect, encoding/json, image decoders, the
 // root goimagehash package (which pulls in fmt, gob and reflect) or
 // nfnt/resize (its paths for every image type cost the wasm module ~35 KB);
-// a test checks this with go list. Tests keep both as the reference.
+// internal/deps checks this with go list. Tests keep both as the reference.
 //
 // It must not import any other hashgate package.
 package fingerprint

@@ -3,7 +3,6 @@ package fingerprint_test
 import (
 	"image"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -99,29 +98,4 @@ func gradient(w, h int) *image.NRGBA {
 		}
 	}
 	return m
-}
-
-// TestWasmImports keeps the root package free of what the wasm module must
-// not carry.
-func TestWasmImports(t *testing.T) {
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("go tool not found: %v", err)
-	}
-	out, err := exec.Command(gobin, "list", "-deps", "github.com/hashgate/hashgate/fingerprint").Output()
-	if err != nil {
-		t.Fatalf("go list: %v", err)
-	}
-	deps := strings.Fields(string(out))
-	if len(deps) < 10 {
-		t.Fatalf("go list printed too little: %q", out)
-	}
-	banned := map[string]bool{"fmt": true, "reflect": true, "encoding/json": true, "encoding/gob": true,
-		"image/jpeg": true, "image/png": true, "image/gif": true, "golang.org/x/image/webp": true,
-		"github.com/corona10/goimagehash": true, "github.com/nfnt/resize": true}
-	for _, d := range deps {
-		if banned[d] || strings.HasPrefix(d, "github.com/hashgate/hashgate/") && d != "github.com/hashgate/hashgate/fingerprint" {
-			t.Errorf("fingerprint depends on %s", d)
-		}
-	}
 }
