@@ -44,6 +44,7 @@ var policy = map[string]rule{
 	"internal/testenv": {tool: true}, // imported by tests only
 
 	"fingerprint/media": {floor: 1, may: []string{"fingerprint"}},
+	"fingerprint/video": {floor: 1, may: []string{"fingerprint"}},
 	"match":             {floor: 1, may: []string{"fingerprint"}},
 	"release": {floor: 1, may: []string{"bloom", "fingerprint"},
 		not: [][]string{lean, heavyCrypto, {"encoding/base64"}}},
