@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/hashgate/hashgate/fingerprint/video"
@@ -113,14 +114,33 @@ func (c *tally) check(t *testing.T) {
 	}
 }
 
+// hashed1FPS memoises hashgate's 1-fps hashes of the sample videos: the
+// conformance and interoperability tests share one decoding of each.
+var hashed1FPS = struct {
+	sync.Mutex
+	m map[string]*video.Result
+}{m: map[string]*video.Result{}}
+
+func hash1FPS(t *testing.T, dir, name string) *video.Result {
+	t.Helper()
+	hashed1FPS.Lock()
+	defer hashed1FPS.Unlock()
+	if r, ok := hashed1FPS.m[name]; ok {
+		return r
+	}
+	res, err := video.HashFile(context.Background(), filepath.Join(dir, "videos", name+".mp4"), video.Options{})
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	hashed1FPS.m[name] = res
+	return res
+}
+
 func TestConformance1FPS(t *testing.T) {
 	dir, names := sampleVideos(t)
 	var c tally
 	for _, name := range names {
-		res, err := video.HashFile(context.Background(), filepath.Join(dir, "videos", name+".mp4"), video.Options{})
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
+		res := hash1FPS(t, dir, name)
 		here := readVPDQFile(t, filepath.Join(dir, "expected-here-1fps", name+".txt"))
 		meta := readVPDQFile(t, filepath.Join(dir, "expected-meta", name+".txt"))
 		c.add(t, name, res.Frames, here, meta)

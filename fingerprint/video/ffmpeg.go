@@ -101,10 +101,7 @@ func command(ctx context.Context, o Options, bin string, args []string) (*exec.C
 // time or the caller's cancellation), the CPU limit, or its own failure.
 func exitError(ctx context.Context, err error, kind error, reason string, stderr *boundedBuffer) error {
 	if ctx.Err() != nil {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return errorf(ErrTimeout, reason, ctx.Err())
-		}
-		return errorf(ctx.Err(), reason, ctx.Err())
+		return ctxError(ctx, reason)
 	}
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
@@ -116,8 +113,9 @@ func exitError(ctx context.Context, err error, kind error, reason string, stderr
 	return &Error{Kind: kind, Reason: reason, Stderr: stderr.String(), Err: err}
 }
 
-// probe runs ffprobe on path.
-func probe(ctx context.Context, o Options, path string) (Probe, error) {
+// probe runs ffprobe on path. It returns ffprobe's stderr too: a size
+// FFmpeg refuses outright shows only there (the report says 0x0).
+func probe(ctx context.Context, o Options, path string) (Probe, string, error) {
 	args := []string{
 		"-hide_banner", "-v", "error",
 		"-protocol_whitelist", "file", "-format_whitelist", formatWhitelist,
@@ -126,16 +124,16 @@ func probe(ctx context.Context, o Options, path string) (Probe, error) {
 	}
 	cmd, err := command(ctx, o, o.FFprobe, args)
 	if err != nil {
-		return Probe{}, err
+		return Probe{}, "", err
 	}
 	stderr := &boundedBuffer{max: maxStderr}
 	cmd.Stderr = stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return Probe{}, errorf(ErrNoFFmpeg, "ffprobe", err)
+		return Probe{}, "", errorf(ErrNoFFmpeg, "ffprobe", err)
 	}
 	if err := cmd.Start(); err != nil {
-		return Probe{}, errorf(ErrNoFFmpeg, "ffprobe", err)
+		return Probe{}, "", errorf(ErrNoFFmpeg, "ffprobe", err)
 	}
 	report, rerr := io.ReadAll(io.LimitReader(out, maxProbeReport+1))
 	if len(report) > maxProbeReport {
@@ -143,22 +141,27 @@ func probe(ctx context.Context, o Options, path string) (Probe, error) {
 	}
 	werr := cmd.Wait()
 	if werr != nil || rerr != nil {
-		return Probe{}, exitError(ctx, errors.Join(werr, rerr), ErrNotVideo, "ffprobe", stderr)
+		return Probe{}, "", exitError(ctx, errors.Join(werr, rerr), ErrNotVideo, "ffprobe", stderr)
 	}
 	if len(report) > maxProbeReport {
-		return Probe{}, errorf(ErrNotVideo, "ffprobe report over "+strconv.Itoa(maxProbeReport)+" bytes", nil)
+		return Probe{}, "", errorf(ErrNotVideo, "ffprobe report over "+strconv.Itoa(maxProbeReport)+" bytes", nil)
 	}
-	return ParseProbe(report)
+	p, err := ParseProbe(report)
+	return p, stderr.String(), err
 }
 
 // checkProbe applies the limits a header can show.
-func checkProbe(p Probe, o Options) error {
+func checkProbe(p Probe, stderr string, o Options) error {
 	s := p.Stream
 	switch {
 	case p.VideoStreams == 0:
 		return errorf(ErrNotVideo, "no video stream", nil)
+	case (s.Width <= 0 || s.Height <= 0) && strings.Contains(stderr, "Picture size") && strings.Contains(stderr, "is invalid"):
+		// FFmpeg's own ceiling (av_image_check_size: about 16384×16384)
+		// refused the header's size, e.g. 65535×65535.
+		return &Error{Kind: ErrTooLarge, Reason: "frame size refused by FFmpeg", Stderr: stderr}
 	case s.Width <= 0 || s.Height <= 0:
-		return errorf(ErrNotVideo, "video stream without a size", nil)
+		return &Error{Kind: ErrNotVideo, Reason: "video stream without a size", Stderr: stderr}
 	case int64(s.Width)*int64(s.Height) > int64(o.MaxPixels):
 		return errorf(ErrTooLarge, strconv.Itoa(s.Width)+"x"+strconv.Itoa(s.Height)+" pixels per frame, over "+strconv.Itoa(o.MaxPixels), nil)
 	case s.FPS() <= 0:

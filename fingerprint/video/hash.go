@@ -57,36 +57,61 @@ func HashFile(ctx context.Context, path string, o Options) (*Result, error) {
 // Hash fingerprints a video read from r. FFmpeg needs to seek (an MP4's
 // index may sit at its end), so r is first copied, at most o.MaxBytes, to
 // a temporary file in o.TempDir that is removed before Hash returns; the
-// digests are computed while copying.
+// digests are computed while copying. o.Timeout covers the copy too: a
+// reader that stalls ends in ErrTimeout (its blocked Read is left to
+// return on its own; the file is already gone).
 func Hash(ctx context.Context, r io.Reader, o Options) (*Result, error) {
 	o = o.withDefaults()
+	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
+	defer cancel()
 	f, err := os.CreateTemp(o.TempDir, "hashgate-video-*")
 	if err != nil {
 		return nil, errorf(ErrDecode, "temporary file", err)
 	}
-	defer os.Remove(f.Name())
-	defer f.Close()
-	dg := fingerprint.NewDigester()
-	n, err := io.Copy(io.MultiWriter(f, dg), &ctxReader{ctx, io.LimitReader(r, o.MaxBytes+1)})
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, errorf(ctx.Err(), "reading input", ctx.Err())
-		}
-		return nil, errorf(ErrDecode, "reading input", err)
+	name := f.Name()
+	defer os.Remove(name)
+	type copied struct {
+		n   int64
+		err error
 	}
-	if n > o.MaxBytes {
+	done := make(chan copied, 1)
+	dg := fingerprint.NewDigester()
+	go func() {
+		n, err := io.Copy(io.MultiWriter(f, dg), io.LimitReader(r, o.MaxBytes+1))
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		done <- copied{n, err}
+	}()
+	var c copied
+	select {
+	case c = <-done:
+	case <-ctx.Done():
+		_ = os.Remove(name) // the copy goroutine closes f when its Read returns
+		return nil, ctxError(ctx, "reading input")
+	}
+	if c.err != nil {
+		return nil, errorf(ErrDecode, "reading input", c.err)
+	}
+	if c.n > o.MaxBytes {
 		return nil, errorf(ErrTooLarge, "over "+strconv.FormatInt(o.MaxBytes, 10)+" bytes", nil)
 	}
-	if err := f.Close(); err != nil {
-		return nil, errorf(ErrDecode, "temporary file", err)
-	}
-	res, err := hashFile(ctx, f.Name(), n, o)
+	res, err := hashFile(ctx, name, c.n, o)
 	if err != nil {
 		return nil, err
 	}
 	res.SHA256, res.MD5 = dg.Sum()
-	res.Size = n
+	res.Size = c.n
 	return res, nil
+}
+
+// ctxError is the error for an ended ctx: ErrTimeout for a deadline, the
+// context's own error for a cancellation.
+func ctxError(ctx context.Context, reason string) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return errorf(ErrTimeout, reason, ctx.Err())
+	}
+	return errorf(ctx.Err(), reason, ctx.Err())
 }
 
 // hashFile probes and decodes; o has its defaults.
@@ -96,11 +121,11 @@ func hashFile(ctx context.Context, path string, size int64, o Options) (*Result,
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	defer cancel()
-	p, err := probe(ctx, o, path)
+	p, stderr, err := probe(ctx, o, path)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkProbe(p, o); err != nil {
+	if err := checkProbe(p, stderr, o); err != nil {
 		return nil, err
 	}
 	fps := p.Stream.FPS()
@@ -114,19 +139,6 @@ func hashFile(ctx context.Context, path string, size int64, o Options) (*Result,
 		return nil, err
 	}
 	return res, nil
-}
-
-// ctxReader stops a copy when ctx ends.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c *ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // IsLimit reports whether err is a refusal by one of the Options' limits
