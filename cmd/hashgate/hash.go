@@ -13,9 +13,10 @@ import (
 
 	"github.com/hashgate/hashgate/fingerprint"
 	"github.com/hashgate/hashgate/fingerprint/media"
+	"github.com/hashgate/hashgate/fingerprint/video"
 )
 
-const hashSummary = "fingerprint image files (PDQ, pHash, dHash, aHash, SHA-256, MD5)"
+const hashSummary = "fingerprint image and video files (PDQ, pHash, dHash, aHash, vPDQ, SHA-256, MD5)"
 
 // hashRecord is one line of `hashgate hash --json`.
 type hashRecord struct {
@@ -46,7 +47,7 @@ func newHashRecord(path string, f fingerprint.Fingerprints) hashRecord {
 }
 
 func runHash(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("hash", "[--json] [--max-pixels N] PATH...", `
+	fs := newFlags("hash", "[--json | --format vpdq [-o DIR]] [--seconds-per-hash S] [--max-pixels N] PATH...", `
 Fingerprint image files the way the edge does (the canonical pipeline in
 docs/fingerprint.md): decode JPEG, PNG, GIF (first frame), WebP or BMP with
 the header checked against a pixel limit first, apply JPEG EXIF orientation,
@@ -61,9 +62,24 @@ Output: a table, or with --json one object per file per line:
   {"path","width","height","pdq","pdq_quality","pdq_dihedral":[8 hex],
    "phash","dhash","ahash","sha256","md5"}
 pdq_dihedral is in the reference's order: original, rotate 90, rotate 180,
-rotate 270, flip x, flip y, flip +1 diagonal, flip -1 diagonal.`, stdout, stderr)
+rotate 270, flip x, flip y, flip +1 diagonal, flip -1 diagonal.
+
+Videos (MP4/MOV, WebM, MKV, recognised by their bytes; animated GIF with
+--format vpdq) get vPDQ, Meta's video fingerprint, with FFmpeg (ffmpeg and
+ffprobe from $PATH): one PDQ per --seconds-per-hash of video (0: every
+frame), as Meta's vpdq-hash-video computes it (docs/video.md). In the
+table a video is one row; with --json one object per video:
+  {"path","kind":"video","width","height","fps","duration","frame_mod",
+   "codec","vpdq":[{"frame","quality","pdq","timestamp"}],"sha256","md5"}
+--format vpdq writes Meta's "frame,quality,pdq_hex,timestamp" lines (for
+every file, hashed as video) to stdout, or with -o DIR one NAME.txt per
+video into DIR.`, stdout, stderr)
 	asJSON := fs.Bool("json", false, "print one JSON object per file per line")
 	maxPixels := fs.Int("max-pixels", media.DefaultMaxPixels, "refuse images with more pixels than this")
+	format := fs.String("format", "", `output format: "" (a table, or JSON lines with --json) or "vpdq" (Meta's vPDQ lines)`)
+	outDir := fs.String("o", "", "with --format vpdq: write one NAME.txt per video into this directory")
+	secondsPerHash := fs.Float64("seconds-per-hash", 1, "videos: seconds between hashed frames; 0 hashes every frame")
+	maxDuration := fs.Duration("max-duration", video.DefaultMaxDuration, "videos: refuse longer ones")
 	if code := parseFlags(fs, args, stdout); code >= 0 {
 		return code
 	}
@@ -71,15 +87,44 @@ rotate 270, flip x, flip y, flip +1 diagonal, flip -1 diagonal.`, stdout, stderr
 		return usageErr(stderr, "hash", "want at least one file or directory")
 	}
 	opts := media.Options{MaxPixels: *maxPixels}
+	switch {
+	case *format != "" && *format != "vpdq":
+		return usageErr(stderr, "hash", "--format wants vpdq")
+	case *format == "vpdq" && *asJSON:
+		return usageErr(stderr, "hash", "--json and --format vpdq are exclusive")
+	case *outDir != "" && *format != "vpdq":
+		return usageErr(stderr, "hash", "-o goes with --format vpdq")
+	case *secondsPerHash < 0:
+		return usageErr(stderr, "hash", "--seconds-per-hash must not be negative")
+	}
+	vopts := video.Options{SecondsPerHash: *secondsPerHash, EveryFrame: *secondsPerHash == 0, MaxDuration: *maxDuration}
+	vout := &videoOutput{format: "table", outDir: *outDir, stdout: stdout}
+	if *asJSON {
+		vout.format = "json"
+	} else if *format == "vpdq" {
+		vout.format = "vpdq"
+	}
 
 	var table *tabwriter.Writer
-	if !*asJSON {
+	if !*asJSON && *format == "" {
 		table = tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(table, "PATH\tSIZE\tQ\tPDQ\tPHASH\tDHASH\tAHASH\tSHA256\tMD5")
 	}
 	enc := json.NewEncoder(stdout)
+	vout.table, vout.enc = table, enc
 	failed := 0
 	each := func(path string) {
+		if *format == "vpdq" || isVideoFile(path, false) {
+			r, err := hashVideo(ctx, path, vopts)
+			if err == nil {
+				err = vout.write(path, r)
+			}
+			if err != nil {
+				failed++
+				fmt.Fprintf(stderr, "hashgate hash: %s: %v\n", path, err)
+			}
+			return
+		}
 		f, err := hashOne(path, opts)
 		if err != nil {
 			failed++
