@@ -259,6 +259,7 @@ func demoEntries(dir string) ([]release.ListEntry, []string, error) {
 //	/v1/*, /healthz, /readyz, /metrics   the edge
 //	/                                    web/demo/index.html
 //	/demo/*, /src/*                      web/demo, web/src
+//	/node_modules/mediabunny/dist/*      the video demuxer (npm ci in web/)
 //	/hashgate.wasm                       the checker module
 //	/keys.pub                            the demo publisher's public keys
 //	POST /demo/api/fingerprint           the edge's own fingerprints of a file
@@ -283,7 +284,7 @@ func (s *demoSite) handler(edgeHandler fasthttp.RequestHandler) fasthttp.Request
 		case p == "/keys.pub":
 			ctx.SetContentType("text/plain; charset=utf-8")
 			ctx.SetBody(s.publicKeys)
-		case strings.HasPrefix(p, "/demo/") || strings.HasPrefix(p, "/src/"):
+		case strings.HasPrefix(p, "/demo/") || strings.HasPrefix(p, "/src/") || strings.HasPrefix(p, "/node_modules/mediabunny/dist/"):
 			s.file(ctx, filepath.Join(s.web, filepath.FromSlash(p)))
 		default:
 			ctx.Error("not found", fasthttp.StatusNotFound)

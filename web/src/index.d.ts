@@ -23,18 +23,80 @@ export interface CheckerOptions {
   workerURL?: string | URL;
   /** fetch used for /v1/verify (defaults to globalThis.fetch). */
   fetch?: typeof fetch;
+  /**
+   * URL of mediabunny's ES module bundle (dist/bundles/mediabunny.min.mjs),
+   * loaded in the worker the first time a video is checked. Default: beside
+   * src/, at ../node_modules/mediabunny/dist/bundles/mediabunny.min.mjs.
+   */
+  demuxerURL?: string | URL;
+  /**
+   * How a decoded video frame becomes RGB. 'i420' (default): its YUV planes
+   * are copied out and converted as the edge's libswscale does (bit for bit
+   * on the sample videos); 'rgba': the browser converts (VideoFrame.copyTo
+   * RGBA), a few bits from the edge's hashes. Frames that are not 8-bit
+   * I420 always take 'rgba'.
+   */
+  videoPixels?: 'i420' | 'rgba';
+  /** false: a video WebCodecs cannot decode is an error instead of being played in a <video> element. */
+  fallback?: boolean;
+}
+
+export interface CheckOptions {
+  /** Cancels the check: check() rejects with an AbortError and the worker stops decoding. */
+  signal?: AbortSignal;
+  /** Progress of a video check: frames decoded so far (done) of the track's frames (total). */
+  onProgress?: (p: { done: number; total: number }) => void;
+  videoPixels?: 'i420' | 'rgba';
+  fallback?: boolean;
+}
+
+/** One hashed video frame, as vPDQ: frame number (decoder output order), PDQ at the frame's own size. */
+export interface FrameHash {
+  frame: number;
+  /** frame / fps, rounded to milliseconds. */
+  timestamp: number;
+  pdq: string;
+  quality: number;
+  width: number;
+  height: number;
+}
+
+export interface VideoFingerprints {
+  /** The track's average frame rate: frames / duration. */
+  fps: number;
+  /** Every frameMod-th decoded frame is hashed: ⌊1 s × fps⌋. */
+  frameMod: number;
+  /** Frames in the track. */
+  frames: number;
+  /** Seconds. */
+  duration: number;
+  codec: string | null;
+  width: number;
+  height: number;
+  hashes: FrameHash[];
+}
+
+/**
+ * The body of POST /v1/verify for a video: the file's digests and the frame
+ * hashes of quality ≥ 50 in python-threatexchange's vPDQ signal form
+ * "pdq_hex,quality,timestamp" (timestamp in seconds, 3 decimals). Never the file.
+ */
+export interface VideoVerifyRequest {
+  sha256: string;
+  md5: string;
+  vpdq: string[];
 }
 
 export interface Fingerprints {
   width: number;
   height: number;
-  /** PDQ, 64 hex digits in the reference's order. */
-  pdq: string;
-  pdqQuality: number;
-  /** pHash, dHash, aHash: 16 hex digits each. */
-  phash: string;
-  dhash: string;
-  ahash: string;
+  /** PDQ, 64 hex digits in the reference's order (images only). */
+  pdq?: string;
+  pdqQuality?: number;
+  /** pHash, dHash, aHash: 16 hex digits each (images only). */
+  phash?: string;
+  dhash?: string;
+  ahash?: string;
   sha256: string;
   md5: string;
   bytes: number;
@@ -43,7 +105,10 @@ export interface Fingerprints {
 export interface LocalHit {
   /** true when any filter key of any fingerprint hit: a candidate, not a verdict. */
   hit: boolean;
-  hits: { kind: 'pdq' | 'phash' | 'sha256' | 'md5'; key: string }[];
+  /** frame: the video frame whose PDQ hit. */
+  hits: { kind: 'pdq' | 'phash' | 'sha256' | 'md5'; key: string; frame?: number }[];
+  /** Videos: the frame numbers whose PDQ hit a filter key. */
+  frames?: number[];
 }
 
 export interface EdgeVerdict {
@@ -70,6 +135,8 @@ export interface CheckResult {
   verdict: 'clear' | 'match' | 'error';
   fingerprints: Fingerprints | null;
   localHit: LocalHit | null;
+  /** A video's frame hashes (fingerprints then holds its digests and size). */
+  video?: VideoFingerprints;
   /** The edge's answer, present only after a local hit. */
   edge?: EdgeVerdict;
   /** How the pixels were decoded, e.g. "ImageDecoder I420" or "createImageBitmap". */
@@ -96,7 +163,8 @@ export interface Checker {
   readonly releaseSource: 'network' | 'cache' | 'unchanged';
   /** Look for a newer release; a refused or failed update keeps the one in use. */
   update(): Promise<ReleaseInfo>;
-  check(file: Blob): Promise<CheckResult>;
+  /** Images and videos (MP4/MOV, WebM, Matroska, recognised by their bytes). */
+  check(file: Blob, options?: CheckOptions): Promise<CheckResult>;
   close(): void;
 }
 

@@ -8,6 +8,7 @@
 //   const r = await checker.check(file); // r.verdict: 'clear' | 'match' | 'error'
 
 export { CheckerError } from './module.js';
+import { captureFrames } from './videofallback.js';
 
 class WorkerClient {
   constructor(url) {
@@ -15,9 +16,13 @@ class WorkerClient {
     this.next = 1;
     this.pending = new Map();
     this.w.onmessage = (e) => {
-      const { id, result, error } = e.data;
+      const { id, result, error, progress } = e.data;
       const p = this.pending.get(id);
       if (!p) return;
+      if (progress) {
+        p.onProgress?.(progress);
+        return;
+      }
       this.pending.delete(id);
       if (error) {
         const err = new Error(error.message);
@@ -35,10 +40,21 @@ class WorkerClient {
     };
   }
 
-  call(op, args = {}) {
+  // call runs op in the worker. onProgress gets the op's progress messages;
+  // an aborted signal rejects at once with an AbortError and tells the
+  // worker to stop.
+  call(op, args = {}, { onProgress, signal } = {}) {
     const id = this.next++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      if (signal?.aborted) return reject(abortError());
+      const onAbort = () => {
+        if (!this.pending.delete(id)) return;
+        this.w.postMessage({ id: this.next++, op: 'abort', target: id });
+        reject(abortError());
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const done = (f) => (v) => { signal?.removeEventListener('abort', onAbort); f(v); };
+      this.pending.set(id, { resolve: done(resolve), reject: done(reject), onProgress });
       this.w.postMessage({ id, op, ...args });
     });
   }
@@ -46,7 +62,23 @@ class WorkerClient {
   terminate() { this.w.terminate(); }
 }
 
-function verifyBody(fp) {
+function abortError() {
+  return new DOMException('hashgate: the check was cancelled', 'AbortError');
+}
+
+// Frames under this PDQ quality are dropped by the vPDQ matcher; they are
+// not sent.
+const MIN_FRAME_QUALITY = 50;
+
+function verifyBody(r) {
+  const fp = r.fingerprints;
+  if (r.video) {
+    // A video: its digests and its frame hashes in python-threatexchange's
+    // vPDQ signal form, "pdq_hex,quality,timestamp" (never the file).
+    const vpdq = r.video.hashes.filter((f) => f.quality >= MIN_FRAME_QUALITY)
+      .map((f) => `${f.pdq},${f.quality},${f.timestamp.toFixed(3)}`);
+    return JSON.stringify({ sha256: fp.sha256, md5: fp.md5, vpdq });
+  }
   return JSON.stringify({ pdq: fp.pdq, pdq_quality: fp.pdqQuality, phash: fp.phash, sha256: fp.sha256, md5: fp.md5 });
 }
 
@@ -56,6 +88,7 @@ export async function createChecker(options) {
     throw new TypeError('hashgate: createChecker needs wasmURL, releaseURL and publicKeys');
   }
   const resize = options.resize || 'auto';
+  const demuxerURL = options.demuxerURL ? new URL(options.demuxerURL, globalThis.location?.href).href : undefined;
   const fetchImpl = options.fetch || globalThis.fetch.bind(globalThis);
   const worker = new WorkerClient(options.workerURL || new URL('./worker.js', import.meta.url));
   const abs = (u) => new URL(u, globalThis.location?.href).href;
@@ -76,15 +109,27 @@ export async function createChecker(options) {
       return state.info;
     },
 
-    async check(file) {
+    async check(file, checkOptions = {}) {
+      const { signal, onProgress } = checkOptions;
       const t0 = performance.now();
       let r;
       try {
-        r = await worker.call('check', { file, resize });
+        r = await worker.call('check', {
+          file, resize, demuxerURL, videoPixels: checkOptions.videoPixels || options.videoPixels,
+          fallback: checkOptions.fallback ?? options.fallback,
+        }, { signal, onProgress });
+        if (r.fallback) {
+          // WebCodecs cannot decode this codec: the page plays the video
+          // in a <video> element and captures the selected frames.
+          const frames = await captureFrames(file, r.fallback, { signal, onProgress });
+          r = await worker.call('videoFrames', { file, info: r.fallback, frames }, { signal });
+        }
       } catch (err) {
+        if (err.name === 'AbortError') throw err;
         return { verdict: 'error', error: err.message, fingerprints: null, localHit: null, timings: { total: performance.now() - t0 } };
       }
       const out = { verdict: 'clear', fingerprints: r.fingerprints, localHit: r.localHit, decoder: r.decoder, timings: r.timings };
+      if (r.video) out.video = r.video;
       if (r.localHit.hit) {
         if (!edgeURL) {
           out.verdict = 'match'; // no edge to ask: the filter's candidate stands
@@ -92,13 +137,14 @@ export async function createChecker(options) {
           const t1 = performance.now();
           try {
             const resp = await fetchImpl(new URL('/v1/verify', abs(edgeURL)).href, {
-              method: 'POST', headers: { 'content-type': 'application/json' }, body: verifyBody(r.fingerprints),
+              method: 'POST', headers: { 'content-type': 'application/json' }, body: verifyBody(r), signal,
             });
             const body = await resp.json();
             if (!resp.ok) throw new Error(`edge answered ${resp.status}: ${body.message || body.code || ''}`);
             out.edge = body;
             out.verdict = body.match ? 'match' : 'clear';
           } catch (err) {
+            if (err.name === 'AbortError') throw err;
             out.verdict = 'error';
             out.error = `hashgate: verifying with the edge: ${err.message}`;
           }

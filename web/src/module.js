@@ -107,6 +107,12 @@ export class Module {
     return this.status(this.x.hg_fingerprint(p, n, width, height));
   }
 
+  // framePDQ hashes a video frame's w×h float32 luma plane already written
+  // to a buffer at p (n bytes): PDQ at the frame's own size, as vPDQ.
+  framePDQ(p, n, width, height) {
+    return this.status(this.x.hg_frame_pdq(p, n, width, height));
+  }
+
   digestInit() {
     const id = this.x.hg_digest_init();
     if (id <= 0) this.status(-id);

@@ -4,6 +4,7 @@
 import { Module } from './module.js';
 import { update } from './release.js';
 import { imageSize } from './imagesize.js';
+import { sniffVideo, probe, hashFrames, hashRGBAFrames, VideoError } from './video.js';
 
 let mod = null;
 let releaseURL = null;
@@ -190,8 +191,10 @@ async function digest(file, bytes) {
   return mod.digestFinal(id);
 }
 
-async function check(file, resize) {
+async function check(file, resize, opts) {
   const t0 = performance.now();
+  const head = new Uint8Array(await file.slice(0, 64).arrayBuffer());
+  if (sniffVideo(head)) return checkVideo(file, opts, t0);
   // An image is read whole once (decoder and digest share the bytes); only
   // files too large to be images the checker decodes are streamed.
   const bytes = file.size <= WHOLE ? new Uint8Array(await file.arrayBuffer()) : null;
@@ -233,6 +236,75 @@ async function check(file, resize) {
   };
 }
 
+// Frames of PDQ quality under this are dropped by the vPDQ matcher on both
+// sides, so they are not looked up either.
+const MIN_FRAME_QUALITY = 50;
+
+// lookupVideo looks up the file's digests and every frame's PDQ (listed
+// videos put the PDQ keys of their frames in the filter). A hit names the
+// frames that hit, for the moderator's time ranges.
+function lookupVideo(frames, dg) {
+  const base = mod.check(`sha256 ${dg.sha256}\nmd5 ${dg.md5}\n`);
+  const hits = [...base.hits];
+  const hitFrames = [];
+  for (const f of frames) {
+    if (f.quality < MIN_FRAME_QUALITY) continue;
+    const r = mod.check(`pdq ${f.pdq}\n`);
+    if (r.hit) {
+      hitFrames.push(f.frame);
+      for (const h of r.hits) hits.push({ ...h, frame: f.frame });
+    }
+  }
+  return { hit: hits.length > 0, hits, frames: hitFrames };
+}
+
+function videoResult(v, frames, dg, decoder, t0, tFrames) {
+  const t2 = performance.now();
+  const localHit = lookupVideo(frames, dg);
+  const t3 = performance.now();
+  return {
+    video: {
+      fps: v.fps, frameMod: v.frameMod, frames: v.frames, duration: v.duration, codec: v.codec,
+      width: frames[0]?.width ?? v.width, height: frames[0]?.height ?? v.height, hashes: frames,
+    },
+    fingerprints: { width: frames[0]?.width ?? v.width, height: frames[0]?.height ?? v.height, sha256: dg.sha256, md5: dg.md5, bytes: dg.bytes },
+    localHit, release: release && release.version, decoder,
+    timings: { decode: tFrames - t0, lookup: t3 - t2, worker: t3 - t0 },
+  };
+}
+
+// checkVideo hashes a video's frames with WebCodecs while the module
+// digests its bytes. When WebCodecs cannot decode the codec it answers
+// { fallback } with what the page needs to capture the frames from a
+// <video> element itself (see index.js).
+async function checkVideo(file, opts, t0) {
+  const v = await probe(file, { demuxerURL: opts.demuxerURL });
+  const dgP = digest(file, null);
+  dgP.catch(() => {});
+  let r;
+  try {
+    r = await hashFrames(mod, v, { signal: opts.signal, onProgress: opts.onProgress, pixels: opts.videoPixels });
+  } catch (err) {
+    await dgP.catch(() => {});
+    if (err instanceof VideoError && err.code === 'unsupported-codec' && opts.fallback !== false) {
+      return { fallback: { fps: v.fps, frameMod: v.frameMod, frames: v.frames, duration: v.duration, width: v.width, height: v.height, codec: v.codec, reason: err.message } };
+    }
+    throw err;
+  }
+  const tFrames = performance.now();
+  return videoResult(v, r.frames, await dgP, r.decoder, t0, tFrames);
+}
+
+// checkCaptured finishes a video check from frames the page captured.
+async function checkCaptured(file, info, captured) {
+  const t0 = performance.now();
+  const frames = hashRGBAFrames(mod, info.fps, captured);
+  const dg = await digest(file, null);
+  return videoResult(info, frames, dg, 'HTMLVideoElement', t0, performance.now());
+}
+
+const aborted = new Set();
+
 const ops = {
   async init({ wasmURL, releaseURL: rurl, publicKeys }) {
     mod = await Module.load(fetch(wasmURL));
@@ -247,10 +319,21 @@ const ops = {
     release = r.info;
     return r;
   },
-  async check({ file, resize }) {
+  async check({ id, file, resize, demuxerURL, videoPixels, fallback }) {
     if (!mod) throw new Error('hashgate: checker not initialised');
-    return check(file, resize || 'auto');
+    const signal = { get aborted() { return aborted.has(id); } };
+    const onProgress = (p) => self.postMessage({ id, progress: p });
+    try {
+      return await check(file, resize || 'auto', { signal, onProgress, demuxerURL, videoPixels, fallback });
+    } finally {
+      aborted.delete(id);
+    }
   },
+  async videoFrames({ file, info, frames }) {
+    if (!mod) throw new Error('hashgate: checker not initialised');
+    return checkCaptured(file, info, frames);
+  },
+  abort({ target }) { aborted.add(target); return null; },
 };
 
 self.onmessage = async (e) => {

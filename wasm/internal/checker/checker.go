@@ -91,8 +91,9 @@ type Checker struct {
 	digesters map[int32]*fingerprint.Digester
 	nextID    int32
 
-	keys []bloom.Key // reused by Check
-	out  []byte      // the last call's result or error message
+	keys        []bloom.Key // reused by Check
+	lumaScratch []float32   // reused by FramePDQ
+	out         []byte      // the last call's result or error message
 }
 
 // New returns an empty Checker: no trust, no release.
