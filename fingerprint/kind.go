@@ -17,6 +17,9 @@ const (
 	KindMD5     Kind = 4
 	KindDHash   Kind = 5
 	KindAHash   Kind = 6
+	// KindVPDQ is a listed video: its frames' PDQ hashes (vPDQ). Its value
+	// has no fixed length (release.VideoValue), so ValueLen is 0 for it.
+	KindVPDQ Kind = 7
 )
 
 // kinds is the one table of kind names and raw value lengths, indexed by
@@ -32,6 +35,7 @@ var kinds = [...]struct {
 	KindMD5:     {"md5", 16},    // MD5Digest
 	KindDHash:   {"dhash", 8},
 	KindAHash:   {"ahash", 8},
+	KindVPDQ:    {"vpdq", 0},
 }
 
 // Kinds returns every known kind, KindUnknown excluded, in numeric order.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hashgate/hashgate/bloom"
+	"github.com/hashgate/hashgate/fingerprint"
 )
 
 // BuildOptions configure Build.
@@ -87,8 +88,20 @@ func (o *BuildOptions) publisherRefs() []KeyRef {
 
 // FilterKeys appends the filter keys a publisher inserts for entries (kinds
 // without filter keys, dHash and aHash, contribute none: edges match them).
+// A vpdq video contributes the PDQ keys of each of its frames, so a browser
+// looks a video's frames up exactly as it looks up photos' PDQ hashes.
 func FilterKeys(k *bloom.Keyer, entries []ListEntry, dst []bloom.Key) []bloom.Key {
 	for _, e := range entries {
+		if e.Kind == fingerprint.KindVPDQ {
+			_, frames, msg := splitVideoValue(e.Value)
+			if msg != "" {
+				continue // EncodeList refuses the entry
+			}
+			for i := 0; i < len(frames); i += videoFrameSize {
+				dst = k.InsertKeys(bloom.TypePDQ, frames[i:i+32], dst)
+			}
+			continue
+		}
 		if bloom.Type(e.Kind).ValueLen() == 0 {
 			continue
 		}

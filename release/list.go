@@ -40,9 +40,16 @@ func ValueLen(k fingerprint.Kind) int { return k.ValueLen() }
 //
 // Counts are checked against the bytes left before anything is allocated,
 // so a short hostile input cannot claim millions of entries.
+//
+// "HGL2" is the same with entries whose values have no fixed length (vpdq
+// videos, VideoValue): such a value is written as uvarint length, then the
+// bytes. EncodeList writes HGL1 while a list has no such entry, so edges that
+// predate videos keep reading lists without them; an HGL1 list with a vpdq
+// entry is refused, and a reader that predates HGL2 refuses it by its magic.
 
 const (
 	listMagic     = "HGL1"
+	listMagic2    = "HGL2"
 	maxStringSize = 1024
 	maxLabels     = 64
 	minEntrySize  = 1 + 8 + 1 + 1 + 1
@@ -59,6 +66,17 @@ type listError struct{ msg string }
 
 func (e *listError) Error() string        { return "release: edge list: " + e.msg }
 func (e *listError) Is(target error) bool { return target == ErrList }
+
+// entryValueLen is the length a list stores for an entry's value: the
+// kind's fixed length, or for a variable kind the value's own once it checks.
+func entryValueLen(k fingerprint.Kind, v []byte) (int, bool) {
+	if k == fingerprint.KindVPDQ {
+		_, _, msg := splitVideoValue(v)
+		return len(v), msg == ""
+	}
+	n := k.ValueLen()
+	return n, n != 0 && len(v) == n
+}
 
 // EncodeList writes entries in the plaintext list encoding.
 func EncodeList(entries []ListEntry) ([]byte, error) {
@@ -77,6 +95,7 @@ type listEncoder struct {
 	table   []string
 	index   map[string]int
 	size    int
+	v2      bool // some value has no fixed length: write HGL2
 }
 
 func newListEncoder(entries []ListEntry) (*listEncoder, error) {
@@ -95,9 +114,13 @@ func newListEncoder(entries []ListEntry) (*listEncoder, error) {
 		return len(e.table) - 1, nil
 	}
 	for _, en := range entries {
-		n := en.Kind.ValueLen()
-		if n == 0 || len(en.Value) != n {
-			return nil, listErr("entry of kind " + en.Kind.String() + " has a " + strconv.Itoa(len(en.Value)) + "-byte value")
+		n, ok := entryValueLen(en.Kind, en.Value)
+		if !ok {
+			return nil, listErr("entry of kind " + en.Kind.String() + " has a malformed " + strconv.Itoa(len(en.Value)) + "-byte value")
+		}
+		if en.Kind == fingerprint.KindVPDQ {
+			e.v2 = true
+			n += uvarintLen(uint64(n))
 		}
 		if len(en.Labels) > maxLabels {
 			return nil, listErr("more than 64 labels on one entry")
@@ -126,7 +149,11 @@ func newListEncoder(entries []ListEntry) (*listEncoder, error) {
 
 // append writes the encoding after dst.
 func (e *listEncoder) append(out []byte) []byte {
-	out = append(out, listMagic...)
+	if e.v2 {
+		out = append(out, listMagic2...)
+	} else {
+		out = append(out, listMagic...)
+	}
 	out = binary.AppendUvarint(out, uint64(len(e.table)))
 	for _, s := range e.table {
 		out = binary.AppendUvarint(out, uint64(len(s)))
@@ -135,6 +162,9 @@ func (e *listEncoder) append(out []byte) []byte {
 	out = binary.AppendUvarint(out, uint64(len(e.entries)))
 	for _, en := range e.entries {
 		out = append(out, byte(en.Kind))
+		if en.Kind == fingerprint.KindVPDQ {
+			out = binary.AppendUvarint(out, uint64(len(en.Value)))
+		}
 		out = append(out, en.Value...)
 		out = binary.AppendVarint(out, addedUnix(en.Added))
 		src := 0
@@ -249,9 +279,10 @@ func DecodeListFunc(b []byte, fn func(ListEntry) error) error {
 // decodeList reads b, calling count once with the number of entries (after
 // it is checked against the input) and then fn for each.
 func decodeList(b []byte, count func(int), fn func(ListEntry) error) error {
-	if len(b) < len(listMagic) || string(b[:len(listMagic)]) != listMagic {
+	if len(b) < len(listMagic) || (string(b[:len(listMagic)]) != listMagic && string(b[:len(listMagic)]) != listMagic2) {
 		return listErr("not an edge list (bad magic)")
 	}
+	v2 := string(b[:len(listMagic)]) == listMagic2
 	r := &listReader{b: b, pos: len(listMagic)}
 	nstr := r.uvarint()
 	if nstr > uint64(len(b)-r.pos) {
@@ -284,11 +315,23 @@ func decodeList(b []byte, count func(int), fn func(ListEntry) error) error {
 		}
 		k := fingerprint.Kind(b[r.pos])
 		r.pos++
-		vl := k.ValueLen()
-		if vl == 0 {
-			return listErr("unknown kind " + strconv.Itoa(int(k)) + " at byte " + strconv.Itoa(r.pos-1))
+		var e ListEntry
+		if k == fingerprint.KindVPDQ && v2 {
+			at := r.pos
+			e = ListEntry{Kind: k, Value: r.bytes(r.uvarint())}
+			if r.err != nil {
+				return r.err
+			}
+			if _, _, msg := splitVideoValue(e.Value); msg != "" {
+				return listErr("entry at byte " + strconv.Itoa(at) + ": " + msg)
+			}
+		} else {
+			vl := k.ValueLen()
+			if vl == 0 {
+				return listErr("unknown kind " + strconv.Itoa(int(k)) + " at byte " + strconv.Itoa(r.pos-1))
+			}
+			e = ListEntry{Kind: k, Value: r.bytes(uint64(vl))}
 		}
-		e := ListEntry{Kind: k, Value: r.bytes(uint64(vl))}
 		if added := r.varint(); added != 0 {
 			e.Added = time.Unix(added, 0).UTC()
 		}

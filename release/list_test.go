@@ -47,7 +47,7 @@ func TestDecodeListHostileCounts(t *testing.T) {
 		"huge string count": append([]byte(listMagic), 0xff, 0xff, 0xff, 0xff, 0x0f),
 		"huge entry count":  append([]byte(listMagic), 0x00, 0xff, 0xff, 0xff, 0xff, 0x0f),
 		"unknown kind":      append([]byte(listMagic), 0x00, 0x01, 0x09, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
-		"bad magic":         []byte("HGL2"),
+		"bad magic":         []byte("HGL3"),
 		"trailing bytes":    append([]byte(listMagic), 0x00, 0x00, 0x00),
 	}
 	for name, b := range tests {
@@ -156,6 +156,8 @@ func FuzzDecodeList(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Add([]byte(listMagic))
+	b, _ = EncodeList(SortList(append(testEntries(5, 4), videoEntry(f, "v", testFrames(3, 2)))))
+	f.Add(b)
 	f.Fuzz(func(t *testing.T, b []byte) {
 		entries, err := DecodeList(b)
 		var streamed []ListEntry
