@@ -196,9 +196,14 @@ func buildIndex(ctx context.Context, b *release.Bundle, rel *release.Release, ke
 				return err
 			}
 		}
-		e, err := listEntry(&l)
-		if err == nil {
-			err = bld.Add(e)
+		var err error
+		if l.Kind == fingerprint.KindVPDQ {
+			err = addListedVideo(bld, &l) // video_list.go
+		} else {
+			var e match.Entry
+			if e, err = listEntry(&l); err == nil {
+				err = bld.Add(e)
+			}
 		}
 		if err != nil {
 			return fmt.Errorf("edge: entry %d: %w", n, err)

@@ -70,4 +70,5 @@ func ExampleKinds() {
 	// 4 md5 16
 	// 5 dhash 8
 	// 6 ahash 8
+	// 7 vpdq 0
 }

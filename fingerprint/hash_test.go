@@ -99,13 +99,14 @@ func TestKind(t *testing.T) {
 	}{
 		{KindPDQ, 1, "pdq", 32}, {KindPHash, 2, "phash", 8}, {KindSHA256, 3, "sha256", 32},
 		{KindMD5, 4, "md5", 16}, {KindDHash, 5, "dhash", 8}, {KindAHash, 6, "ahash", 8},
+		{KindVPDQ, 7, "vpdq", 0},
 	} {
 		if uint8(tt.k) != tt.num || tt.k.String() != tt.name || tt.k.ValueLen() != tt.n {
 			t.Errorf("kind %d = (%d, %q, %d), want (%d, %q, %d)", tt.k, tt.k, tt.k, tt.k.ValueLen(), tt.num, tt.name, tt.n)
 		}
 	}
 	for i, k := range Kinds() {
-		if k != Kind(i+1) || k.ValueLen() == 0 {
+		if k != Kind(i+1) || (k.ValueLen() == 0) != (k == KindVPDQ) {
 			t.Errorf("Kinds()[%d] = %v (%d bytes)", i, k, k.ValueLen())
 		}
 		if got := ParseKind(strings.ToUpper(k.String())); got != k {

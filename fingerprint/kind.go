@@ -56,7 +56,8 @@ func (k Kind) String() string {
 }
 
 // ValueLen is the byte length of a raw value of kind k (32 for PDQ and
-// SHA-256, 8 for the 64-bit hashes, 16 for MD5), 0 for an unknown kind.
+// SHA-256, 8 for the 64-bit hashes, 16 for MD5), 0 for an unknown kind and
+// for vpdq, whose values vary in length.
 // Binary formats (edge lists, filter keys) carry values in this form.
 func (k Kind) ValueLen() int {
 	if int(k) < len(kinds) {

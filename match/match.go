@@ -19,6 +19,9 @@ var (
 	ErrKind = errors.New("match: unsupported entry kind")
 	// ErrTooMany reports more entries than the index's 32-bit ids can name.
 	ErrTooMany = errors.New("match: too many entries")
+	// ErrEmptyVideo reports a video with no frame of quality
+	// Options.VideoMinQuality or more: it could never match.
+	ErrEmptyVideo = errors.New("match: video without usable frames")
 )
 
 // Entry is one fingerprint of the edge list. Kind says which value field

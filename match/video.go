@@ -109,7 +109,7 @@ type videoBuilder struct {
 
 // AddVideo adds one listed video. Its frames of quality below
 // Options.VideoMinQuality are dropped and repeated hashes counted once; a
-// video left with no frame is refused with ErrKind, as it could never match.
+// video left with no frame is refused with ErrEmptyVideo.
 func (b *Builder) AddVideo(v Video) error {
 	if b.built {
 		return fmt.Errorf("%w: builder already built", ErrOptions)
@@ -142,7 +142,7 @@ func (b *Builder) AddVideo(v Video) error {
 		vb.pairs = append(vb.pairs, [2]uint32{fi, vid})
 	}
 	if len(seen) == 0 {
-		return fmt.Errorf("%w: video %q has no frame of quality >= %d", ErrKind, v.ID, b.opts.VideoMinQuality)
+		return fmt.Errorf("%w: video %q has no frame of quality >= %d", ErrEmptyVideo, v.ID, b.opts.VideoMinQuality)
 	}
 	vb.videos = append(vb.videos, videoRecord{id: v.ID, meta: b.meta.add(v.Labels, v.Source, v.Added), frames: uint32(len(seen))})
 	b.n++

@@ -2,6 +2,7 @@ package match
 
 import (
 	"bufio"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -250,7 +251,7 @@ func TestMatchVideoRanges(t *testing.T) {
 	if err := b.AddVideo(Video{ID: "listed", Frames: []Frame{{PDQ: listedA, Quality: 100}, {PDQ: listedB, Quality: 90}}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.AddVideo(Video{ID: "dark", Frames: []Frame{{PDQ: other, Quality: 10}}}); err == nil {
+	if err := b.AddVideo(Video{ID: "dark", Frames: []Frame{{PDQ: other, Quality: 10}}}); !errors.Is(err, ErrEmptyVideo) {
 		t.Fatal("a video with no usable frame was accepted")
 	}
 	ix, _ := b.Build()

@@ -21,15 +21,18 @@ import (
 func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fl := newFlags("build", "--list FILE... [--from-media DIR] --out DIR --key KEYS [--edge-pub EDGE.pub...]", `
 Build a full release from hash lists and media: read every --list file
-(python-threatexchange signal files "<signal_type> <signal>",
-"TYPE<TAB>HEX[<TAB>labels]" lines, or CSV with a signal_type,signal[,labels,
-quality,source,added] header), hash every file under --from-media, de-duplicate,
+(python-threatexchange signal files "<signal_type> <signal>", vpdq signals
+included, Meta's per-video vpdq-hash-video files, "TYPE<TAB>HEX[<TAB>labels]"
+lines, or CSV with a signal_type,signal[,labels,quality,source,added,id]
+header), hash every file under --from-media (images, and videos through
+FFmpeg: vPDQ, SHA-256, MD5), de-duplicate,
 derive the filter keys, build the filter, encrypt the full list to each edge
 key, write manifest.json and sign it.
 
 Invalid lines are reported with file and line number and skipped (--strict
 fails instead). PDQ hashes with a known quality below 50 are dropped and
-counted unless --keep-low-quality. Without --key, give --pub: the manifest
+counted unless --keep-low-quality; so are video frames of quality below 50.
+Without --key, give --pub: the manifest
 is written unsigned for 'hashgate sign' on another machine.`, stdout, stderr)
 	var lists, edgePubs multiFlag
 	fl.Var(&lists, "list", "hash list file (repeatable)")
@@ -142,6 +145,7 @@ is written unsigned for 'hashgate sign' on another machine.`, stdout, stderr)
 		return fail(stderr, "build", errors.New("no valid entries"))
 	}
 	n, dups, skipped, low := l.Len(), l.Duplicates, len(l.Problems), l.LowQuality
+	lowFrames, lowVideos := l.LowQualityFrames, l.LowQualityVideos
 	b, err := release.Build(l.Finish(), opts)
 	if err != nil {
 		return fail(stderr, "build", err)
@@ -152,6 +156,9 @@ is written unsigned for 'hashgate sign' on another machine.`, stdout, stderr)
 	m, _ := release.ParseManifest(b.Manifest)
 	fmt.Fprintf(stdout, "built %s: version %d, %d entries (%d duplicates merged, %d invalid lines skipped, %d low-quality PDQ dropped), %s filter %d bytes\n",
 		*out, m.Version, n, dups, skipped, low, m.Filter.Kind, m.ArtifactsByRole(release.RoleFilter)[0].Length)
+	if v := m.Filter.Entries[fingerprint.KindVPDQ.String()]; v > 0 || lowFrames > 0 {
+		fmt.Fprintf(stdout, "videos: %d listed (%d low-quality frames dropped, %d videos with no frame left)\n", v, lowFrames, lowVideos)
+	}
 	if opts.Signer == nil {
 		fmt.Fprintf(stdout, "unsigned: run 'hashgate sign %s --key KEYS'\n", *out)
 	}
@@ -200,6 +207,17 @@ func addMedia(ctx context.Context, l *hashlist.List, dir string, labels []string
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if isVideoFile(f, false) { // build_video.go
+			rel, _ := filepath.Rel(dir, f)
+			if err := addVideoFile(ctx, l, f, rel, labels, src, added, o); err != nil {
+				if ctx.Err() != nil {
+					return err
+				}
+				fmt.Fprintf(stderr, "%s: %v (listed by SHA-256 and MD5 only)\n", f, err)
+			}
+			p.Add(1)
+			continue
 		}
 		fp, err := hashFile(f)
 		if err != nil {

@@ -10,29 +10,42 @@ import (
 	"time"
 
 	"github.com/hashgate/hashgate/bloom"
+	"github.com/hashgate/hashgate/fingerprint"
 	"github.com/hashgate/hashgate/release"
 )
 
 // inspectReport is inspect's output; --json prints it as is.
 type inspectReport struct {
-	Dir       string            `json:"dir"`
-	Format    string            `json:"format"`
-	Channel   string            `json:"channel"`
-	Version   uint64            `json:"version"`
-	Epoch     uint64            `json:"epoch"`
-	Created   time.Time         `json:"created"`
-	Expires   time.Time         `json:"expires"`
-	Expired   bool              `json:"expired"`
-	Previous  string            `json:"previous,omitempty"`
-	Signers   []inspectSigner   `json:"signers"`
-	NextKeys  []string          `json:"next_keys,omitempty"`
-	Filter    inspectFilter     `json:"filter"`
-	Entries   map[string]uint64 `json:"entries_by_type"`
-	Labels    map[string]int    `json:"entries_by_label,omitempty"`
-	Sources   map[string]int    `json:"entries_by_source,omitempty"`
-	Artifacts []inspectArtifact `json:"artifacts"`
-	Verified  *bool             `json:"verified,omitempty"`
-	Refusal   string            `json:"refusal,omitempty"`
+	Dir      string            `json:"dir"`
+	Format   string            `json:"format"`
+	Channel  string            `json:"channel"`
+	Version  uint64            `json:"version"`
+	Epoch    uint64            `json:"epoch"`
+	Created  time.Time         `json:"created"`
+	Expires  time.Time         `json:"expires"`
+	Expired  bool              `json:"expired"`
+	Previous string            `json:"previous,omitempty"`
+	Signers  []inspectSigner   `json:"signers"`
+	NextKeys []string          `json:"next_keys,omitempty"`
+	Filter   inspectFilter     `json:"filter"`
+	Entries  map[string]uint64 `json:"entries_by_type"`
+	Labels   map[string]int    `json:"entries_by_label,omitempty"`
+	Sources  map[string]int    `json:"entries_by_source,omitempty"`
+	// Videos are the listed videos (vpdq entries), read from the list with
+	// --edge-key; VideoFrames their frame hashes.
+	Videos      []inspectVideo    `json:"videos,omitempty"`
+	VideoFrames int               `json:"video_frames,omitempty"`
+	Artifacts   []inspectArtifact `json:"artifacts"`
+	Verified    *bool             `json:"verified,omitempty"`
+	Refusal     string            `json:"refusal,omitempty"`
+}
+
+type inspectVideo struct {
+	ID      string   `json:"id"`
+	Frames  int      `json:"frames"`
+	Seconds float64  `json:"last_frame_seconds"`
+	Labels  []string `json:"labels,omitempty"`
+	Source  string   `json:"source,omitempty"`
 }
 
 type inspectSigner struct {
@@ -200,6 +213,15 @@ func inspect(dir, pub, edgeKey string) (*inspectReport, error) {
 					rep.Labels["(none)"]++
 				}
 				rep.Sources[e.Source]++
+				if e.Kind == fingerprint.KindVPDQ {
+					id, frames, err := release.ParseVideoValue(e.Value)
+					if err != nil {
+						return nil, err
+					}
+					rep.Videos = append(rep.Videos, inspectVideo{ID: id, Frames: len(frames),
+						Seconds: float64(frames[len(frames)-1].Millis) / 1000, Labels: e.Labels, Source: e.Source})
+					rep.VideoFrames += len(frames)
+				}
 			}
 		}
 	}
@@ -268,6 +290,16 @@ func printInspect(w io.Writer, r *inspectReport) {
 		}
 		fmt.Fprintln(w)
 	}
+	if len(r.Videos) > 0 {
+		fmt.Fprintf(w, "videos     %d listed, %d frame hashes (each frame's PDQ keys are in the filter)\n", len(r.Videos), r.VideoFrames)
+		for i, v := range r.Videos {
+			if i == maxInspectVideos {
+				fmt.Fprintf(w, "             ... and %d more (--json lists all)\n", len(r.Videos)-i)
+				break
+			}
+			fmt.Fprintf(w, "  video    %s  %d frames to %.1f s  %v %s\n", v.ID, v.Frames, v.Seconds, v.Labels, v.Source)
+		}
+	}
 	for _, a := range r.Artifacts {
 		present := ""
 		if !a.Present {
@@ -279,6 +311,9 @@ func printInspect(w io.Writer, r *inspectReport) {
 		}
 	}
 }
+
+// maxInspectVideos bounds the videos the text report names.
+const maxInspectVideos = 20
 
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))

@@ -49,10 +49,10 @@ var policy = map[string]rule{
 	"release": {floor: 1, may: []string{"bloom", "fingerprint"},
 		not: [][]string{lean, heavyCrypto, {"encoding/base64"}}},
 
-	"release/hashlist": {floor: 2, may: []string{"fingerprint", "release"}},
+	"release/hashlist": {floor: 2, may: []string{"fingerprint", "fingerprint/video", "release"}},
 	"wasm/internal/checker": {floor: 2, may: []string{"bloom", "fingerprint", "release"},
 		not: [][]string{lean, decoders, heavyCrypto}},
-	"edge": {floor: 2, may: []string{"bloom", "fingerprint", "fingerprint/media", "match", "release"}},
+	"edge": {floor: 2, may: []string{"bloom", "fingerprint", "fingerprint/media", "fingerprint/video", "match", "release"}},
 
 	"wasm": {floor: 3, may: []string{"wasm/internal/checker"}, not: [][]string{lean}},
 	"cmd/hashgate": {floor: 3, may: []string{"bloom", "edge", "fingerprint", "fingerprint/media",

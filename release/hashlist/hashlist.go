@@ -21,8 +21,9 @@ import (
 // the PDQ paper and ThreatExchange treat lower-quality hashes as unreliable.
 const DefaultMinPDQQuality = 50
 
-// MaxLineLen bounds one input line.
-const MaxLineLen = 64 << 10
+// MaxLineLen bounds one input line: a vpdq signal line holds a whole
+// video's frames (about 80 bytes each).
+const MaxLineLen = maxVideoJSON + 1024
 
 // ErrInvalid is wrapped by the error returned in strict mode.
 var ErrInvalid = errors.New("hashlist: invalid line")
@@ -53,6 +54,9 @@ type List struct {
 	Problems   []Problem
 	Duplicates int // lines that repeated an entry already listed
 	LowQuality int // PDQ hashes dropped for quality
+	// LowQualityFrames are video frames dropped for quality, and
+	// LowQualityVideos videos dropped because no frame was left.
+	LowQualityFrames, LowQualityVideos int
 
 	index  map[entryKey]int32  // kind+value -> position in Entries
 	arena  []byte              // backing store for entry values, allocated in blocks
@@ -64,6 +68,9 @@ type List struct {
 type entryKey [33]byte
 
 func keyOf(kind fingerprint.Kind, value []byte) entryKey {
+	if kind == fingerprint.KindVPDQ {
+		return videoKey(value)
+	}
 	var k entryKey
 	k[0] = byte(kind)
 	copy(k[1:], value)
@@ -130,6 +137,7 @@ var signalKinds = map[string]fingerprint.Kind{
 	"phash":     fingerprint.KindPHash,
 	"dhash":     fingerprint.KindDHash,
 	"ahash":     fingerprint.KindAHash,
+	"vpdq":      fingerprint.KindVPDQ,
 }
 
 // ParseSignalType maps a list's type name (case-insensitive) to a kind.
@@ -166,6 +174,9 @@ func (l *List) Add(r io.Reader, name string, o Options) error {
 	head, _ := br.Peek(4096)
 	if isCSVHeader(head) {
 		return l.addCSV(br, name, o)
+	}
+	if isMetaVPDQ(head) {
+		return l.addMetaVPDQ(br, name, o)
 	}
 	sc := bufio.NewScanner(br)
 	sc.Buffer(make([]byte, 0, 64<<10), MaxLineLen)
@@ -225,6 +236,9 @@ func (l *List) addLine(text []byte, name string, line int, o Options) error {
 	}
 	if kind == fingerprint.KindUnknown {
 		return l.problem(name, line, o, "no signal type (bare hash; set a default type)")
+	}
+	if kind == fingerprint.KindVPDQ {
+		return l.addVideoJSON(value, "", l.labelSet(string(labels)), o.Source, time.Time{}, name, line, o)
 	}
 	return l.addValue(kind, value, l.labelSet(string(labels)), -1, o.Source, time.Time{}, name, line, o)
 }
@@ -404,6 +418,12 @@ func (l *List) addCSV(r io.Reader, name string, o Options) error {
 			}
 		}
 		src := strings.TrimSpace(get(rec, "source"))
+		if kind == fingerprint.KindVPDQ {
+			if err := l.addVideoJSON([]byte(get(rec, "signal")), strings.TrimSpace(get(rec, "id")), l.labelSet(get(rec, "labels")), src, added, name, line, o); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := l.addValue(kind, []byte(get(rec, "signal")), l.labelSet(get(rec, "labels")), quality, src, added, name, line, o); err != nil {
 			return err
 		}

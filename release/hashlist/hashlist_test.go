@@ -13,6 +13,7 @@ import (
 
 	"github.com/hashgate/hashgate/fingerprint"
 	"github.com/hashgate/hashgate/internal/testenv"
+	"github.com/hashgate/hashgate/release"
 )
 
 var day = time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
@@ -152,6 +153,19 @@ func FuzzAdd(f *testing.F) {
 			seen[k] = true
 			if len(e.Value) == 0 {
 				t.Fatalf("entry without a value")
+			}
+			if e.Kind == fingerprint.KindVPDQ {
+				_, frames, err := release.ParseVideoValue(e.Value)
+				if err != nil || len(frames) == 0 {
+					t.Fatalf("video entry does not parse: %v", err)
+				}
+				hashes := map[fingerprint.PDQHash]bool{}
+				for i, fr := range frames {
+					if fr.Quality < DefaultMinPDQQuality || hashes[fr.PDQ] || (i > 0 && fr.Millis < frames[i-1].Millis) {
+						t.Fatalf("video frame %d: %+v (low quality, repeated or out of order)", i, fr)
+					}
+					hashes[fr.PDQ] = true
+				}
 			}
 		}
 	})
