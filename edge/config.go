@@ -19,6 +19,18 @@ type Config struct {
 	// MaxPixels caps width×height of an image before it is decoded
 	// (413 image_too_large above it).
 	MaxPixels int
+	// DecodeBudget caps, in bytes, the memory all decodes running at once
+	// may take, each charged its cost estimated from the file's header
+	// (media.EstimateCost: progressive JPEG, 16-bit PNG, WebP and GIF cost
+	// far more than 4 bytes a pixel) plus a copy of the file. A file whose
+	// cost alone is over it gets 413 image_too_large; one that does not fit
+	// beside the decodes running waits up to ScanWait, then gets 503 busy.
+	DecodeBudget int64
+	// MaxImages caps the images decoded for one request (413
+	// too_many_images above it); other parts are checked by digest only.
+	MaxImages int
+	// ScanTimeout bounds one request's whole scan (503 scan_timeout).
+	ScanTimeout time.Duration
 	// ReadTimeout bounds reading a whole request, headers and body; a slow
 	// client is dropped when it runs out. WriteTimeout bounds writing the
 	// answer; IdleTimeout bounds a keep-alive connection between requests.
@@ -26,9 +38,9 @@ type Config struct {
 	// Concurrency caps connections served at once; MaxConnsPerIP caps them
 	// per client address.
 	Concurrency, MaxConnsPerIP int
-	// ScanConcurrency caps images decoded at once (each may take
-	// 4×MaxPixels bytes); a scan waits up to ScanWait for a slot, then gets
-	// 503 busy.
+	// ScanConcurrency caps images decoded at once (CPU; DecodeBudget
+	// bounds their memory); a scan waits up to ScanWait for a slot, then
+	// gets 503 busy.
 	ScanConcurrency int
 	ScanWait        time.Duration
 	// MaxParts caps the parts of one multipart upload.
@@ -70,13 +82,23 @@ type Config struct {
 	Now func() time.Time
 }
 
+// DefaultDecodeBudget is the default Config.DecodeBudget: with the
+// collector's headroom it keeps an edge with a small list under 600 MB of
+// RSS whatever is uploaded (bench/decode-rss.sh shows it).
+const DefaultDecodeBudget = 192 << 20
+
 // DefaultConfig returns limits that suit a small edge in front of an upload
-// service: 32 MiB bodies, 64-megapixel images, 15 s to read or write a
-// request, 10 verify/scan calls per second per client with bursts of 20.
+// service: 32 MiB bodies, 64-megapixel images decoded within a 192 MiB
+// decode-memory budget, at most 8 images and 10 s of scanning a request,
+// 15 s to read or write a request, 10 verify/scan calls per second per
+// client with bursts of 20.
 func DefaultConfig() Config {
 	return Config{
 		MaxBodyBytes:           32 << 20,
 		MaxPixels:              64_000_000,
+		DecodeBudget:           DefaultDecodeBudget,
+		MaxImages:              8,
+		ScanTimeout:            10 * time.Second,
 		ReadTimeout:            15 * time.Second,
 		WriteTimeout:           15 * time.Second,
 		IdleTimeout:            60 * time.Second,
@@ -108,6 +130,8 @@ func (c *Config) validate() error {
 		return bad("Concurrency must be positive and MaxConnsPerIP not negative")
 	case c.ScanConcurrency <= 0 || c.ScanWait < 0 || c.MaxParts <= 0:
 		return bad("ScanConcurrency and MaxParts must be positive")
+	case c.DecodeBudget <= 0 || c.MaxImages <= 0 || c.ScanTimeout <= 0:
+		return bad("DecodeBudget, MaxImages and ScanTimeout must be positive")
 	case c.RatePerSecond < 0 || (c.RatePerSecond > 0 && c.RateBurst < 1) || c.RateClients < 1:
 		return bad("rate limit needs RatePerSecond >= 0, RateBurst >= 1, RateClients >= 1")
 	}

@@ -51,6 +51,7 @@ type metrics struct {
 	reloadFails   atomic.Uint64
 	scanned       atomic.Uint64
 	unscannable   atomic.Uint64
+	scanTimeouts  atomic.Uint64
 	originErrors  atomic.Uint64
 	matchesMu     sync.Mutex
 	matchesByList map[[2]string]uint64 // {source list, label}
@@ -177,6 +178,7 @@ func (m *metrics) write(b []byte, rel releaseInfo, now time.Time, tracked int) [
 		{"hashgate_edge_reload_failures_total", "Release polls that failed or were rejected (the release in use was kept).", m.reloadFails.Load()},
 		{"hashgate_edge_scanned_files_total", "Files fingerprinted from uploads.", m.scanned.Load()},
 		{"hashgate_edge_unscannable_files_total", "Uploaded files that could not be fingerprinted.", m.unscannable.Load()},
+		{"hashgate_edge_scan_timeouts_total", "Scans that ran out of ScanTimeout (answered 503 scan_timeout).", m.scanTimeouts.Load()},
 		{"hashgate_edge_origin_errors_total", "Proxied requests the origin did not answer.", m.originErrors.Load()},
 	}
 	for _, c := range counters {

@@ -190,7 +190,8 @@ func TestOpenAPIErrorCodes(t *testing.T) {
 	enum := d.schema(openAPISchema{Ref: "#/components/schemas/Error"}).Properties["code"].Enum
 	codes := []string{CodeBadRequest, CodeMalformedMultipart, CodeNotFound, CodeMethodNotAllowed, CodeBodyTooLarge,
 		CodeImageTooLarge, CodeUnsupportedMedia, CodeUnprocessable, CodeRateLimited, CodeBlocked,
-		CodeOriginUnavailable, CodeNotReady, CodeBusy, CodeInternal, CodeRequestTimeout, CodeHeaderTooLarge}
+		CodeOriginUnavailable, CodeNotReady, CodeBusy, CodeInternal, CodeRequestTimeout, CodeHeaderTooLarge,
+		CodeTooManyImages, CodeScanTimeout}
 	if len(enum) != len(codes) {
 		t.Errorf("document lists %d codes, the package %d", len(enum), len(codes))
 	}

@@ -3,6 +3,7 @@ package edge
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"io"
 	"mime"
@@ -10,19 +11,46 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/hashgate/hashgate/fingerprint"
+	"github.com/hashgate/hashgate/match"
 )
 
 // upload is one file found in a request body.
 type upload struct {
 	name string // multipart file name; logged or returned only on a match
 	data []byte
-	// must: the part claims to be a file, so failing to fingerprint it is
-	// an error. Other parts are fingerprinted only when they look like an
-	// image, so an image smuggled in a plain form field is still seen.
+	// must: the part is a file (the whole body, or a part with a file
+	// name), so failing to fingerprint it is an error. Other parts are
+	// fingerprinted only when their bytes are an image, so an image
+	// smuggled in a plain form field is still seen and a JSON metadata
+	// part is not mistaken for a file.
 	must bool
+}
+
+// partKind classifies a part by its bytes, never by what the client says
+// it is.
+type partKind int
+
+const (
+	partOther partKind = iota
+	partImage          // a format fingerprint/media may decode
+	partVideo          // checked by its digests; no video decoder runs yet
+)
+
+func classify(b []byte) partKind {
+	ct := http.DetectContentType(b)
+	switch {
+	case strings.HasPrefix(ct, "image/"):
+		return partImage
+	case strings.HasPrefix(ct, "video/"):
+		return partVideo
+	case len(b) >= 12 && string(b[4:8]) == "ftyp": // ISO BMFF brands DetectContentType does not know (qt, 3gp)
+		return partVideo
+	}
+	return partOther
 }
 
 // errMultipart is wrapped by splitUploads for a multipart body that does
@@ -31,7 +59,10 @@ var errMultipart = errors.New("edge: malformed multipart body")
 
 // splitUploads returns the files in a request body: the parts of a
 // multipart body, or the body itself. The parts are read from memory (the
-// body is already bounded by MaxBodyBytes), never spilled to disk.
+// body is already bounded by MaxBodyBytes), never spilled to disk. Every
+// part counts against maxParts, and bytes outside the parts (a preamble
+// before the first boundary, an epilogue after the last) are refused:
+// the origin might read them and the edge would not have.
 func splitUploads(contentType, body []byte, maxParts int) ([]upload, error) {
 	mt, params, err := mime.ParseMediaType(string(contentType))
 	if err != nil || !strings.HasPrefix(mt, "multipart/") {
@@ -42,17 +73,20 @@ func splitUploads(contentType, body []byte, maxParts int) ([]upload, error) {
 	if boundary == "" {
 		return nil, errors.Join(errMultipart, errors.New("no boundary parameter"))
 	}
+	if err := checkFraming(body, boundary); err != nil {
+		return nil, errors.Join(errMultipart, err)
+	}
 	mr := multipart.NewReader(bytes.NewReader(body), boundary)
 	var ups []upload
-	for {
-		p, err := mr.NextPart()
+	for n := 0; ; n++ {
+		p, err := mr.NextRawPart()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return nil, errors.Join(errMultipart, err)
 		}
-		if len(ups) == maxParts {
+		if n == maxParts {
 			return nil, errors.Join(errMultipart, errors.New("more than "+strconv.Itoa(maxParts)+" parts"))
 		}
 		data, err := io.ReadAll(p)
@@ -60,14 +94,81 @@ func splitUploads(contentType, body []byte, maxParts int) ([]upload, error) {
 			return nil, errors.Join(errMultipart, err)
 		}
 		name := p.FileName()
-		ct := p.Header.Get("Content-Type")
-		must := name != "" || (ct != "" && !strings.HasPrefix(ct, "text/"))
-		if !must && !strings.HasPrefix(http.DetectContentType(data), "image/") {
-			continue // a plain form field
+		if enc := strings.ToLower(strings.TrimSpace(p.Header.Get("Content-Transfer-Encoding"))); enc != "" && enc != "binary" && enc != "8bit" && enc != "7bit" {
+			// The origin may decode what the edge would scan encoded.
+			return nil, errors.Join(errMultipart, errors.New("part with Content-Transfer-Encoding "+strconv.Quote(enc)))
 		}
-		ups = append(ups, upload{name: name, data: data, must: must})
+		if name != "" || classify(data) != partOther {
+			ups = append(ups, upload{name: name, data: data, must: name != ""})
+			continue
+		}
+		// A text field: an image may ride in it as base64 or a data: URL.
+		if dec, ok := embeddedMedia(data); ok {
+			ups = append(ups, upload{data: dec})
+		}
 	}
 	return ups, nil
+}
+
+// checkFraming refuses a multipart body with bytes before its first
+// delimiter or after its close delimiter (RFC 2046 lets both be ignored,
+// so parsers disagree on them).
+func checkFraming(body []byte, boundary string) error {
+	delim := []byte("--" + boundary)
+	if !bytes.HasPrefix(body, delim) {
+		return errors.New("bytes before the first boundary")
+	}
+	closing := []byte("\r\n--" + boundary + "--")
+	i := bytes.Index(body, closing)
+	if bytes.HasPrefix(body, closing[2:]) {
+		i, closing = 0, closing[2:] // no parts at all
+	}
+	if i < 0 {
+		return errors.New("no closing boundary")
+	}
+	if len(bytes.TrimSpace(body[i+len(closing):])) > 0 {
+		return errors.New("bytes after the closing boundary")
+	}
+	return nil
+}
+
+// embeddedMedia decodes a form field that is a data: URL or plain base64
+// and returns the bytes when they are an image or a video.
+func embeddedMedia(field []byte) ([]byte, bool) {
+	f := bytes.TrimSpace(field)
+	if len(f) < 16 {
+		return nil, false
+	}
+	if rest, ok := bytes.CutPrefix(f, []byte("data:")); ok {
+		i := bytes.IndexByte(rest, ',')
+		if i < 0 || !bytes.HasSuffix(bytes.ToLower(rest[:i]), []byte(";base64")) {
+			return nil, false
+		}
+		f = rest[i+1:]
+	}
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+		// Only the head is decoded to classify; a field that is not
+		// base64 costs nothing more.
+		head := f[:min(len(f), 64)]
+		buf := make([]byte, enc.DecodedLen(len(head)))
+		n, err := enc.Decode(buf, head[:len(head)/4*4])
+		if err != nil || classify(buf[:n]) == partOther {
+			continue
+		}
+		out := make([]byte, enc.DecodedLen(len(f)))
+		clean := bytes.Map(func(r rune) rune {
+			if r == '\r' || r == '\n' || r == ' ' || r == '\t' {
+				return -1
+			}
+			return r
+		}, f)
+		n, err = enc.Decode(out, clean)
+		if err != nil {
+			return nil, false
+		}
+		return out[:n], true
+	}
+	return nil, false
 }
 
 // scanOutcome is what scanning a request found.
@@ -78,19 +179,51 @@ type scanOutcome struct {
 	failedN int         // how many could not
 }
 
-// scanUploads fingerprints each upload and searches snap's index. It waits
-// for a decode slot (ScanConcurrency) up to ScanWait.
+// Errors that end a scan early; the answer is 503 (busy, timeout) or 413.
+var (
+	errBusy          = errors.New("edge: every scan slot is busy")
+	errScanTimeout   = errors.New("edge: the scan ran out of time")
+	errTooManyImages = errors.New("edge: too many images in one request")
+)
+
+// scanUploads checks each upload's digests against snap's index, then
+// decodes the images among them (at most MaxImages) and searches their
+// perceptual hashes. The whole scan has ScanTimeout; each decode waits up
+// to ScanWait for its share of the decode-memory budget and a slot.
 func (s *Server) scanUploads(ctx context.Context, snap *Snapshot, ups []upload) (scanOutcome, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.ScanTimeout)
+	defer cancel()
 	var out scanOutcome
+	images := 0
 	for _, u := range ups {
 		if len(u.data) == 0 {
 			continue
 		}
-		if err := s.acquireScan(ctx); err != nil {
+		// Digests first, for every part: a listed file matches whatever it
+		// is, even when it is not an image (a listed video's MD5).
+		sha, md := fingerprint.Digest(u.data)
+		if res := snap.Index.Match(match.Query{SHA256: &sha, MD5: &md}); len(res) > 0 {
+			out.files++
+			out.matches = s.appendMatches(out.matches, res, u.name)
+			continue
+		}
+		kind := classify(u.data)
+		if kind != partImage && !u.must {
+			continue // digests were all there was to check
+		}
+		// Video: a decoder for video fingerprints plugs in here; until
+		// then a video file is checked by its digests and, when it must
+		// be fingerprinted, fails as an unsupported image format.
+		if kind == partImage {
+			if images == s.cfg.MaxImages {
+				return out, errTooManyImages
+			}
+			images++
+		}
+		q, err := s.fingerprintImage(ctx, u.data)
+		if errors.Is(err, errBusy) || errors.Is(err, errScanTimeout) {
 			return out, err
 		}
-		q, err := s.fingerprint(u.data, s.cfg.MaxPixels)
-		<-s.scans
 		if err != nil {
 			s.metrics.unscannable.Add(1)
 			out.failedN++
@@ -108,24 +241,15 @@ func (s *Server) scanUploads(ctx context.Context, snap *Snapshot, ups []upload) 
 	return out, nil
 }
 
-// errBusy is returned by acquireScan when no decode slot freed up in time.
-var errBusy = errors.New("edge: every scan slot is busy")
-
-func (s *Server) acquireScan(ctx context.Context) error {
-	select {
-	case s.scans <- struct{}{}:
-		return nil
+// writeScanAbort answers a scan that scanUploads ended early.
+func writeScanAbort(ctx *fasthttp.RequestCtx, err error) {
+	switch {
+	case errors.Is(err, errTooManyImages):
+		writeError(ctx, fasthttp.StatusRequestEntityTooLarge, CodeTooManyImages, err.Error())
+	case errors.Is(err, errScanTimeout):
+		writeError(ctx, fasthttp.StatusServiceUnavailable, CodeScanTimeout, "the scan did not finish in time; retry later")
 	default:
-	}
-	t := time.NewTimer(s.cfg.ScanWait)
-	defer t.Stop()
-	select {
-	case s.scans <- struct{}{}:
-		return nil
-	case <-t.C:
-		return errBusy
-	case <-ctx.Done():
-		return errBusy
+		writeError(ctx, fasthttp.StatusServiceUnavailable, CodeBusy, "every scan slot is busy; retry later")
 	}
 }
 
@@ -154,7 +278,7 @@ func (s *Server) scan(ctx *fasthttp.RequestCtx) {
 	}
 	out, err := s.scanUploads(ctx, snap, ups)
 	if err != nil {
-		writeError(ctx, fasthttp.StatusServiceUnavailable, CodeBusy, "every scan slot is busy; retry later")
+		writeScanAbort(ctx, err)
 		return
 	}
 	if out.failed != nil {
@@ -204,7 +328,7 @@ func (s *Server) screenUpload(ctx *fasthttp.RequestCtx) bool {
 	}
 	out, err := s.scanUploads(ctx, snap, ups)
 	if err != nil {
-		writeError(ctx, fasthttp.StatusServiceUnavailable, CodeBusy, "every scan slot is busy; retry later")
+		writeScanAbort(ctx, err)
 		return false
 	}
 	if len(out.matches) > 0 {

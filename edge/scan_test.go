@@ -16,7 +16,9 @@ func TestSplitUploads(t *testing.T) {
 		wantNames []string
 	}{
 		{"two-parts.txt", 1, []string{"a.png"}},
-		{"quoted-printable.txt", 1, []string{""}}, // a plain field whose bytes are a PNG
+		// A Content-Transfer-Encoding (deprecated for form-data by RFC
+		// 7578) would have the edge scan bytes the origin may decode.
+		{"quoted-printable.txt", -1, nil},
 		{"empty.txt", 0, nil},
 		{"bad-unterminated.txt", -1, nil},
 		{"bad-header.txt", -1, nil},

@@ -26,6 +26,7 @@ type Server struct {
 	http    *fasthttp.Server
 	origin  *fasthttp.HostClient // nil unless in proxy mode
 	scans   chan struct{}        // a slot per concurrent image decode
+	budget  *decodeBudget        // bytes of decode memory
 	snap    atomic.Pointer[Snapshot]
 	cors    map[string]bool
 	corsAny bool
@@ -42,6 +43,7 @@ func New(cfg Config) (*Server, error) {
 		log:     cfg.Logger,
 		metrics: newMetrics(),
 		scans:   make(chan struct{}, cfg.ScanConcurrency),
+		budget:  newDecodeBudget(cfg.DecodeBudget),
 		cors:    make(map[string]bool),
 		now:     time.Now,
 	}

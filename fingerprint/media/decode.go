@@ -23,7 +23,8 @@ import (
 // input wraps exactly one of them.
 var (
 	// ErrTooLarge: the header declares more pixels than Options.MaxPixels,
-	// or the file is longer than Options.MaxBytes.
+	// a decode costlier than Options.MaxDecodeBytes, or the file is
+	// longer than Options.MaxBytes.
 	ErrTooLarge = errors.New("media: image too large")
 	// ErrUnsupportedFormat: not JPEG, PNG, GIF, WebP or BMP (TIFF included).
 	ErrUnsupportedFormat = errors.New("media: unsupported image format")
@@ -46,6 +47,11 @@ type Options struct {
 	// MaxBytes is the longest encoded input accepted from a reader; zero
 	// or negative means DefaultMaxBytes.
 	MaxBytes int64
+	// MaxDecodeBytes, when positive, refuses (ErrTooLarge) a file whose
+	// decode EstimateCost puts above it, before any pixel memory is
+	// allocated. Pixels alone do not bound memory: a progressive JPEG
+	// keeps 4 bytes of coefficients a sample, a 16-bit PNG 8 bytes a pixel.
+	MaxDecodeBytes int64
 	// IgnoreOrientation leaves a JPEG's pixels as stored, as Meta's
 	// reference hasher does. The canonical pipeline applies orientation,
 	// because browsers do; this exists to compare with the reference.
@@ -105,19 +111,11 @@ func DecodeBytes(b []byte, o Options) (image.Image, error) {
 }
 
 func decode(b []byte, o Options) (image.Image, string, error) {
-	cfg, format, err := image.DecodeConfig(bytes.NewReader(b))
+	c, err := EstimateCost(b, o)
 	if err != nil {
-		if errors.Is(err, image.ErrFormat) {
-			return nil, "", unsupported(b)
-		}
-		return nil, format, &Error{Err: ErrCorrupt, Format: format, Detail: err.Error()}
+		return nil, c.Format, err
 	}
-	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return nil, format, &Error{Err: ErrCorrupt, Format: format, Detail: "empty image " + dims(cfg.Width, cfg.Height)}
-	}
-	if int64(cfg.Width)*int64(cfg.Height) > o.maxPixels() {
-		return nil, format, &Error{Err: ErrTooLarge, Format: format, Detail: dims(cfg.Width, cfg.Height) + " is over " + strconv.FormatInt(o.maxPixels(), 10) + " pixels"}
-	}
+	cfg := image.Config{Width: c.Width, Height: c.Height}
 	img, format, err := image.Decode(bytes.NewReader(b))
 	if err != nil {
 		return nil, format, &Error{Err: ErrCorrupt, Format: format, Detail: err.Error()}
