@@ -31,25 +31,57 @@ const fmt = (n) => (n === undefined ? '–' : n.toFixed(1));
 
 function row(file) {
   const tr = document.createElement('tr');
-  tr.innerHTML = '<td class="name"></td><td><span class="verdict checking">checking…</span></td><td class="fp"></td><td class="t"></td>';
+  tr.innerHTML = '<td class="name"></td><td><span class="verdict checking">checking…</span><progress class="progress" hidden></progress></td><td class="fp"></td><td class="t"></td>';
   tr.querySelector('.name').textContent = `${file.name} (${Math.round(file.size / 1024)} KB)`;
   $('#results tbody').prepend(tr);
   return tr;
 }
 
+// progress shows a video check's frames decoded so far in its row.
+function progress(tr) {
+  const bar = tr.querySelector('.progress');
+  return ({ done, total }) => {
+    bar.hidden = false;
+    bar.max = total;
+    bar.value = done;
+    bar.title = `${done} of ${total} frames`;
+    tr.dataset.progress = `${done}/${total}`;
+  };
+}
+
+const sec = (t) => `${Math.floor(t / 60)}:${(t % 60).toFixed(1).padStart(4, '0')}`;
+
+// ranges names where a video matched: the edge's time ranges when it gave
+// them, else the frames that hit the filter.
+function ranges(r) {
+  const list = r.edge?.videos?.flatMap((m) => m.ranges || []) || r.video?.localRanges || [];
+  return list.map((x) => `${sec(x.start)}–${sec(x.end)}`).join(', ');
+}
+
 function show(tr, r) {
+  tr.querySelector('.progress').hidden = true;
   const v = tr.querySelector('.verdict');
   v.className = `verdict ${r.verdict}`;
   v.textContent = r.verdict;
   tr.dataset.verdict = r.verdict;
   const f = r.fingerprints;
   const lines = [];
-  if (f) {
+  if (f && r.video) {
+    const vd = r.video;
+    lines.push(`video ${f.width}×${f.height}, ${vd.duration.toFixed(1)} s at ${vd.fps.toFixed(2)} fps (${vd.codec || '?'}), ${vd.hashes.length} frame hashes (every ${vd.frameMod}th frame)`,
+      `SHA-256 ${f.sha256}`, `MD5 ${f.md5}`);
+    lines.push(r.localHit.hit ? `filter: ${r.localHit.frames.length} frames hit → asked the edge` : 'filter: miss → nothing sent');
+  } else if (f) {
     lines.push(`${f.width}×${f.height}`, `PDQ ${f.pdq} (quality ${f.pdqQuality})`, `pHash ${f.phash}`, `SHA-256 ${f.sha256}`, `MD5 ${f.md5}`);
     lines.push(r.localHit.hit ? `filter: hit (${r.localHit.hits.map((h) => h.kind).join(', ')}) → asked the edge` : 'filter: miss → nothing sent');
   }
   if (r.edge) lines.push(`edge: ${r.edge.match ? 'match ' + r.edge.matches.flatMap((m) => m.labels).filter((l, i, a) => a.indexOf(l) === i).join(', ') : 'no match'}`);
   if (r.error) lines.push(r.error);
+  const rg = r.verdict === 'match' ? ranges(r) : '';
+  if (rg) {
+    lines.push(`matched at ${rg}`);
+    tr.dataset.ranges = rg;
+  }
   tr.querySelector('.fp').textContent = lines.join('\n');
   tr.querySelector('.fp').style.whiteSpace = 'pre-line';
   const t = r.timings;
@@ -61,7 +93,7 @@ function show(tr, r) {
 async function checkFiles(files) {
   for (const file of files) {
     const tr = row(file);
-    show(tr, await checker.check(file));
+    show(tr, await checker.check(file, { onProgress: progress(tr) }));
   }
 }
 

@@ -48,6 +48,8 @@ export interface CheckOptions {
   onProgress?: (p: { done: number; total: number }) => void;
   videoPixels?: 'i420' | 'rgba';
   fallback?: boolean;
+  /** 'video' takes the <video> fallback even where WebCodecs could decode (for measurement and tests). */
+  videoDecoder?: 'auto' | 'video';
 }
 
 /** One hashed video frame, as vPDQ: frame number (decoder output order), PDQ at the frame's own size. */
@@ -74,6 +76,8 @@ export interface VideoFingerprints {
   width: number;
   height: number;
   hashes: FrameHash[];
+  /** Where frames hit the filter, in seconds: candidates the edge confirms or not. */
+  localRanges: { start: number; end: number }[];
 }
 
 /**

@@ -70,6 +70,26 @@ function abortError() {
 // not sent.
 const MIN_FRAME_QUALITY = 50;
 
+// localRanges turns the hashed frames that hit the filter into time ranges
+// of the video ({ start, end } in seconds): consecutive hashed frames join,
+// and each covers the frameMod frames up to the next hashed one.
+function localRanges(video, hitFrames) {
+  const hit = new Set(hitFrames);
+  const step = video.frameMod / video.fps;
+  const out = [];
+  let cur = null;
+  for (const f of video.hashes) {
+    if (!hit.has(f.frame)) {
+      cur = null;
+      continue;
+    }
+    const end = Math.min(video.duration, f.frame / video.fps + step);
+    if (cur) cur.end = end;
+    else out.push(cur = { start: f.frame / video.fps, end });
+  }
+  return out;
+}
+
 function verifyBody(r) {
   const fp = r.fingerprints;
   if (r.video) {
@@ -116,7 +136,7 @@ export async function createChecker(options) {
       try {
         r = await worker.call('check', {
           file, resize, demuxerURL, videoPixels: checkOptions.videoPixels || options.videoPixels,
-          fallback: checkOptions.fallback ?? options.fallback,
+          fallback: checkOptions.fallback ?? options.fallback, decoder: checkOptions.videoDecoder,
         }, { signal, onProgress });
         if (r.fallback) {
           // WebCodecs cannot decode this codec: the page plays the video
@@ -129,7 +149,7 @@ export async function createChecker(options) {
         return { verdict: 'error', error: err.message, fingerprints: null, localHit: null, timings: { total: performance.now() - t0 } };
       }
       const out = { verdict: 'clear', fingerprints: r.fingerprints, localHit: r.localHit, decoder: r.decoder, timings: r.timings };
-      if (r.video) out.video = r.video;
+      if (r.video) out.video = { ...r.video, localRanges: localRanges(r.video, r.localHit.frames || []) };
       if (r.localHit.hit) {
         if (!edgeURL) {
           out.verdict = 'match'; // no edge to ask: the filter's candidate stands

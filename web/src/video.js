@@ -65,13 +65,22 @@ export async function probe(file, { demuxerURL = defaultDemuxerURL, secondsPerHa
   if (!track) throw new VideoError('video', 'hashgate: the file has no video track');
   const stats = await track.computePacketStats();
   if (!stats.packetCount) throw new VideoError('video', 'hashgate: the video track has no frames');
-  const fps = stats.averagePacketRate;
+  // FFmpeg's avg_frame_rate, which the reference reads: for MP4 frames ÷
+  // the track's duration; for Matroska and WebM the track's DefaultDuration
+  // (millisecond timestamps would make frames ÷ duration 29.9975 for 30 fps),
+  // which mediabunny recovers as the timestamps' underlying rate.
+  const format = (await input.getFormat()).name;
+  let fps = stats.averagePacketRate;
+  if (format === 'WebM' || format === 'Matroska') {
+    const m = await track.computeFrameRateMetrics().catch(() => null);
+    if (m?.underlyingFrameRate) fps = m.underlyingFrameRate;
+  }
   // ⌊secondsPerHash × fps⌋ as the reference casts it; the rate is a
   // rational the demuxer turned into a double (30 may arrive as
   // 29.999999999999996), so a hair is added before rounding down.
   const frameMod = secondsPerHash > 0 ? Math.max(1, Math.floor(secondsPerHash * fps + 1e-9)) : 1;
   return {
-    mb, input, track, fps, frameMod, frames: stats.packetCount,
+    mb, input, track, fps, frameMod, frames: stats.packetCount, format,
     duration: stats.packetCount / fps,
     width: track.codedWidth, height: track.codedHeight, codec: await track.getCodecParameterString(),
   };

@@ -37,6 +37,7 @@ export async function captureFrames(file, info, { signal, onProgress } = {}) {
     await loaded;
     const w = video.videoWidth;
     const h = video.videoHeight;
+    if (!w || !h) throw new Error(`hashgate: the browser cannot play this video (${info.codec || 'unknown codec'})`);
     const canvas = new OffscreenCanvas(w, h);
     const ctx = canvas.getContext('2d', { willReadFrequently: true, colorSpace: 'srgb' });
     const out = [];

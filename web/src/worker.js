@@ -283,6 +283,7 @@ async function checkVideo(file, opts, t0) {
   dgP.catch(() => {});
   let r;
   try {
+    if (opts.decoder === 'video') throw new VideoError('unsupported-codec', 'hashgate: the <video> path was asked for');
     r = await hashFrames(mod, v, { signal: opts.signal, onProgress: opts.onProgress, pixels: opts.videoPixels });
   } catch (err) {
     await dgP.catch(() => {});
@@ -319,12 +320,12 @@ const ops = {
     release = r.info;
     return r;
   },
-  async check({ id, file, resize, demuxerURL, videoPixels, fallback }) {
+  async check({ id, file, resize, demuxerURL, videoPixels, fallback, decoder }) {
     if (!mod) throw new Error('hashgate: checker not initialised');
     const signal = { get aborted() { return aborted.has(id); } };
     const onProgress = (p) => self.postMessage({ id, progress: p });
     try {
-      return await check(file, resize || 'auto', { signal, onProgress, demuxerURL, videoPixels, fallback });
+      return await check(file, resize || 'auto', { signal, onProgress, demuxerURL, videoPixels, fallback, decoder });
     } finally {
       aborted.delete(id);
     }

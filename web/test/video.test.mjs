@@ -4,7 +4,9 @@
 // progress is reported, and cancellation stops a check.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launch } from './browser.mjs';
 import { startDemo, repoRoot } from './demo-server.mjs';
@@ -17,6 +19,8 @@ mkdirSync(results, { recursive: true });
 let demo;
 let browser;
 let page;
+const requests = [];
+const local = new Map(); // /local/N → a file made by a test
 
 before(async () => {
   demo = await startDemo();
@@ -25,8 +29,10 @@ before(async () => {
   // The sample videos are served through the page's router, same origin.
   await page.route('**/testvideo/**', (route) => {
     const name = decodeURIComponent(new URL(route.request().url()).pathname.split('/').pop());
-    return route.fulfill({ body: readFileSync(join(videos, name)), contentType: 'video/mp4' });
+    const path = local.get(name) || join(videos, name);
+    return route.fulfill({ body: readFileSync(path), contentType: 'application/octet-stream' });
   });
+  page.on('request', (r) => requests.push({ method: r.method(), url: r.url() }));
   await page.goto(`${demo.url}/`);
   await page.waitForFunction(() => document.body.dataset.ready, null, { timeout: 60000 });
 });
@@ -35,6 +41,13 @@ after(async () => {
   await browser?.close();
   await demo?.stop();
 });
+
+// checkPath checks a file made by a test (served under /testvideo/ too).
+async function checkPath(path, opts) {
+  const key = `local-${local.size}-${path.split('/').pop()}`;
+  local.set(key, path);
+  return checkVideo(key, opts);
+}
 
 function reference(name) {
   return readFileSync(join(vpdq, 'expected-here-1fps', name.replace(/\.mp4$/, '.txt')), 'utf8').trim().split('\n').map((l) => {
@@ -88,4 +101,106 @@ test('browser frame hashes agree with the reference on every sample video', asyn
   const m = report.modes.i420;
   assert.equal(m.median, 0);
   assert.ok(m.within10 >= 0.95 * m.frames, `${m.within10} of ${m.frames} within 10 bits`);
+});
+
+// nativeVPDQ is what the edge computes: `hashgate hash --format vpdq`.
+function nativeVPDQ(file) {
+  const out = execFileSync(join(repoRoot, 'dist', 'hashgate'), ['hash', '--format', 'vpdq', file], { encoding: 'utf8' });
+  return out.trim().split('\n').map((l) => {
+    const [frame, quality, pdq, timestamp] = l.split(',');
+    return { frame: Number(frame), quality: Number(quality), pdq, timestamp };
+  });
+}
+
+// ffmpegCut makes a short re-encode of a sample video at test time.
+function ffmpegCut(src, out, args) {
+  execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', join(videos, src), ...args, out]);
+  return out;
+}
+
+test('WebM/VP9 and Matroska/AV1 re-encodes hash in the browser as on the edge', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hashgate-video-'));
+  try {
+    const files = [
+      ffmpegCut('pattern-sd-grey-bar.mp4', join(dir, 'pattern.webm'), ['-t', '3', '-c:v', 'libvpx-vp9', '-b:v', '400k', '-deadline', 'realtime', '-cpu-used', '8']),
+      ffmpegCut('chair-19-sd-bar.mp4', join(dir, 'chair.mkv'), ['-t', '2', '-vf', 'scale=240:-2', '-c:v', 'libaom-av1', '-cpu-used', '8', '-b:v', '200k']),
+    ];
+    for (const f of files) {
+      const name = f.split('/').pop();
+      const r = await checkPath(f);
+      assert.ok(r.video, `${name}: ${r.error}`);
+      const want = nativeVPDQ(f);
+      assert.deepEqual(r.video.hashes.map((h) => h.frame), want.map((h) => h.frame), `${name}: frame numbers`);
+      const d = r.video.hashes.map((h, i) => distance(h.pdq, want[i].pdq));
+      assert.ok(d.every((x) => x === 0), `${name}: distances to the edge ${d}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a video check reports progress and can be cancelled', async () => {
+  const r = await checkVideo('chair-orig-22-sd-bar.mp4');
+  assert.ok(r.progress.length >= 5, `${r.progress.length} progress reports`);
+  for (let i = 1; i < r.progress.length; i++) assert.ok(r.progress[i].done >= r.progress[i - 1].done);
+  const last = r.progress.at(-1);
+  assert.equal(last.done, last.total);
+  assert.equal(last.total, r.video.frames);
+
+  const c = await page.evaluate(async () => {
+    const blob = await (await fetch('/testvideo/chair-orig-22-sd-bar.mp4')).blob();
+    const ac = new AbortController();
+    let seen = 0;
+    const t0 = performance.now();
+    try {
+      await window.hashgateChecker.check(new File([blob], 'v.mp4'), {
+        signal: ac.signal, onProgress: (p) => { seen = p.done; if (p.done >= 60) ac.abort(); },
+      });
+      return { error: 'not cancelled', seen };
+    } catch (err) {
+      return { name: err.name, seen, ms: performance.now() - t0 };
+    }
+  });
+  assert.equal(c.name, 'AbortError', JSON.stringify(c));
+  assert.ok(c.seen < 600, `decoded ${c.seen} frames before the abort took`);
+  // The checker keeps working after a cancelled check.
+  const again = await checkVideo('doorknob-hd-no-bar.mp4');
+  assert.equal(again.video.hashes.length, reference('doorknob-hd-no-bar.mp4').length);
+});
+
+test('the <video> fallback selects the same frames, a few bits from the reference', async () => {
+  const dists = [];
+  for (const name of ['chair-22-sd-sepia-bar.mp4', 'pattern-hd-no-bar.mp4']) {
+    const r = await checkVideo(name, { videoDecoder: 'video' });
+    assert.ok(r.video, `${name}: ${r.error}`);
+    assert.equal(r.decoder, 'HTMLVideoElement');
+    const want = reference(name);
+    assert.deepEqual(r.video.hashes.map((h) => h.frame), want.map((h) => h.frame));
+    dists.push(...r.video.hashes.map((h, i) => distance(h.pdq, want[i].pdq)));
+    assert.ok(r.progress.length > 0);
+  }
+  dists.sort((a, b) => a - b);
+  const within10 = dists.filter((d) => d <= 10).length;
+  writeFileSync(join(results, 'video-fallback-agreement.json'), JSON.stringify({ frames: dists.length, median: dists[dists.length >> 1], within10, max: dists.at(-1) }));
+  assert.ok(within10 >= 0.9 * dists.length, `fallback: ${within10} of ${dists.length} frames within 10 bits (${dists})`);
+});
+
+test('HEVC, which neither WebCodecs nor <video> decodes in Debian\'s Chromium, is a clear error and sends nothing', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hashgate-video-'));
+  try {
+    const f = ffmpegCut('doorknob-hd-no-bar.mp4', join(dir, 'doorknob-hevc.mp4'), ['-t', '1', '-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error', '-tag:v', 'hvc1']);
+    const n0 = requests.length;
+    const r = await checkPath(f);
+    if (r.video) {
+      // A Chromium with HEVC support hashes it; then it must agree with the edge.
+      const want = nativeVPDQ(f);
+      assert.deepEqual(r.video.hashes.map((h) => h.frame), want.map((h) => h.frame));
+    } else {
+      assert.equal(r.verdict, 'error');
+      assert.match(r.error, /cannot (play|decode)/);
+      assert.deepEqual(requests.slice(n0).filter((q) => !q.url.includes('/testvideo/')), []);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
