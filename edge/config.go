@@ -53,10 +53,13 @@ type Config struct {
 	RatePerSecond float64
 	RateBurst     int
 	RateClients   int
-	// ClientIPHeader names a header (e.g. X-Forwarded-For) whose first
-	// address identifies the client, for an edge behind a trusted load
-	// balancer. Empty: the TCP peer address.
+	// ClientIPHeader names a header (e.g. X-Forwarded-For) that identifies
+	// the client, for an edge behind trusted load balancers. Empty: the
+	// TCP peer address. The client writes the left of the list, so the
+	// address taken is the TrustedHops-th from the right (0 and 1: the
+	// right-most, appended by the one balancer in front of the edge).
 	ClientIPHeader string
+	TrustedHops    int
 
 	// CORSOrigins are the browser origins allowed to call /v1/*
 	// ("*" allows any).
@@ -68,6 +71,15 @@ type Config struct {
 	// depth) and that carry a body are scanned first.
 	Origin      string
 	UploadPaths []string
+	// ScanAllBodies, the safer proxy mode, scans every request body
+	// except those sent to ExemptPaths (same pattern syntax); UploadPaths
+	// is then unused. Paths are matched in a canonical form (see
+	// canonicalPath): percent-decoded, backslashes as slashes, ";"
+	// parameters dropped, dot segments resolved and, unless
+	// UploadPathsCaseSensitive, lowercased (patterns too).
+	ScanAllBodies            bool
+	ExemptPaths              []string
+	UploadPathsCaseSensitive bool
 	// FailOpen forwards uploads that cannot be fingerprinted (and uploads
 	// that arrive before a release is loaded) instead of refusing them.
 	FailOpen bool
@@ -132,6 +144,8 @@ func (c *Config) validate() error {
 		return bad("ScanConcurrency and MaxParts must be positive")
 	case c.DecodeBudget <= 0 || c.MaxImages <= 0 || c.ScanTimeout <= 0:
 		return bad("DecodeBudget, MaxImages and ScanTimeout must be positive")
+	case c.TrustedHops < 0:
+		return bad("TrustedHops must not be negative")
 	case c.RatePerSecond < 0 || (c.RatePerSecond > 0 && c.RateBurst < 1) || c.RateClients < 1:
 		return bad("rate limit needs RatePerSecond >= 0, RateBurst >= 1, RateClients >= 1")
 	}
@@ -146,10 +160,10 @@ func (c *Config) validate() error {
 		if c.OriginTimeout <= 0 || c.MaxOriginResponseBytes <= 0 {
 			return bad("OriginTimeout and MaxOriginResponseBytes must be positive")
 		}
-	} else if len(c.UploadPaths) > 0 {
-		return bad("upload paths need an origin")
+	} else if len(c.UploadPaths) > 0 || len(c.ExemptPaths) > 0 || c.ScanAllBodies {
+		return bad("upload paths, exempt paths and scanning all bodies need an origin")
 	}
-	for _, p := range c.UploadPaths {
+	for _, p := range append(append([]string(nil), c.UploadPaths...), c.ExemptPaths...) {
 		if !strings.HasPrefix(p, "/") {
 			return bad("upload path %q must start with /", p)
 		}
@@ -158,6 +172,18 @@ func (c *Config) validate() error {
 		}
 	}
 	return nil
+}
+
+// foldPatterns lowercases patterns unless matching is case-sensitive.
+func foldPatterns(pats []string, caseSensitive bool) []string {
+	if caseSensitive {
+		return pats
+	}
+	out := make([]string, len(pats))
+	for i, p := range pats {
+		out[i] = strings.ToLower(p)
+	}
+	return out
 }
 
 // matchUploadPath reports whether p matches one of the patterns.

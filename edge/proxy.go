@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"path"
+	"strings"
 
 	"github.com/valyala/fasthttp"
 )
@@ -45,18 +47,71 @@ var hopHeaders = []string{
 	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
 }
 
+// connectionHeaders are the header names a Connection header lists: they
+// are hop-by-hop too (RFC 9110 §7.6.1), whatever they are named.
+func connectionHeaders(v []byte) []string {
+	var out []string
+	for _, f := range strings.Split(string(v), ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // proxy forwards a request the edge does not serve itself, scanning it first
-// when it is an upload.
+// when it is an upload. Uploads are rationed like /v1/scan.
 func (s *Server) proxy(ctx *fasthttp.RequestCtx) route {
 	r := routeProxy
-	if len(ctx.Request.Body()) > 0 && matchUploadPath(s.cfg.UploadPaths, string(ctx.Path())) {
+	if len(ctx.Request.Body()) > 0 && s.isUpload(ctx) {
 		r = routeProxyUpload
-		if !s.screenUpload(ctx) {
+		if !s.allow(ctx) || !s.screenUpload(ctx) {
 			return r
 		}
 	}
 	s.forward(ctx)
 	return r
+}
+
+// isUpload decides whether a proxied request's body is scanned, on the
+// canonical form of the path as the client sent it: origins differ in how
+// they read a path, so the edge matches the most inclusive reading.
+func (s *Server) isUpload(ctx *fasthttp.RequestCtx) bool {
+	p := canonicalPath(ctx.Request.URI().PathOriginal(), !s.cfg.UploadPathsCaseSensitive)
+	if s.cfg.ScanAllBodies {
+		return !matchUploadPath(s.exemptPaths, p)
+	}
+	return matchUploadPath(s.uploadPaths, p)
+}
+
+// canonicalPath reads a request path the way a lenient origin might:
+// percent-decoded (until stable, so %252F is a slash too), backslashes as
+// slashes, ";parameters" dropped from each segment, dot segments and
+// repeated slashes resolved, and lowercased when fold is set.
+func canonicalPath(raw []byte, fold bool) string {
+	p := string(raw)
+	if i := strings.IndexByte(p, '?'); i >= 0 {
+		p = p[:i]
+	}
+	for range 4 {
+		d, err := url.PathUnescape(p)
+		if err != nil || d == p {
+			break
+		}
+		p = d
+	}
+	p = strings.ReplaceAll(p, "\\", "/")
+	segs := strings.Split(p, "/")
+	for i, seg := range segs {
+		if j := strings.IndexByte(seg, ';'); j >= 0 {
+			segs[i] = seg[:j]
+		}
+	}
+	p = path.Clean("/" + strings.Join(segs, "/"))
+	if fold {
+		p = strings.ToLower(p)
+	}
+	return p
 }
 
 // forward sends the request to the origin as it came (method, URI, headers
@@ -71,6 +126,9 @@ func (s *Server) forward(ctx *fasthttp.RequestCtx) {
 
 	ctx.Request.Header.CopyTo(&req.Header)
 	req.SetBodyRaw(ctx.Request.Body()) // ctx outlives this call: no copy needed
+	for _, h := range connectionHeaders(ctx.Request.Header.Peek("Connection")) {
+		req.Header.Del(h)
+	}
 	for _, h := range hopHeaders {
 		req.Header.Del(h)
 	}
@@ -92,6 +150,9 @@ func (s *Server) forward(ctx *fasthttp.RequestCtx) {
 		s.log.Warn("edge: origin request failed", "err", err.Error())
 		writeError(ctx, fasthttp.StatusBadGateway, CodeOriginUnavailable, "the origin did not answer")
 		return
+	}
+	for _, h := range connectionHeaders(resp.Header.Peek("Connection")) {
+		resp.Header.Del(h)
 	}
 	for _, h := range hopHeaders {
 		resp.Header.Del(h)

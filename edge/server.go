@@ -27,10 +27,12 @@ type Server struct {
 	origin  *fasthttp.HostClient // nil unless in proxy mode
 	scans   chan struct{}        // a slot per concurrent image decode
 	budget  *decodeBudget        // bytes of decode memory
-	snap    atomic.Pointer[Snapshot]
-	cors    map[string]bool
-	corsAny bool
-	now     func() time.Time
+
+	uploadPaths, exemptPaths []string // Config's, case-folded unless sensitive
+	snap                     atomic.Pointer[Snapshot]
+	cors                     map[string]bool
+	corsAny                  bool
+	now                      func() time.Time
 }
 
 // New checks cfg and builds a Server. Nothing listens until Serve.
@@ -44,8 +46,11 @@ func New(cfg Config) (*Server, error) {
 		metrics: newMetrics(),
 		scans:   make(chan struct{}, cfg.ScanConcurrency),
 		budget:  newDecodeBudget(cfg.DecodeBudget),
-		cors:    make(map[string]bool),
-		now:     time.Now,
+
+		uploadPaths: foldPatterns(cfg.UploadPaths, cfg.UploadPathsCaseSensitive),
+		exemptPaths: foldPatterns(cfg.ExemptPaths, cfg.UploadPathsCaseSensitive),
+		cors:        make(map[string]bool),
+		now:         time.Now,
 	}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -261,17 +266,46 @@ func (s *Server) handleReadError(ctx *fasthttp.RequestCtx, err error) {
 }
 
 // clientKey identifies the client for rate limiting: the TCP peer, or the
-// first address in ClientIPHeader when configured.
+// address ClientIPHeader names when configured. In a list (X-Forwarded-For)
+// the client writes the left-hand entries, so the key is the entry
+// TrustedHops from the right (1: the right-most, written by the load
+// balancer itself); a list shorter than that falls back to the TCP peer.
+// IPv6 addresses are keyed on their /64, which one client usually holds
+// whole.
 func (s *Server) clientKey(ctx *fasthttp.RequestCtx, buf []byte) []byte {
+	ip := ctx.RemoteIP()
 	if s.cfg.ClientIPHeader != "" {
 		if v := ctx.Request.Header.Peek(s.cfg.ClientIPHeader); len(v) > 0 {
-			if i := bytes.IndexByte(v, ','); i >= 0 {
-				v = v[:i]
+			if p := nthFromRight(v, max(s.cfg.TrustedHops, 1)); p != nil {
+				ip = p
 			}
-			return append(buf, bytes.TrimSpace(v)...)
 		}
 	}
-	return append(buf, ctx.RemoteIP().To16()...)
+	if ip4 := ip.To4(); ip4 != nil {
+		return append(buf, ip4...)
+	}
+	return append(buf, ip.To16()[:8]...)
+}
+
+// nthFromRight parses the n-th comma-separated address from the right of
+// a forwarding header (nil if absent or not an address).
+func nthFromRight(v []byte, n int) net.IP {
+	for i := 0; i < n; i++ {
+		j := bytes.LastIndexByte(v, ',')
+		entry := v[j+1:]
+		if i == n-1 {
+			entry = bytes.TrimSpace(entry)
+			if h, _, err := net.SplitHostPort(string(entry)); err == nil {
+				entry = []byte(h)
+			}
+			return net.ParseIP(strings.Trim(string(entry), "[]"))
+		}
+		if j < 0 {
+			return nil
+		}
+		v = v[:j]
+	}
+	return nil
 }
 
 // allow applies the per-client rate limit, answering 429 when it refuses.

@@ -34,15 +34,15 @@ func (s *stringList) Set(v string) error {
 
 // serveOptions are the flags of `hashgate serve`.
 type serveOptions struct {
-	addr, release, trust, edgeKey, state string
-	filterDir                            string
-	filtersInMemory                      bool
-	poll, grace                          time.Duration
-	logLevel                             string
-	cfg                                  edge.Config
-	uploadPaths, corsOrigins             stringList
-	match                                match.Options
-	channel                              string
+	addr, release, trust, edgeKey, state  string
+	filterDir                             string
+	filtersInMemory                       bool
+	poll, grace                           time.Duration
+	logLevel                              string
+	cfg                                   edge.Config
+	uploadPaths, corsOrigins, exemptPaths stringList
+	match                                 match.Options
+	channel                               string
 }
 
 func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -70,6 +70,9 @@ func newServeFlags(o *serveOptions, out io.Writer) *flag.FlagSet {
 	fs.BoolVar(&o.filtersInMemory, "filters-in-memory", false, "keep filters in memory instead of --filter-dir (small lists, read-only file systems)")
 	fs.StringVar(&c.Origin, "origin", "", "proxy mode: forward requests the edge does not serve to this http(s) `URL`")
 	fs.Var(&o.uploadPaths, "upload-path", "proxy mode: path `pattern` whose request bodies are scanned (path.Match glob, a trailing /** matches any depth); repeatable")
+	fs.BoolVar(&c.ScanAllBodies, "scan-all-bodies", false, "proxy mode: scan every request body except those sent to --exempt-path (safer than listing --upload-path)")
+	fs.Var(&o.exemptPaths, "exempt-path", "proxy mode with --scan-all-bodies: path `pattern` whose bodies are not scanned; repeatable")
+	fs.BoolVar(&c.UploadPathsCaseSensitive, "upload-path-case-sensitive", false, "proxy mode: match --upload-path and --exempt-path case-sensitively (default: case-folded, as a case-insensitive origin reads paths)")
 	fs.BoolVar(&c.FailOpen, "fail-open", false, "proxy mode: forward uploads that cannot be fingerprinted (default: refuse them)")
 	fs.Var(&o.corsOrigins, "cors-origin", "browser `origin` allowed to call /v1/* (\"*\" for any); repeatable")
 	fs.IntVar(&c.MaxBodyBytes, "max-body", c.MaxBodyBytes, "largest request body in `bytes`")
@@ -87,7 +90,8 @@ func newServeFlags(o *serveOptions, out io.Writer) *flag.FlagSet {
 	fs.Float64Var(&c.RatePerSecond, "rate", c.RatePerSecond, "verify/scan requests per second per client (0: no limit)")
 	fs.IntVar(&c.RateBurst, "burst", c.RateBurst, "verify/scan burst per client")
 	fs.IntVar(&c.RateClients, "rate-clients", c.RateClients, "clients the rate limiter tracks at once (memory bound)")
-	fs.StringVar(&c.ClientIPHeader, "client-ip-header", "", "`header` naming the client address (e.g. X-Forwarded-For) behind a trusted load balancer")
+	fs.StringVar(&c.ClientIPHeader, "client-ip-header", "", "`header` naming the client address (e.g. X-Forwarded-For) behind a trusted load balancer; the right-most entry is used (see --trusted-hops)")
+	fs.IntVar(&c.TrustedHops, "trusted-hops", 1, "with --client-ip-header: the client is the N-th entry from the right (N trusted proxies append to it)")
 	fs.DurationVar(&c.OriginTimeout, "origin-timeout", c.OriginTimeout, "proxy mode: time for one round trip to the origin")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
 	fs.StringVar(&o.channel, "channel", "", "accept only releases of this `channel` (default: any)")
@@ -184,6 +188,7 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer, loo
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
 	o.cfg.Logger = log
 	o.cfg.UploadPaths = o.uploadPaths
+	o.cfg.ExemptPaths = o.exemptPaths
 	o.cfg.CORSOrigins = o.corsOrigins
 	if err := runServe(ctx, &o, log); err != nil {
 		log.Error("hashgate serve: " + err.Error())

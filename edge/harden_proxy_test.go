@@ -1,0 +1,172 @@
+package edge
+
+import (
+	"bufio"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/hashgate/hashgate/match"
+)
+
+// rawPost sends a POST with exactly this request target (no client-side
+// cleaning) and returns the status.
+func rawPost(t *testing.T, addr, target string, body []byte, hdr ...string) int {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	req := "POST " + target + " HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n"
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req += hdr[i] + ": " + hdr[i+1] + "\r\n"
+	}
+	if _, err := c.Write(append([]byte(req+"\r\n"), body...)); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// Spellings of an upload path that a lenient origin reads as the upload
+// path are scanned too; ScanAllBodies scans everything not exempt.
+func TestProxyUploadPathCanonical(t *testing.T) {
+	listed := encodeJPEG(t, makeImage(42, 400, 300), 90)
+	o := startOrigin(t)
+	cfg := testConfig()
+	cfg.Origin, cfg.UploadPaths = o.URL, []string{"/upload/**"}
+	e := startEdge(t, cfg)
+	e.Load(indexSnapshot(t, 1, []match.Entry{listedEntry(t, listed, "x")}))
+	for _, p := range []string{"/upload/p", "/UPLOAD/p", "/upload;x/p", `/upload\p`, "/a/../upload/p", "//upload/p",
+		"/%75pload/p", "/upload%2Fp", "/upload%252Fp", "/./upload/./p", "/Upload;jsessionid=1/p?q=1"} {
+		if got := rawPost(t, e.addr, p, listed); got != 451 {
+			t.Errorf("POST %s = %d, want 451 (scanned)", p, got)
+		}
+	}
+	if n := len(o.requests()); n != 0 {
+		t.Errorf("origin got %d listed uploads", n)
+	}
+	if got := rawPost(t, e.addr, "/elsewhere", listed); got != 201 {
+		t.Errorf("POST outside the upload paths = %d, want forwarded", got)
+	}
+
+	cfg.UploadPaths, cfg.ScanAllBodies, cfg.ExemptPaths = nil, true, []string{"/api/comments"}
+	all := startEdge(t, cfg)
+	all.Load(indexSnapshot(t, 1, []match.Entry{listedEntry(t, listed, "x")}))
+	if got := rawPost(t, all.addr, "/anything/at/all", listed); got != 451 {
+		t.Errorf("scan-all: POST /anything/at/all = %d, want 451", got)
+	}
+	if got := rawPost(t, all.addr, "/API/Comments", listed); got != 201 {
+		t.Errorf("scan-all: exempt path = %d, want forwarded", got)
+	}
+}
+
+func TestCanonicalPath(t *testing.T) {
+	tests := []struct {
+		in   string
+		fold bool
+		want string
+	}{
+		{"/Upload/A", true, "/upload/a"},
+		{"/Upload/A", false, "/Upload/A"},
+		{`/a\b`, true, "/a/b"},
+		{"/a;x=1/b;y", true, "/a/b"},
+		{"/a/%2e%2e/b", true, "/b"},
+		{"/a%252fb", true, "/a/b"},
+		{"", true, "/"},
+	}
+	for _, tt := range tests {
+		if got := canonicalPath([]byte(tt.in), tt.fold); got != tt.want {
+			t.Errorf("canonicalPath(%q, %v) = %q, want %q", tt.in, tt.fold, got, tt.want)
+		}
+	}
+}
+
+// Proxied uploads are rationed like /v1/scan, and a client cannot lift its
+// limit by writing X-Forwarded-For: the key is the right-most entry (the
+// one the load balancer appended), or the TrustedHops-th from the right.
+func TestProxyUploadRateLimitAndForwardedFor(t *testing.T) {
+	o := startOrigin(t)
+	cfg := testConfig()
+	cfg.Origin, cfg.UploadPaths = o.URL, []string{"/upload"}
+	cfg.RatePerSecond, cfg.RateBurst = 0.001, 2
+	cfg.ClientIPHeader = "X-Forwarded-For"
+	e := startEdge(t, cfg)
+	e.Load(indexSnapshot(t, 1, nil))
+	img := encodeJPEG(t, makeImage(1, 64, 64), 90)
+	codes := ""
+	for i := range 4 {
+		// A client forging a fresh left-most entry each time, behind a
+		// balancer that appends 192.0.2.7.
+		xff := "10.0.0." + strconv.Itoa(i) + ", 192.0.2.7"
+		codes += strconv.Itoa(rawPost(t, e.addr, "/upload", img, "X-Forwarded-For", xff)) + " "
+	}
+	if codes != "201 201 429 429 " {
+		t.Errorf("proxied uploads with forged X-Forwarded-For: %s, want 201 201 429 429", codes)
+	}
+
+	cfg.TrustedHops = 2 // client-facing balancer, then an internal one
+	e2 := startEdge(t, cfg)
+	e2.Load(indexSnapshot(t, 1, nil))
+	codes = ""
+	for i := range 3 {
+		xff := "10.0.0." + strconv.Itoa(i) + ", 198.51.100.9, 192.0.2.7"
+		codes += strconv.Itoa(rawPost(t, e2.addr, "/upload", img, "X-Forwarded-For", xff)) + " "
+	}
+	if codes != "201 201 429 " {
+		t.Errorf("two trusted hops: %s, want 201 201 429", codes)
+	}
+}
+
+func TestClientKeyIPv6Slash64(t *testing.T) {
+	tests := []struct{ xff, want string }{
+		{"2001:db8:1:2:aaaa::1", "2001:db8:1:2::"},
+		{"2001:db8:1:2:ffff::9", "2001:db8:1:2::"},
+		{"[2001:db8:1:3::1]:443", "2001:db8:1:3::"},
+		{"203.0.113.5", "203.0.113.5"},
+		{"1.2.3.4, 203.0.113.5", "203.0.113.5"},
+	}
+	s := &Server{cfg: Config{ClientIPHeader: "X-Forwarded-For"}}
+	for _, tt := range tests {
+		var ctx fasthttp.RequestCtx
+		ctx.Request.Header.Set("X-Forwarded-For", tt.xff)
+		key := s.clientKey(&ctx, nil)
+		ip := net.IP(append(key, make([]byte, 16-len(key))...))
+		if len(key) == 4 {
+			ip = net.IP(key)
+		}
+		if ip.String() != tt.want {
+			t.Errorf("key of %q = %s, want %s", tt.xff, ip, tt.want)
+		}
+	}
+}
+
+// Headers a Connection header names are hop-by-hop and not forwarded.
+func TestProxyStripsConnectionHeaders(t *testing.T) {
+	o := startOrigin(t)
+	cfg := testConfig()
+	cfg.Origin = o.URL
+	e := startEdge(t, cfg)
+	rawPost(t, e.addr, "/x", []byte("hi"), "Connection", "keep-alive, X-Secret-Hop", "X-Secret-Hop", "1", "X-Kept", "1")
+	reqs := o.requests()
+	if len(reqs) != 1 {
+		t.Fatalf("origin got %d requests", len(reqs))
+	}
+	if reqs[0].header.Get("X-Secret-Hop") != "" || reqs[0].header.Get("X-Kept") != "1" {
+		t.Errorf("forwarded headers: %v", reqs[0].header)
+	}
+	if strings.Contains(strings.ToLower(reqs[0].header.Get("Connection")), "x-secret-hop") {
+		t.Errorf("Connection forwarded: %v", reqs[0].header)
+	}
+}
