@@ -109,6 +109,7 @@ func patchGIFScreen(t *testing.T, src, dst string, w, h uint16) string {
 }
 
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	small := ffmpegMake(t, dir, with(pattern, []string{"-c:v", "libx264", "small.mp4"})...)
 	full, err := os.ReadFile(small)

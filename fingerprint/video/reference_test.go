@@ -65,6 +65,7 @@ var referenceCases = []struct {
 // with Meta's vpdq-hash-video (built against the same FFmpeg libraries)
 // and wants byte-identical output files.
 func TestMatchesReferenceBinary(t *testing.T) {
+	t.Parallel()
 	tools := testenv.VPDQTools(t)
 	dir := t.TempDir()
 	rotated := filepath.Join(dir, "rotated.mp4")

@@ -26,6 +26,7 @@ func fakeFFmpeg(t *testing.T, dir string) string {
 }
 
 func TestHungDecoderTimesOut(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	small := ffmpegMake(t, dir, with(pattern, []string{"-c:v", "libx264", "small.mp4"})...)
 	start := time.Now()
@@ -52,9 +53,10 @@ func TestStalledReaderTimesOut(t *testing.T) {
 }
 
 func TestCancelMidway(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
-	// 60 s of 640×480 every frame: seconds of work, cancelled well before.
-	long := ffmpegMake(t, dir, "-f", "lavfi", "-i", "testsrc2=size=640x480:rate=30:duration=60",
+	// 60 s of 320×240, every frame: seconds of work, cancelled before.
+	long := ffmpegMake(t, dir, "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30:duration=60",
 		"-c:v", "libx264", "-preset", "ultrafast", "long.mp4")
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(700*time.Millisecond, cancel)
@@ -72,6 +74,7 @@ func TestCancelMidway(t *testing.T) {
 // TestManyStreams: 50 video streams; the first is hashed, as by the
 // reference, and the others cost nothing.
 func TestManyStreams(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	small := ffmpegMake(t, dir, with(pattern, []string{"-c:v", "libx264", "small.mp4"})...)
 	args := []string{"-i", small}
