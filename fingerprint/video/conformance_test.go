@@ -16,7 +16,7 @@ import (
 // Every-frame hashing of all 14 sample videos takes minutes of CPU; the
 // test runs it on everyFrameSubset and -vpdq.all runs it on all of them:
 //
-//	go test -run TestConformanceEveryFrame -vpdq.all -timeout 30m ./fingerprint/video
+//	go test -timeout 30m -run TestConformanceEveryFrame ./fingerprint/video -args -vpdq.all
 var allVideos = flag.Bool("vpdq.all", false, "hash every frame of every sample video, not a subset")
 
 // everyFrameSubset covers the padded-dimension video and the one HD
