@@ -50,7 +50,8 @@
 //
 // # Imports
 //
-// bloom imports nothing of hashgate, not even fingerprint: dependencies
+// bloom imports nothing of hashgate but internal/wire (its error type), not
+// even fingerprint: dependencies
 // point one way (release imports bloom), and the same code runs natively on
 // the edge and in the checker's WebAssembly module, where every package
 // pulled in costs download size. Values arrive as raw bytes with a Type

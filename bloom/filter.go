@@ -3,6 +3,8 @@ package bloom
 import (
 	"errors"
 	"slices"
+
+	"github.com/hashgate/hashgate/internal/wire"
 )
 
 // Key is one filter key: a 64-bit output of the keyed PRF (see Keyer).
@@ -153,17 +155,8 @@ func ChooseKind(n int, p float64) Kind {
 	return best
 }
 
-// wrapped is an error with its own message that matches a sentinel with
-// errors.Is. It stands in for fmt.Errorf("...%w"), which the wasm build avoids.
-type wrapped struct {
-	msg string
-	err error
-}
-
-func (e *wrapped) Error() string { return e.msg }
-func (e *wrapped) Unwrap() error { return e.err }
-
-func wrap(sentinel error, msg string) error { return &wrapped{msg, sentinel} }
+// wrap is an error with its own message that matches sentinel.
+func wrap(sentinel error, msg string) error { return wire.NewError(msg, sentinel) }
 
 func quote(s string) string {
 	if len(s) > 40 {

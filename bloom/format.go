@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
+
+	"github.com/hashgate/hashgate/internal/wire"
 )
 
 // The binary format of one filter (format version 2). All integers are
@@ -54,21 +56,13 @@ var (
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
-// formatError is a Load error: its own message, matching ErrFormat and one
-// more specific sentinel.
-type formatError struct {
-	msg  string
-	errs []error
-}
-
-func (e *formatError) Error() string   { return e.msg }
-func (e *formatError) Unwrap() []error { return e.errs }
-
+// badFormat is a Load error: its own message, matching ErrFormat and, if
+// given, one more specific sentinel.
 func badFormat(sentinel error, msg string) error {
 	if sentinel == ErrFormat {
-		return &formatError{msg, []error{ErrFormat}}
+		return wire.NewError(msg, ErrFormat)
 	}
-	return &formatError{msg, []error{sentinel, ErrFormat}}
+	return wire.NewError(msg, sentinel, ErrFormat)
 }
 
 // Marshal returns f in the binary format. f must come from Build, Load or

@@ -2,9 +2,10 @@ package edge
 
 import (
 	"errors"
-	"strconv"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/hashgate/hashgate/internal/wire"
 )
 
 // Error codes: the stable `code` field of every JSON error the edge writes.
@@ -39,32 +40,9 @@ func writeError(ctx *fasthttp.RequestCtx, status int, code, message string) {
 	ctx.Response.ResetBody()
 	ctx.SetStatusCode(status)
 	ctx.SetContentType("application/json")
-	b := make([]byte, 0, 64+len(message))
-	b = append(b, `{"status":`...)
-	b = strconv.AppendInt(b, int64(status), 10)
-	b = append(b, `,"code":`...)
-	b = strconv.AppendQuote(b, code)
-	b = append(b, `,"message":`...)
-	b = appendJSONString(b, message)
-	b = append(b, "}\n"...)
-	ctx.SetBody(b)
-}
-
-// appendJSONString quotes s as a JSON string (strconv.Quote's escapes are Go's,
-// not JSON's, for some control characters).
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-		case c < 0x20 || c == 0x7f:
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&15])
-		default:
-			b = append(b, c)
-		}
-	}
-	return append(b, '"')
+	w := wire.NewObject(make([]byte, 0, 64+len(message)))
+	w.Int("status", int64(status))
+	w.Str("code", code)
+	w.Str("message", message)
+	ctx.SetBody(append(w.Done(), '\n'))
 }

@@ -21,5 +21,5 @@
 // nfnt/resize (its paths for every image type cost the wasm module ~35 KB);
 // internal/deps checks this with go list. Tests keep both as the reference.
 //
-// It must not import any other hashgate package.
+// It must not import any other hashgate package than internal/wire (hex).
 package fingerprint

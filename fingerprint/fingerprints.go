@@ -6,6 +6,8 @@ import (
 	"image/color"
 	"strconv"
 	"sync"
+
+	"github.com/hashgate/hashgate/internal/wire"
 )
 
 // CanonicalSide is the side of the square the canonical pipeline samples an
@@ -47,7 +49,7 @@ func FromRGBA(pix []byte, width, height int) (Fingerprints, error) {
 		return Fingerprints{}, err
 	}
 	if len(pix)/4/height < width {
-		return Fingerprints{}, &imageError{"RGBA buffer of " + strconv.Itoa(len(pix)) + " bytes is shorter than 4x" + strconv.Itoa(width) + "x" + strconv.Itoa(height)}
+		return Fingerprints{}, imageError("RGBA buffer of " + strconv.Itoa(len(pix)) + " bytes is shorter than 4x" + strconv.Itoa(width) + "x" + strconv.Itoa(height))
 	}
 	src := &image.NRGBA{Pix: pix[:4*width*height], Stride: 4 * width, Rect: image.Rect(0, 0, width, height)}
 	return fromCanonical(canonicalNRGBA(src), rgbaAllGrey(src.Pix), width, height), nil
@@ -60,7 +62,7 @@ func FromRGBA(pix []byte, width, height int) (Fingerprints, error) {
 // zero.
 func FromImage(img image.Image) (Fingerprints, error) {
 	if img == nil {
-		return Fingerprints{}, &imageError{"nil image"}
+		return Fingerprints{}, imageError("nil image")
 	}
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
@@ -76,15 +78,14 @@ func FromImage(img image.Image) (Fingerprints, error) {
 func checkDims(w, h int) error {
 	const maxSide = 1 << 20
 	if w <= 0 || h <= 0 || w > maxSide || h > maxSide {
-		return &imageError{"bad dimensions " + strconv.Itoa(w) + "x" + strconv.Itoa(h)}
+		return imageError("bad dimensions " + strconv.Itoa(w) + "x" + strconv.Itoa(h))
 	}
 	return nil
 }
 
-type imageError struct{ reason string }
-
-func (e *imageError) Error() string        { return "fingerprint: invalid image: " + e.reason }
-func (e *imageError) Is(target error) bool { return target == ErrInvalidImage }
+func imageError(reason string) error {
+	return wire.NewError("fingerprint: invalid image: "+reason, ErrInvalidImage)
+}
 
 // canonicalDims is the size the canonical pipeline hashes at.
 func canonicalDims(w, h int) (int, int) {
@@ -286,7 +287,7 @@ func Canonical(img image.Image) *image.NRGBA {
 // docs/fingerprint.md). It allocates two float32 planes of the full size.
 func PDQFullResolution(img image.Image) (PDQHash, int, error) {
 	if img == nil {
-		return PDQHash{}, 0, &imageError{"nil image"}
+		return PDQHash{}, 0, imageError("nil image")
 	}
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()

@@ -11,7 +11,7 @@ func PDQFromLuma(luma []float32, w, h int, scratch []float32) (PDQHash, int, []f
 		return PDQHash{}, 0, scratch, err
 	}
 	if len(luma) < w*h {
-		return PDQHash{}, 0, scratch, &imageError{"luma plane shorter than its size"}
+		return PDQHash{}, 0, scratch, imageError("luma plane shorter than its size")
 	}
 	if cap(scratch) < w*h {
 		scratch = make([]float32, w*h)

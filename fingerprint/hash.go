@@ -4,6 +4,8 @@ import (
 	"errors"
 	"math/bits"
 	"strconv"
+
+	"github.com/hashgate/hashgate/internal/wire"
 )
 
 // ErrMalformedHash is returned (wrapped) by the Parse functions for text that
@@ -25,7 +27,7 @@ func (h *PDQHash) SetBit(k int) { h[31-k/8] |= 1 << (k % 8) }
 func (h PDQHash) Distance(o PDQHash) int { return hamming(h[:], o[:]) }
 
 // String is the 64-character lowercase hex form the reference prints.
-func (h PDQHash) String() string { return hexString(h[:]) }
+func (h PDQHash) String() string { return wire.HexString(h[:]) }
 
 // ParsePDQ parses the 64-character hex form of a PDQ hash.
 func ParsePDQ(s string) (PDQHash, error) {
@@ -46,7 +48,7 @@ func (h Hash64) String() string {
 	for i := range b {
 		b[i] = byte(h >> (56 - 8*i))
 	}
-	return hexString(b[:])
+	return wire.HexString(b[:])
 }
 
 // ParseHash64 parses the 16-character hex form of a 64-bit hash.
@@ -66,7 +68,7 @@ func ParseHash64(s string) (Hash64, error) {
 type SHA256Digest [32]byte
 
 // String is the 64-character lowercase hex form.
-func (d SHA256Digest) String() string { return hexString(d[:]) }
+func (d SHA256Digest) String() string { return wire.HexString(d[:]) }
 
 // ParseSHA256 parses the 64-character hex form of a SHA-256 digest.
 func ParseSHA256(s string) (SHA256Digest, error) {
@@ -79,7 +81,7 @@ func ParseSHA256(s string) (SHA256Digest, error) {
 type MD5Digest [16]byte
 
 // String is the 32-character lowercase hex form.
-func (d MD5Digest) String() string { return hexString(d[:]) }
+func (d MD5Digest) String() string { return wire.HexString(d[:]) }
 
 // ParseMD5 parses the 32-character hex form of an MD5 digest.
 func ParseMD5(s string) (MD5Digest, error) {
@@ -95,30 +97,13 @@ func hamming(a, b []byte) int {
 	return n
 }
 
-const hexDigits = "0123456789abcdef"
-
-func hexString(b []byte) string {
-	out := make([]byte, 2*len(b))
-	for i, c := range b {
-		out[2*i] = hexDigits[c>>4]
-		out[2*i+1] = hexDigits[c&15]
-	}
-	return string(out)
-}
-
-// parseHex fills dst from exactly 2*len(dst) hex digits (either case). It
-// avoids fmt and encoding/hex's error types so the wasm module stays small.
+// parseHex fills dst from exactly 2*len(dst) hex digits (either case).
 func parseHex(dst []byte, s, what string) error {
 	if len(s) != 2*len(dst) {
 		return &HashError{Type: what, Reason: "want " + strconv.Itoa(2*len(dst)) + " hex digits, got " + strconv.Itoa(len(s))}
 	}
-	for i := range dst {
-		hi, ok1 := unhex(s[2*i])
-		lo, ok2 := unhex(s[2*i+1])
-		if !ok1 || !ok2 {
-			return &HashError{Type: what, Reason: "non-hex character at offset " + strconv.Itoa(2*i)}
-		}
-		dst[i] = hi<<4 | lo
+	if at := wire.DecodeHex(dst, s, false); at >= 0 {
+		return &HashError{Type: what, Reason: "non-hex character at offset " + strconv.Itoa(at)}
 	}
 	return nil
 }
@@ -134,18 +119,6 @@ func (e *HashError) Error() string { return "fingerprint: malformed " + e.Type +
 
 // Is makes errors.Is(err, ErrMalformedHash) true.
 func (e *HashError) Is(target error) bool { return target == ErrMalformedHash }
-
-func unhex(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
-}
 
 func equalFoldASCII(a, b string) bool {
 	if len(a) != len(b) {

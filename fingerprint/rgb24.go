@@ -17,7 +17,7 @@ func (fh *FrameHasher) PDQRGB24(pix []byte, width, height, stride int) (PDQHash,
 		return PDQHash{}, 0, err
 	}
 	if stride < 3*width || len(pix) < stride*(height-1)+3*width {
-		return PDQHash{}, 0, &imageError{"short RGB24 buffer"}
+		return PDQHash{}, 0, imageError("short RGB24 buffer")
 	}
 	n := width * height
 	if cap(fh.luma) < 2*n {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hashgate/hashgate/bloom"
+	"github.com/hashgate/hashgate/internal/wire"
 )
 
 // AcceptOptions are what the caller brings to Accept: its pinned keys and
@@ -65,7 +66,7 @@ func Accept(b *Bundle, o AcceptOptions) (*Release, error) {
 	}
 	if o.Channel != "" && m.Channel != o.Channel {
 		return nil, &RuleError{Rule: RuleChannel, Err: errors.New("release: manifest is for channel " +
-			quote(m.Channel) + ", want " + quote(o.Channel))}
+			wire.Quote(m.Channel) + ", want " + wire.Quote(o.Channel))}
 	}
 	if err := verifySignatures(b.Manifest, m, b.Signature, o.Trust); err != nil {
 		rule := RuleSignature

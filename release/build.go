@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashgate/hashgate/bloom"
 	"github.com/hashgate/hashgate/fingerprint"
+	"github.com/hashgate/hashgate/internal/wire"
 )
 
 // BuildOptions configure Build.
@@ -176,7 +177,7 @@ func finish(b *Bundle, m *Manifest, s *Signer) (*Bundle, error) {
 // manifest entry.
 func addArtifact(b *Bundle, role, prefix, suffix string, data []byte) Artifact {
 	sum := sha256.Sum256(data)
-	name := prefix + hexString(sum[:]) + suffix
+	name := prefix + wire.HexString(sum[:]) + suffix
 	b.Artifacts[name] = data
 	return Artifact{Role: role, Name: name, Length: uint64(len(data)), SHA256: sum}
 }
@@ -199,7 +200,7 @@ func WriteDir(dir string, b *Bundle) error {
 	}
 	for name, data := range b.Artifacts {
 		if !plainName(name) {
-			return errors.New("release: artifact name " + quote(name) + " is not a plain file name")
+			return errors.New("release: artifact name " + wire.Quote(name) + " is not a plain file name")
 		}
 		if err := writeFileAtomic(filepath.Join(dir, name), data); err != nil {
 			return err

@@ -75,11 +75,12 @@
 // circl/hpke, crypto/hpke or crypto/ecdh, whose package inits keep the NIST
 // curves alive in the wasm checker although it never opens a list (HPKE for
 // the one suite the list uses is hpke.go, held to circl/hpke by its tests);
-// and nothing of hashgate but bloom and fingerprint. For the same reason
-// (the module's size) base64, RFC 3339 times, numbers and quoting in
-// messages are written out here (base64.go, number.go, parseTime, quote)
-// rather than taken from encoding/base64, time.Parse, strconv.Parse* and
-// strconv.Quote; differential tests and fuzz targets hold each to the
+// and nothing of hashgate but bloom, fingerprint and internal/wire (the
+// table in internal/deps). For the same reason (the module's size) the
+// manifest's JSON, base64, numbers and quoting in messages come from
+// internal/wire, and RFC 3339 times are parsed here (parseTime), rather
+// than from encoding/json, encoding/base64, strconv.Parse*, strconv.Quote
+// and time.Parse; differential tests and fuzz targets hold each to the
 // standard library's answer. Publisher-side code (Build, Delta,
 // EncryptList) is here too but unreachable from Accept, so the linker
 // leaves it out of the module; parsing hash-list files is release/hashlist.

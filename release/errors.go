@@ -3,6 +3,8 @@ package release
 import (
 	"crypto/rand"
 	"errors"
+
+	"github.com/hashgate/hashgate/internal/wire"
 )
 
 var cryptoRandReader = rand.Reader
@@ -62,35 +64,5 @@ func (e *RuleError) Unwrap() error { return e.Err }
 // Is matches the sentinel of e's rule.
 func (e *RuleError) Is(target error) bool { return ruleSentinels[e.Rule] == target }
 
-// wrapError prefixes an underlying error with context. It stands in for
-// fmt.Errorf("...: %w") without pulling fmt into the wasm module.
-type wrapError struct {
-	msg string
-	err error
-}
-
-func (e *wrapError) Error() string { return e.msg + ": " + e.err.Error() }
-func (e *wrapError) Unwrap() error { return e.err }
-
-func wrap(msg string, err error) error { return &wrapError{msg: msg, err: err} }
-
-// quote is strconv.Quote for error messages, without its Unicode
-// printability tables (~4 KB of the compressed wasm module): printable
-// ASCII stays, quote and backslash are escaped, every other byte is \xNN.
-// For printable ASCII the two agree.
-func quote(s string) string {
-	const hex = "0123456789abcdef"
-	b := make([]byte, 0, len(s)+2)
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-		case c >= 0x20 && c < 0x7f:
-			b = append(b, c)
-		default:
-			b = append(b, '\\', 'x', hex[c>>4], hex[c&15])
-		}
-	}
-	return string(append(b, '"'))
-}
+// wrap is fmt.Errorf("%s: %w", msg, err) without fmt.
+func wrap(msg string, err error) error { return wire.Wrap(msg, err) }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/cloudflare/circl/kem/xwing"
 	"github.com/cloudflare/circl/sign/mldsa/mldsa65"
+
+	"github.com/hashgate/hashgate/internal/wire"
 )
 
 // Key files are text: '#' comments and blank lines are ignored, every other
@@ -27,7 +29,7 @@ func MarshalPublicKeys(keys []PublicKey) []byte {
 	b.WriteString("# hashgate public keys: ALGORITHM BASE64 (key id in the comment)\n")
 	for _, k := range keys {
 		b.WriteString("# id " + k.ID() + "\n")
-		b.WriteString(k.Alg + " " + b64Encode(k.Key) + "\n")
+		b.WriteString(k.Alg + " " + wire.Base64Encode(k.Key) + "\n")
 	}
 	return b.Bytes()
 }
@@ -68,8 +70,8 @@ func ParseTrust(b []byte) (Trust, error) {
 func (s *Signer) MarshalPrivate() []byte {
 	var b bytes.Buffer
 	b.WriteString("# hashgate publisher private keys: SECRET, never share or print\n")
-	b.WriteString(AlgEd25519 + seedSuffix + " " + b64Encode(s.ed.Seed()) + "\n")
-	b.WriteString(AlgMLDSA65 + seedSuffix + " " + b64Encode(s.mlSeed[:]) + "\n")
+	b.WriteString(AlgEd25519 + seedSuffix + " " + wire.Base64Encode(s.ed.Seed()) + "\n")
+	b.WriteString(AlgMLDSA65 + seedSuffix + " " + wire.Base64Encode(s.mlSeed[:]) + "\n")
 	return b.Bytes()
 }
 
@@ -87,7 +89,7 @@ func ParseSigner(b []byte) (*Signer, error) {
 		case AlgMLDSA65 + seedSuffix:
 			ml = (*[mldsa65.SeedSize]byte)(val)
 		default:
-			return formatErr("private key file line " + strconv.Itoa(line) + ": unexpected " + quote(alg))
+			return formatErr("private key file line " + strconv.Itoa(line) + ": unexpected " + wire.Quote(alg))
 		}
 		return nil
 	})
@@ -113,7 +115,7 @@ func keyLines(b []byte, f func(line int, alg string, val []byte) error) error {
 		if !ok {
 			return formatErr("key file line " + strconv.Itoa(i+1) + ": want ALGORITHM BASE64")
 		}
-		raw, ok := b64Decode(strings.TrimSpace(val))
+		raw, ok := wire.Base64Decode(strings.TrimSpace(val))
 		if !ok {
 			return formatErr("key file line " + strconv.Itoa(i+1) + ": bad base64")
 		}

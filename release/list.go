@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hashgate/hashgate/fingerprint"
+	"github.com/hashgate/hashgate/internal/wire"
 )
 
 // ListEntry is one listed fingerprint with its provenance, as edges hold it.
@@ -59,13 +60,8 @@ const (
 // encoders.
 var ErrList = errors.New("release: malformed edge list")
 
-func listErr(msg string) error { return &listError{msg} }
-
-// listError is a malformed list; it matches ErrList.
-type listError struct{ msg string }
-
-func (e *listError) Error() string        { return "release: edge list: " + e.msg }
-func (e *listError) Is(target error) bool { return target == ErrList }
+// listErr is a malformed list; it matches ErrList.
+func listErr(msg string) error { return wire.NewError("release: edge list: "+msg, ErrList) }
 
 // entryValueLen is the length a list stores for an entry's value: the
 // kind's fixed length, or for a variable kind the value's own once it checks.

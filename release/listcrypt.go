@@ -9,6 +9,8 @@ import (
 	"strconv"
 
 	"github.com/cloudflare/circl/kem/xwing"
+
+	"github.com/hashgate/hashgate/internal/wire"
 )
 
 // The encrypted list (list-*.hpke). The list is encrypted once under a fresh
@@ -67,7 +69,7 @@ func (k *EdgePrivateKey) Public() PublicKey { return k.pub }
 // MarshalPrivate writes the edge's private key file (keep it 0600).
 func (k *EdgePrivateKey) MarshalPrivate() []byte {
 	return []byte("# hashgate edge private key: SECRET, never share or print\n" +
-		AlgXWing + seedSuffix + " " + b64Encode(k.seed[:]) + "\n")
+		AlgXWing + seedSuffix + " " + wire.Base64Encode(k.seed[:]) + "\n")
 }
 
 // ParseEdgeKey reads an edge private key file.
@@ -130,7 +132,7 @@ func encryptList(enc *listEncoder, recipients []PublicKey, rand io.Reader) ([]by
 			return nil, wrap("release: recipient key", err)
 		}
 		var id [keyIDLen]byte
-		decodeHex(id[:], r.ID())
+		wire.DecodeHex(id[:], r.ID(), true)
 		enc, wrapped, err := hpkeSeal(&pk, rand, listInfo, id[:], dataKey[:])
 		if err != nil {
 			return nil, err
@@ -176,7 +178,7 @@ func ListRecipients(ciphertext []byte) ([]string, error) {
 	}
 	ids := make([]string, len(h.recips))
 	for i, r := range h.recips {
-		ids[i] = hexString(r.id)
+		ids[i] = wire.HexString(r.id)
 	}
 	return ids, nil
 }
@@ -279,7 +281,7 @@ func decryptBytes(ciphertext []byte, edgeKey *EdgePrivateKey, inPlace bool) ([]b
 		return nil, err
 	}
 	var id [keyIDLen]byte
-	decodeHex(id[:], edgeKey.pub.ID())
+	wire.DecodeHex(id[:], edgeKey.pub.ID(), true)
 	for _, r := range h.recips {
 		if !bytes.Equal(r.id, id[:]) {
 			continue

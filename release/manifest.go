@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strconv"
 	"time"
+
+	"github.com/hashgate/hashgate/internal/wire"
 )
 
 // Format version written by this package. A manifest with the same major and
@@ -120,68 +122,68 @@ func (m *Manifest) Marshal() ([]byte, error) {
 	if err := mm.validate(); err != nil {
 		return nil, err
 	}
-	root := jvalue{kind: jObject}
-	add := func(o *jvalue, k string, v jvalue) { o.obj = append(o.obj, jmember{k, v}) }
-	add(&root, "format", jstr(strconv.Itoa(mm.FormatMajor)+"."+strconv.Itoa(mm.FormatMinor)))
-	add(&root, "channel", jstr(mm.Channel))
-	add(&root, "version", juint(mm.Version))
-	add(&root, "epoch", juint(mm.Epoch))
-	add(&root, "created", jstr(formatTime(mm.Created)))
-	add(&root, "expires", jstr(formatTime(mm.Expires)))
-	keys := jvalue{kind: jArray}
+	root := wire.Value{Type: wire.Object}
+	add := func(o *wire.Value, k string, v wire.Value) { o.Obj = append(o.Obj, wire.Member{Key: k, Val: v}) }
+	add(&root, "format", wire.Str(strconv.Itoa(mm.FormatMajor)+"."+strconv.Itoa(mm.FormatMinor)))
+	add(&root, "channel", wire.Str(mm.Channel))
+	add(&root, "version", wire.Uint(mm.Version))
+	add(&root, "epoch", wire.Uint(mm.Epoch))
+	add(&root, "created", wire.Str(formatTime(mm.Created)))
+	add(&root, "expires", wire.Str(formatTime(mm.Expires)))
+	keys := wire.Value{Type: wire.Array}
 	for _, k := range mm.PublisherKeys {
-		o := jvalue{kind: jObject}
-		add(&o, "alg", jstr(k.Alg))
-		add(&o, "id", jstr(k.ID))
-		keys.arr = append(keys.arr, o)
+		o := wire.Value{Type: wire.Object}
+		add(&o, "alg", wire.Str(k.Alg))
+		add(&o, "id", wire.Str(k.ID))
+		keys.Arr = append(keys.Arr, o)
 	}
 	add(&root, "publisher_keys", keys)
 
-	f := jvalue{kind: jObject}
-	add(&f, "kind", jstr(mm.Filter.Kind))
-	add(&f, "layout", jstr(mm.Filter.Layout))
+	f := wire.Value{Type: wire.Object}
+	add(&f, "kind", wire.Str(mm.Filter.Kind))
+	add(&f, "layout", wire.Str(mm.Filter.Layout))
 	if mm.Filter.ReleaseKey != ([32]byte{}) {
-		add(&f, "release_key", jstr(hexString(mm.Filter.ReleaseKey[:])))
+		add(&f, "release_key", wire.Str(wire.HexString(mm.Filter.ReleaseKey[:])))
 	}
-	add(&f, "target_fpr", jfloat(mm.Filter.TargetFPR))
-	add(&f, "keys", juint(mm.Filter.Keys))
-	ent := jvalue{kind: jObject}
+	add(&f, "target_fpr", wire.Float(mm.Filter.TargetFPR))
+	add(&f, "keys", wire.Uint(mm.Filter.Keys))
+	ent := wire.Value{Type: wire.Object}
 	for k, n := range mm.Filter.Entries {
-		add(&ent, k, juint(n))
+		add(&ent, k, wire.Uint(n))
 	}
 	add(&f, "entries", ent)
 	add(&root, "filter", f)
 
 	if mm.Oblivious != nil {
-		o := jvalue{kind: jObject}
-		add(&o, "suite", jstr(mm.Oblivious.Suite))
-		add(&o, "public_key", jstr(b64Encode(mm.Oblivious.PublicKey)))
+		o := wire.Value{Type: wire.Object}
+		add(&o, "suite", wire.Str(mm.Oblivious.Suite))
+		add(&o, "public_key", wire.Str(wire.Base64Encode(mm.Oblivious.PublicKey)))
 		add(&root, "oblivious", o)
 	}
-	arts := jvalue{kind: jArray}
+	arts := wire.Value{Type: wire.Array}
 	for _, a := range mm.Artifacts {
-		o := jvalue{kind: jObject}
-		add(&o, "role", jstr(a.Role))
-		add(&o, "name", jstr(a.Name))
-		add(&o, "length", juint(a.Length))
-		add(&o, "sha256", jstr(hexString(a.SHA256[:])))
-		arts.arr = append(arts.arr, o)
+		o := wire.Value{Type: wire.Object}
+		add(&o, "role", wire.Str(a.Role))
+		add(&o, "name", wire.Str(a.Name))
+		add(&o, "length", wire.Uint(a.Length))
+		add(&o, "sha256", wire.Str(wire.HexString(a.SHA256[:])))
+		arts.Arr = append(arts.Arr, o)
 	}
 	add(&root, "artifacts", arts)
 	if mm.Previous != ([32]byte{}) {
-		add(&root, "previous", jstr(hexString(mm.Previous[:])))
+		add(&root, "previous", wire.Str(wire.HexString(mm.Previous[:])))
 	}
 	if len(mm.NextKeys) > 0 {
-		nk := jvalue{kind: jArray}
+		nk := wire.Value{Type: wire.Array}
 		for _, k := range mm.NextKeys {
-			o := jvalue{kind: jObject}
-			add(&o, "alg", jstr(k.Alg))
-			add(&o, "key", jstr(b64Encode(k.Key)))
-			nk.arr = append(nk.arr, o)
+			o := wire.Value{Type: wire.Object}
+			add(&o, "alg", wire.Str(k.Alg))
+			add(&o, "key", wire.Str(wire.Base64Encode(k.Key)))
+			nk.Arr = append(nk.Arr, o)
 		}
 		add(&root, "next_keys", nk)
 	}
-	out := appendJSON(nil, root, 0)
+	out := wire.AppendCanonical(nil, root)
 	return append(out, '\n'), nil
 }
 
@@ -208,8 +210,8 @@ func (m *Manifest) validate() error {
 		return formatErr("filter target_fpr must be in (0, 1)")
 	}
 	for _, k := range m.PublisherKeys {
-		if !knownAlg(k.Alg) || len(k.ID) != 2*keyIDLen || !isHex(k.ID) {
-			return formatErr("publisher key " + quote(k.Alg+":"+k.ID) + " is not an algorithm and key id")
+		if !knownAlg(k.Alg) || len(k.ID) != 2*keyIDLen || !wire.IsLowerHex(k.ID) {
+			return formatErr("publisher key " + wire.Quote(k.Alg+":"+k.ID) + " is not an algorithm and key id")
 		}
 	}
 	for _, k := range m.NextKeys {
@@ -226,14 +228,14 @@ func (m *Manifest) validate() error {
 	bases := 0
 	for _, a := range m.Artifacts {
 		if !plainName(a.Name) || len(a.Name) > maxNameLen || a.Name[0] == '.' {
-			return formatErr("artifact name " + quote(a.Name) + " is not a plain file name")
+			return formatErr("artifact name " + wire.Quote(a.Name) + " is not a plain file name")
 		}
 		if seen[a.Name] {
-			return formatErr("artifact " + quote(a.Name) + " listed twice")
+			return formatErr("artifact " + wire.Quote(a.Name) + " listed twice")
 		}
 		seen[a.Name] = true
 		if a.Name == ManifestFile || a.Name == SignatureFile {
-			return formatErr("artifact name " + quote(a.Name) + " is reserved")
+			return formatErr("artifact name " + wire.Quote(a.Name) + " is reserved")
 		}
 		if a.Role == RoleFilter {
 			bases++
@@ -292,7 +294,7 @@ func parseTime(s string) (time.Time, error) {
 	if t, ok := parseTimeUTC(s); ok && formatTime(t) == s {
 		return t, nil
 	}
-	return time.Time{}, formatErr("time " + quote(s) + " is not RFC 3339 UTC with whole seconds (2006-01-02T15:04:05Z)")
+	return time.Time{}, formatErr("time " + wire.Quote(s) + " is not RFC 3339 UTC with whole seconds (2006-01-02T15:04:05Z)")
 }
 
 func parseTimeUTC(s string) (time.Time, bool) {

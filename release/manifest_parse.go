@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hashgate/hashgate/internal/wire"
 )
 
 // ParseManifest reads manifest.json strictly: every required field present
@@ -16,20 +18,20 @@ func ParseManifest(b []byte) (*Manifest, error) {
 	if len(b) > MaxManifestSize {
 		return nil, formatErr("manifest larger than " + strconv.Itoa(MaxManifestSize) + " bytes")
 	}
-	root, err := parseJSON(b)
+	root, err := wire.Parse(b)
 	if err != nil {
 		return nil, &FormatError{Msg: "manifest", Err: err}
 	}
-	if root.kind != jObject {
+	if root.Type != wire.Object {
 		return nil, formatErr("manifest is not a JSON object")
 	}
 	m := &Manifest{}
 	// The format field decides how strict the rest is, so read it first.
-	fv := root.get("format")
-	if fv == nil || fv.kind != jString {
+	fv := root.Get("format")
+	if fv == nil || fv.Type != wire.String {
 		return nil, formatErr(`missing "format" (want "1.0")`)
 	}
-	m.FormatMajor, m.FormatMinor, err = parseFormat(fv.s)
+	m.FormatMajor, m.FormatMinor, err = parseFormat(fv.Str)
 	if err != nil {
 		return nil, err
 	}
@@ -55,12 +57,12 @@ func ParseManifest(b []byte) (*Manifest, error) {
 		m.Filter.TargetFPR = r.float(fo, "target_fpr")
 		m.Filter.Keys = r.uint(fo, "keys")
 		if eo := r.child(fo, "entries"); eo != nil {
-			if len(eo.v.obj) > 64 {
+			if len(eo.v.Obj) > 64 {
 				r.fail("filter.entries has too many kinds")
 			}
-			m.Filter.Entries = make(map[string]uint64, len(eo.v.obj))
-			for _, mem := range eo.v.obj {
-				m.Filter.Entries[mem.key] = r.uint(eo, mem.key)
+			m.Filter.Entries = make(map[string]uint64, len(eo.v.Obj))
+			for _, mem := range eo.v.Obj {
+				m.Filter.Entries[mem.Key] = r.uint(eo, mem.Key)
 			}
 			r.done(eo)
 		}
@@ -79,7 +81,7 @@ func ParseManifest(b []byte) (*Manifest, error) {
 		r.done(ao)
 		if !knownRole(a.Role) {
 			if !r.tolerant {
-				r.fail("unknown artifact role " + quote(a.Role))
+				r.fail("unknown artifact role " + wire.Quote(a.Role))
 			}
 		}
 		m.Artifacts = append(m.Artifacts, a)
@@ -111,10 +113,10 @@ func knownRole(r string) bool {
 // parseFormat reads "MAJOR.MINOR" and refuses a newer major.
 func parseFormat(s string) (major, minor int, err error) {
 	a, b, ok := strings.Cut(s, ".")
-	ma, ok1 := parseDecimal(a, 16)
-	mi, ok2 := parseDecimal(b, 16)
+	ma, ok1 := wire.ParseUint(a, 16)
+	mi, ok2 := wire.ParseUint(b, 16)
 	if !ok || !ok1 || !ok2 || ma == 0 {
-		return 0, 0, formatErr("format " + quote(s) + " is not MAJOR.MINOR")
+		return 0, 0, formatErr("format " + wire.Quote(s) + " is not MAJOR.MINOR")
 	}
 	if ma != FormatMajor {
 		return 0, 0, &FormatError{
@@ -135,12 +137,12 @@ type objReader struct {
 
 // obj is an object being read plus the names of the members taken so far.
 type obj struct {
-	v    *jvalue
+	v    *wire.Value
 	path string
 	used []string
 }
 
-func (o *obj) has(k string) bool { return o.v.get(k) != nil }
+func (o *obj) has(k string) bool { return o.v.Get(k) != nil }
 
 func (r *objReader) fail(msg string) {
 	if r.err == nil {
@@ -148,22 +150,22 @@ func (r *objReader) fail(msg string) {
 	}
 }
 
-func (r *objReader) object(v *jvalue, path string) *obj {
-	if v.kind != jObject {
+func (r *objReader) object(v *wire.Value, path string) *obj {
+	if v.Type != wire.Object {
 		r.fail(path + " is not an object")
-		return &obj{v: &jvalue{kind: jObject}, path: path}
+		return &obj{v: &wire.Value{Type: wire.Object}, path: path}
 	}
 	return &obj{v: v, path: path}
 }
 
-func (r *objReader) field(o *obj, k string, want jkind, what string) *jvalue {
+func (r *objReader) field(o *obj, k string, want wire.Type, what string) *wire.Value {
 	o.used = append(o.used, k)
-	v := o.v.get(k)
+	v := o.v.Get(k)
 	if v == nil {
 		r.fail("missing " + o.path + "." + k)
 		return nil
 	}
-	if v.kind != want {
+	if v.Type != want {
 		r.fail(o.path + "." + k + " is not " + what)
 		return nil
 	}
@@ -171,43 +173,43 @@ func (r *objReader) field(o *obj, k string, want jkind, what string) *jvalue {
 }
 
 func (r *objReader) child(o *obj, k string) *obj {
-	v := r.field(o, k, jObject, "an object")
+	v := r.field(o, k, wire.Object, "an object")
 	if v == nil {
 		return nil
 	}
 	return &obj{v: v, path: o.path + "." + k}
 }
 
-func (r *objReader) array(o *obj, k string, limit int) []jvalue {
-	v := r.field(o, k, jArray, "an array")
+func (r *objReader) array(o *obj, k string, limit int) []wire.Value {
+	v := r.field(o, k, wire.Array, "an array")
 	if v == nil {
 		return nil
 	}
-	if len(v.arr) > limit {
+	if len(v.Arr) > limit {
 		r.fail(o.path + "." + k + " has more than " + strconv.Itoa(limit) + " elements")
 		return nil
 	}
-	return v.arr
+	return v.Arr
 }
 
 func (r *objReader) str(o *obj, k string) string {
-	v := r.field(o, k, jString, "a string")
+	v := r.field(o, k, wire.String, "a string")
 	if v == nil {
 		return ""
 	}
-	if len(v.s) > maxStringLen {
+	if len(v.Str) > maxStringLen {
 		r.fail(o.path + "." + k + " is too long")
 		return ""
 	}
-	return v.s
+	return v.Str
 }
 
 func (r *objReader) uint(o *obj, k string) uint64 {
-	v := r.field(o, k, jNumber, "a number")
+	v := r.field(o, k, wire.Number, "a number")
 	if v == nil {
 		return 0
 	}
-	n, ok := parseDecimal(v.s, 64)
+	n, ok := wire.ParseUint(v.Str, 64)
 	if !ok {
 		r.fail(o.path + "." + k + " is not an unsigned 64-bit integer")
 	}
@@ -215,11 +217,11 @@ func (r *objReader) uint(o *obj, k string) uint64 {
 }
 
 func (r *objReader) float(o *obj, k string) float64 {
-	v := r.field(o, k, jNumber, "a number")
+	v := r.field(o, k, wire.Number, "a number")
 	if v == nil {
 		return 0
 	}
-	f, ok := parseJSONFloat(v.s)
+	f, ok := wire.ParseFloat(v.Str)
 	if !ok {
 		r.fail(o.path + "." + k + " is not a finite number")
 	}
@@ -244,21 +246,21 @@ func (r *objReader) hex(o *obj, k string, dst []byte) {
 	if r.err != nil {
 		return
 	}
-	if !decodeHex(dst, s) {
+	if wire.DecodeHex(dst, s, true) >= 0 {
 		r.fail(o.path + "." + k + " is not " + strconv.Itoa(2*len(dst)) + " lowercase hex digits")
 	}
 }
 
 func (r *objReader) b64(o *obj, k string) []byte {
-	v := r.field(o, k, jString, "a string")
+	v := r.field(o, k, wire.String, "a string")
 	if v == nil {
 		return nil
 	}
-	if len(v.s) > 16<<10 {
+	if len(v.Str) > 16<<10 {
 		r.fail(o.path + "." + k + " is too long")
 		return nil
 	}
-	b, ok := b64Decode(v.s)
+	b, ok := wire.Base64Decode(v.Str)
 	if !ok {
 		r.fail(o.path + "." + k + " is not standard base64")
 	}
@@ -270,63 +272,19 @@ func (r *objReader) done(o *obj) {
 	if r.tolerant || r.err != nil {
 		return
 	}
-	for _, m := range o.v.obj {
+	for _, m := range o.v.Obj {
 		known := false
 		for _, u := range o.used {
-			if u == m.key {
+			if u == m.Key {
 				known = true
 				break
 			}
 		}
 		// Entries is a map: its members are all read through field.
 		if !known {
-			r.fail("unknown field " + o.path + "." + m.key + " (format " +
+			r.fail("unknown field " + o.path + "." + m.Key + " (format " +
 				strconv.Itoa(FormatMajor) + "." + strconv.Itoa(FormatMinor) + " has no such field)")
 			return
 		}
 	}
-}
-
-// decodeHex decodes exactly 2*len(dst) lowercase hex digits.
-func decodeHex(dst []byte, s string) bool {
-	if len(s) != 2*len(dst) {
-		return false
-	}
-	for i := range dst {
-		hi, ok1 := unhex(s[2*i])
-		lo, ok2 := unhex(s[2*i+1])
-		if !ok1 || !ok2 {
-			return false
-		}
-		dst[i] = hi<<4 | lo
-	}
-	return true
-}
-
-func unhex(c byte) (byte, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0', true
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10, true
-	}
-	return 0, false
-}
-
-func isHex(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if _, ok := unhex(s[i]); !ok {
-			return false
-		}
-	}
-	return true
-}
-
-func hexString(b []byte) string {
-	out := make([]byte, 2*len(b))
-	for i, c := range b {
-		out[2*i] = hexDigits[c>>4]
-		out[2*i+1] = hexDigits[c&15]
-	}
-	return string(out)
 }

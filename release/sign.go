@@ -8,6 +8,8 @@ import (
 	"strconv"
 
 	"github.com/cloudflare/circl/sign/mldsa/mldsa65"
+
+	"github.com/hashgate/hashgate/internal/wire"
 )
 
 // Key algorithms. Signing keys are Ed25519 (RFC 8032) and ML-DSA-65
@@ -37,7 +39,7 @@ type PublicKey struct {
 // key, in lowercase hex.
 func (k PublicKey) ID() string {
 	sum := sha256.Sum256(k.Key)
-	return hexString(sum[:keyIDLen])
+	return wire.HexString(sum[:keyIDLen])
 }
 
 // Ref is the KeyRef naming k.
@@ -53,7 +55,7 @@ func (k PublicKey) check() error {
 	case AlgXWing:
 		want = xwingPublicKeySize
 	default:
-		return formatErr("unknown key algorithm " + quote(k.Alg))
+		return formatErr("unknown key algorithm " + wire.Quote(k.Alg))
 	}
 	if len(k.Key) != want {
 		return formatErr(k.Alg + " public key must be " + strconv.Itoa(want) + " bytes, got " + strconv.Itoa(len(k.Key)))
@@ -144,20 +146,20 @@ type Signature struct {
 // MarshalSignatures writes manifest.sig: a JSON object
 // {"format": "1.0", "signatures": [{"alg", "key_id", "sig" (base64)}...]}.
 func MarshalSignatures(sigs []Signature) []byte {
-	root := jvalue{kind: jObject}
-	arr := jvalue{kind: jArray}
+	root := wire.Value{Type: wire.Object}
+	arr := wire.Value{Type: wire.Array}
 	for _, s := range sigs {
-		o := jvalue{kind: jObject}
-		o.obj = append(o.obj,
-			jmember{"alg", jstr(s.Alg)},
-			jmember{"key_id", jstr(s.KeyID)},
-			jmember{"sig", jstr(b64Encode(s.Sig))})
-		arr.arr = append(arr.arr, o)
+		o := wire.Value{Type: wire.Object}
+		o.Obj = append(o.Obj,
+			wire.Member{Key: "alg", Val: wire.Str(s.Alg)},
+			wire.Member{Key: "key_id", Val: wire.Str(s.KeyID)},
+			wire.Member{Key: "sig", Val: wire.Str(wire.Base64Encode(s.Sig))})
+		arr.Arr = append(arr.Arr, o)
 	}
-	root.obj = append(root.obj,
-		jmember{"format", jstr(strconv.Itoa(FormatMajor) + "." + strconv.Itoa(FormatMinor))},
-		jmember{"signatures", arr})
-	return append(appendJSON(nil, root, 0), '\n')
+	root.Obj = append(root.Obj,
+		wire.Member{Key: "format", Val: wire.Str(strconv.Itoa(FormatMajor) + "." + strconv.Itoa(FormatMinor))},
+		wire.Member{Key: "signatures", Val: arr})
+	return append(wire.AppendCanonical(nil, root), '\n')
 }
 
 // ParseSignatures reads manifest.sig. Errors match ErrFormat.
@@ -165,18 +167,18 @@ func ParseSignatures(b []byte) ([]Signature, error) {
 	if len(b) > 256<<10 {
 		return nil, formatErr("manifest.sig too large")
 	}
-	root, err := parseJSON(b)
+	root, err := wire.Parse(b)
 	if err != nil {
 		return nil, &FormatError{Msg: "manifest.sig", Err: err}
 	}
-	if root.kind != jObject {
+	if root.Type != wire.Object {
 		return nil, formatErr("manifest.sig is not a JSON object")
 	}
-	fv := root.get("format")
-	if fv == nil || fv.kind != jString {
+	fv := root.Get("format")
+	if fv == nil || fv.Type != wire.String {
 		return nil, formatErr(`manifest.sig: missing "format"`)
 	}
-	_, minor, err := parseFormat(fv.s)
+	_, minor, err := parseFormat(fv.Str)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/hashgate/hashgate/fingerprint"
+	"github.com/hashgate/hashgate/internal/wire"
 )
 
 // VideoFrame is one frame hash of a listed video (vPDQ).
@@ -120,5 +121,5 @@ func DefaultVideoID(frames []VideoFrame) string {
 		binary.BigEndian.PutUint32(b[33:], f.Millis)
 		h.Write(b[:])
 	}
-	return "vpdq-" + hexString(h.Sum(nil)[:8])
+	return "vpdq-" + wire.HexString(h.Sum(nil)[:8])
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hashgate/hashgate/fingerprint"
+	"github.com/hashgate/hashgate/internal/wire"
 	"github.com/hashgate/hashgate/release"
 )
 
@@ -299,27 +300,10 @@ func decodeValue(dst []byte, kind fingerprint.Kind, s []byte) ([]byte, string) {
 	if len(s) != 2*n {
 		return nil, kind.String() + ": want " + strconv.Itoa(2*n) + " hex digits, got " + strconv.Itoa(len(s))
 	}
-	for i := range n {
-		hi, ok1 := unhex(s[2*i])
-		lo, ok2 := unhex(s[2*i+1])
-		if !ok1 || !ok2 {
-			return nil, kind.String() + ": non-hex character at position " + strconv.Itoa(2*i+1)
-		}
-		dst[i] = hi<<4 | lo
+	if at := wire.DecodeHex(dst[:n], s, false); at >= 0 {
+		return nil, kind.String() + ": non-hex character at position " + strconv.Itoa(at+1)
 	}
 	return dst[:n], ""
-}
-
-func unhex(c byte) (byte, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0', true
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10, true
-	case c >= 'A' && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
 }
 
 func splitLabels(s string) []string {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashgate/hashgate/bloom"
 	"github.com/hashgate/hashgate/fingerprint"
+	"github.com/hashgate/hashgate/internal/wire"
 	"github.com/hashgate/hashgate/release"
 )
 
@@ -206,16 +207,16 @@ func (c *Checker) Info() Code {
 		return c.fail(CodeNoRelease, "checker: no release accepted yet")
 	}
 	m := c.rel.Manifest
-	w := newJSON(c.out)
-	w.uint("version", m.Version)
-	w.str("channel", m.Channel)
-	w.str("created", m.Created.UTC().Format(time.RFC3339))
-	w.str("expires", m.Expires.UTC().Format(time.RFC3339))
-	w.str("layout", m.Filter.Layout)
-	w.str("filterKind", m.Filter.Kind)
-	w.int("keys", int64(c.rel.Filters.Len()))
-	w.int("filterBytes", int64(c.rel.Filters.SizeBytes()))
-	return c.ok(w.done())
+	w := wire.NewObject(c.out)
+	w.Uint("version", m.Version)
+	w.Str("channel", m.Channel)
+	w.Str("created", m.Created.UTC().Format(time.RFC3339))
+	w.Str("expires", m.Expires.UTC().Format(time.RFC3339))
+	w.Str("layout", m.Filter.Layout)
+	w.Str("filterKind", m.Filter.Kind)
+	w.Int("keys", int64(c.rel.Filters.Len()))
+	w.Int("filterBytes", int64(c.rel.Filters.SizeBytes()))
+	return c.ok(w.Done())
 }
 
 // Fingerprint computes the perceptual fingerprints of w×h RGBA pixels with
@@ -227,15 +228,15 @@ func (c *Checker) Fingerprint(pix []byte, w, h int) Code {
 	if err != nil {
 		return c.fail(CodeImage, "checker: "+err.Error())
 	}
-	j := newJSON(c.out)
-	j.int("width", int64(f.Width))
-	j.int("height", int64(f.Height))
-	j.str("pdq", f.PDQ.String())
-	j.int("quality", int64(f.PDQQuality))
-	j.str("phash", f.PHash.String())
-	j.str("dhash", f.DHash.String())
-	j.str("ahash", f.AHash.String())
-	return c.ok(j.done())
+	j := wire.NewObject(c.out)
+	j.Int("width", int64(f.Width))
+	j.Int("height", int64(f.Height))
+	j.Str("pdq", f.PDQ.String())
+	j.Int("quality", int64(f.PDQQuality))
+	j.Str("phash", f.PHash.String())
+	j.Str("dhash", f.DHash.String())
+	j.Str("ahash", f.AHash.String())
+	return c.ok(j.Done())
 }
 
 // DigestInit starts a streaming SHA-256 + MD5 and returns its handle (> 0),
@@ -272,11 +273,11 @@ func (c *Checker) DigestFinal(id int32) Code {
 	}
 	delete(c.digesters, id)
 	s, m := d.Sum()
-	j := newJSON(c.out)
-	j.str("sha256", s.String())
-	j.str("md5", m.String())
-	j.int("bytes", d.Len())
-	return c.ok(j.done())
+	j := wire.NewObject(c.out)
+	j.Str("sha256", s.String())
+	j.Str("md5", m.String())
+	j.Int("bytes", d.Len())
+	return c.ok(j.Done())
 }
 
 // Check looks fingerprints up in the release's filters. The query is text,
@@ -317,14 +318,14 @@ func (c *Checker) Check(query []byte) Code {
 				kb[j] = byte(uint64(k) >> (56 - 8*j))
 			}
 			hits = append(hits, `{"kind":"`+v.kind.String()+`","key":"`...)
-			hits = appendHex(hits, kb[:])
+			hits = wire.AppendHex(hits, kb[:])
 			hits = append(hits, `"}`...)
 		}
 	}
-	j := newJSON(c.out)
-	j.bool("hit", n > 0)
-	j.raw("hits", append(append([]byte{'['}, hits...), ']'))
-	return c.ok(j.done())
+	j := wire.NewObject(c.out)
+	j.Bool("hit", n > 0)
+	j.Raw("hits", append(append([]byte{'['}, hits...), ']'))
+	return c.ok(j.Done())
 }
 
 func seenKey(keys []bloom.Key, k bloom.Key) bool {
@@ -389,32 +390,10 @@ func parseQuery(q []byte) ([5]queryValue, Code, string) {
 		if len(h) != 2*v.n {
 			return bad(kind.String() + " wants " + strconv.Itoa(2*v.n) + " hex digits")
 		}
-		for i := 0; i < len(h); i++ {
-			if c := h[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-				return bad("want lowercase hex digits")
-			}
-		}
-		for i := range v.n {
-			v.value[i] = unhex(h[2*i])<<4 | unhex(h[2*i+1])
+		if wire.DecodeHex(v.value[:v.n], h, true) >= 0 {
+			return bad("want lowercase hex digits")
 		}
 		v.kind = kind
 	}
 	return vals, OK, ""
-}
-
-// appendHex and unhex stand in for encoding/hex, which would bring fmt
-// into the module for its error type. unhex takes a checked lowercase digit.
-func appendHex(b, v []byte) []byte {
-	const digits = "0123456789abcdef"
-	for _, c := range v {
-		b = append(b, digits[c>>4], digits[c&0xf])
-	}
-	return b
-}
-
-func unhex(c byte) byte {
-	if c <= '9' {
-		return c - '0'
-	}
-	return c - 'a' + 10
 }

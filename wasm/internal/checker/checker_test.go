@@ -12,21 +12,6 @@ import (
 	"github.com/hashgate/hashgate/release"
 )
 
-func TestAppendJSONString(t *testing.T) {
-	for _, s := range []string{"", "plain", `q"uote\back`, "ctl\x00\x01\x1f\x7f", "é ü 中", "bad\xffutf8", "\u2028"} {
-		b := appendJSONString(nil, s)
-		var got string
-		if err := json.Unmarshal(b, &got); err != nil {
-			t.Errorf("%q -> %s: %v", s, b, err)
-			continue
-		}
-		want := strings.ToValidUTF8(s, "\uFFFD")
-		if got != want {
-			t.Errorf("%q -> %s -> %q", s, b, got)
-		}
-	}
-}
-
 // accepted returns a Checker holding a release that lists the empty file's MD5.
 func accepted(t testing.TB) *Checker {
 	t.Helper()

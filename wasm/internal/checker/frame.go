@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/hashgate/hashgate/fingerprint"
+	"github.com/hashgate/hashgate/internal/wire"
 )
 
 // maxFramePixels bounds one video frame: 8K UHD.
@@ -24,8 +25,8 @@ func (c *Checker) FramePDQ(luma []float32, w, h int) Code {
 	if err != nil {
 		return c.fail(CodeImage, "checker: "+err.Error())
 	}
-	j := newJSON(c.out)
-	j.str("pdq", hs.String())
-	j.int("quality", int64(q))
-	return c.ok(j.done())
+	j := wire.NewObject(c.out)
+	j.Str("pdq", hs.String())
+	j.Int("quality", int64(q))
+	return c.ok(j.Done())
 }

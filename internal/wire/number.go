@@ -1,4 +1,4 @@
-package release
+package wire
 
 import (
 	"math"
@@ -11,9 +11,9 @@ import (
 // ~10 KB of the compressed wasm module for one float field. Tests hold
 // both to strconv by fuzzing, bit for bit.
 
-// parseDecimal reads one or more ASCII digits as an unsigned integer of at
+// ParseUint reads one or more ASCII digits as an unsigned integer of at
 // most bitSize bits, as strconv.ParseUint(s, 10, bitSize) does.
-func parseDecimal(s string, bitSize int) (uint64, bool) {
+func ParseUint(s string, bitSize int) (uint64, bool) {
 	if s == "" {
 		return 0, false
 	}
@@ -37,18 +37,18 @@ func parseDecimal(s string, bitSize int) (uint64, bool) {
 	return n, true
 }
 
-// maxDigits is how many significant digits parseJSONFloat keeps. A value
+// maxDigits is how many significant digits ParseFloat keeps. A value
 // halfway between two float64s has at most 767 significant digits, so 800
 // digits and a sticky digit for any nonzero ones dropped decide rounding
 // exactly.
 const maxDigits = 800
 
-// parseJSONFloat reads a JSON number (RFC 8259 grammar:
+// ParseFloat reads a JSON number (RFC 8259 grammar:
 // -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?) as the float64 nearest to
 // it, ties to even, as strconv.ParseFloat(s, 64) does. It fails on other
 // syntax and where ParseFloat reports overflow; values too small for a
 // subnormal round to zero, as there.
-func parseJSONFloat(s string) (float64, bool) {
+func ParseFloat(s string) (float64, bool) {
 	i := 0
 	neg := i < len(s) && s[i] == '-'
 	if neg {

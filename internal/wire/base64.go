@@ -1,4 +1,4 @@
-package release
+package wire
 
 // Standard base64 (RFC 4648 §4, padded), written out because
 // encoding/base64's general encoder (every alphabet, padding mode and
@@ -7,29 +7,29 @@ package release
 // encoding/base64's StdEncoding (decoding: its Strict mode) on every input,
 // by fuzzing.
 
-const b64Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+const base64Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
-// b64Encode is base64.StdEncoding.EncodeToString.
-func b64Encode(src []byte) string {
+// Base64Encode is base64.StdEncoding.EncodeToString.
+func Base64Encode(src []byte) string {
 	dst := make([]byte, 0, (len(src)+2)/3*4)
 	for len(src) >= 3 {
 		v := uint(src[0])<<16 | uint(src[1])<<8 | uint(src[2])
-		dst = append(dst, b64Alphabet[v>>18&63], b64Alphabet[v>>12&63], b64Alphabet[v>>6&63], b64Alphabet[v&63])
+		dst = append(dst, base64Alphabet[v>>18&63], base64Alphabet[v>>12&63], base64Alphabet[v>>6&63], base64Alphabet[v&63])
 		src = src[3:]
 	}
 	switch len(src) {
 	case 1:
 		v := uint(src[0]) << 16
-		dst = append(dst, b64Alphabet[v>>18&63], b64Alphabet[v>>12&63], '=', '=')
+		dst = append(dst, base64Alphabet[v>>18&63], base64Alphabet[v>>12&63], '=', '=')
 	case 2:
 		v := uint(src[0])<<16 | uint(src[1])<<8
-		dst = append(dst, b64Alphabet[v>>18&63], b64Alphabet[v>>12&63], b64Alphabet[v>>6&63], '=')
+		dst = append(dst, base64Alphabet[v>>18&63], base64Alphabet[v>>12&63], base64Alphabet[v>>6&63], '=')
 	}
 	return string(dst)
 }
 
-// b64Value is the 6-bit value of an alphabet byte, or 0xff.
-func b64Value(c byte) byte {
+// base64Value is the 6-bit value of an alphabet byte, or 0xff.
+func base64Value(c byte) byte {
 	switch {
 	case 'A' <= c && c <= 'Z':
 		return c - 'A'
@@ -45,12 +45,12 @@ func b64Value(c byte) byte {
 	return 0xff
 }
 
-// b64Decode is base64.StdEncoding.Strict().DecodeString, down to what it
+// Base64Decode is base64.StdEncoding.Strict().DecodeString, down to what it
 // accepts: CR and LF are ignored wherever they are; what remains is whole
 // four-character groups, only the last of which may end in "=" or "==";
 // and the bits padding leaves over must be zero. It reports only whether
 // s is valid (the callers' errors name the field).
-func b64Decode(s string) ([]byte, bool) {
+func Base64Decode(s string) ([]byte, bool) {
 	b := []byte(s)
 	n := 0
 	for _, c := range b {
@@ -77,7 +77,7 @@ func b64Decode(s string) ([]byte, bool) {
 		}
 		var v uint
 		for _, c := range q[:4-pad] {
-			d := b64Value(c)
+			d := base64Value(c)
 			if d == 0xff {
 				return nil, false
 			}

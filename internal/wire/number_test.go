@@ -1,4 +1,4 @@
-package release
+package wire
 
 import (
 	"math"
@@ -12,24 +12,24 @@ import (
 
 var jsonNumberRE = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$`)
 
-// checkFloat holds parseJSONFloat to strconv.ParseFloat, the reference it
+// checkFloat holds ParseFloat to strconv.ParseFloat, the reference it
 // stands in for: on JSON numbers the same bits and the same failures
 // (overflow), anything else refused.
 func checkFloat(t *testing.T, s string) {
 	t.Helper()
-	got, ok := parseJSONFloat(s)
+	got, ok := ParseFloat(s)
 	if !jsonNumberRE.MatchString(s) {
 		if ok {
-			t.Fatalf("parseJSONFloat(%q) accepted a non-JSON number", s)
+			t.Fatalf("ParseFloat(%q) accepted a non-JSON number", s)
 		}
 		return
 	}
 	want, err := strconv.ParseFloat(s, 64)
 	if ok != (err == nil) {
-		t.Fatalf("parseJSONFloat(%q): ok %v, strconv: %v, %v", s, ok, want, err)
+		t.Fatalf("ParseFloat(%q): ok %v, strconv: %v, %v", s, ok, want, err)
 	}
 	if ok && math.Float64bits(got) != math.Float64bits(want) {
-		t.Fatalf("parseJSONFloat(%q) = %v (%#x), strconv %v (%#x)", s, got, math.Float64bits(got), want, math.Float64bits(want))
+		t.Fatalf("ParseFloat(%q) = %v (%#x), strconv %v (%#x)", s, got, math.Float64bits(got), want, math.Float64bits(want))
 	}
 }
 
@@ -89,7 +89,7 @@ func TestParseJSONFloat(t *testing.T) {
 	}
 }
 
-// FuzzParseJSONFloat is differential: parseJSONFloat against strconv.
+// FuzzParseJSONFloat is differential: ParseFloat against strconv.
 func FuzzParseJSONFloat(f *testing.F) {
 	for _, s := range []string{"0", "-0", "1e-6", "0.001", "2.4703282292062328e-324", "1.7976931348623159e308", "9007199254740993", "1.5e3x"} {
 		f.Add(s)
@@ -106,40 +106,40 @@ func TestParseDecimal(t *testing.T) {
 		{"18446744073709551616", 64}, {"99999999999999999999", 64}, {"", 64}, {"+1", 64}, {"-1", 64},
 		{"1.0", 64}, {"1e3", 64}, {"1_0", 64}, {" 1", 64}, {"4294967296", 32},
 	} {
-		got, ok := parseDecimal(tc.s, tc.bits)
+		got, ok := ParseUint(tc.s, tc.bits)
 		want, err := strconv.ParseUint(tc.s, 10, tc.bits)
 		if ok != (err == nil) || ok && got != want {
-			t.Errorf("parseDecimal(%q, %d) = %d, %v; strconv %d, %v", tc.s, tc.bits, got, ok, want, err)
+			t.Errorf("ParseUint(%q, %d) = %d, %v; strconv %d, %v", tc.s, tc.bits, got, ok, want, err)
 		}
 	}
 }
 
-// FuzzParseDecimal is differential: parseDecimal against strconv.ParseUint.
-func FuzzParseDecimal(f *testing.F) {
+// FuzzParseUint is differential: ParseUint against strconv.ParseUint.
+func FuzzParseUint(f *testing.F) {
 	f.Add("18446744073709551615", uint8(64))
 	f.Add("65536", uint8(16))
 	f.Fuzz(func(t *testing.T, s string, b uint8) {
 		bits := []int{8, 16, 32, 64}[b%4]
-		got, ok := parseDecimal(s, bits)
+		got, ok := ParseUint(s, bits)
 		want, err := strconv.ParseUint(s, 10, bits)
 		if ok != (err == nil) || ok && got != want {
-			t.Fatalf("parseDecimal(%q, %d) = %d, %v; strconv %d, %v", s, bits, got, ok, want, err)
+			t.Fatalf("ParseUint(%q, %d) = %d, %v; strconv %d, %v", s, bits, got, ok, want, err)
 		}
 	})
 }
 
 func TestQuote(t *testing.T) {
 	for _, s := range []string{"", "ed25519", `a"b\c`, "tab\there", "nl\n", "\x00\x7f", "é", "\xff"} {
-		got := quote(s)
+		got := Quote(s)
 		if uq, err := strconv.Unquote(got); err != nil || uq != s {
-			t.Errorf("quote(%q) = %s does not unquote to the input: %q, %v", s, got, uq, err)
+			t.Errorf("Quote(%q) = %s does not unquote to the input: %q, %v", s, got, uq, err)
 		}
 		printable := true
 		for _, c := range []byte(s) {
 			printable = printable && c >= 0x20 && c < 0x7f
 		}
 		if printable && got != strconv.Quote(s) {
-			t.Errorf("quote(%q) = %s, strconv.Quote %s", s, got, strconv.Quote(s))
+			t.Errorf("Quote(%q) = %s, strconv.Quote %s", s, got, strconv.Quote(s))
 		}
 	}
 }
