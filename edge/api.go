@@ -61,11 +61,10 @@ func (s *Server) verify(ctx *fasthttp.RequestCtx) {
 			return
 		}
 	}
-	body := ctx.PostBody()
-	if len(body) > MaxVerifyBytes {
-		writeError(ctx, fasthttp.StatusRequestEntityTooLarge, CodeBodyTooLarge, "verify body over 4096 bytes")
+	if !s.readBody(ctx, MaxVerifyBytes) {
 		return
 	}
+	body := ctx.PostBody()
 	q, err := parseVerify(body)
 	if err != nil {
 		writeError(ctx, fasthttp.StatusBadRequest, CodeBadRequest, err.Error())

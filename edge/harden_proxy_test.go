@@ -170,3 +170,58 @@ func TestProxyStripsConnectionHeaders(t *testing.T) {
 		t.Errorf("Connection forwarded: %v", reqs[0].header)
 	}
 }
+
+// sendHead writes a request head promising a body it never sends and
+// returns the status the edge answers within a second.
+func sendHead(t *testing.T, addr, head string) int {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(time.Second))
+	if _, err := c.Write([]byte(head)); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("no answer before the body: %v", err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// Per-route body limits apply before the body is read, and the rate limit
+// before both: a verify call announcing 32 MiB is refused at once.
+func TestBodyLimitsBeforeRead(t *testing.T) {
+	cfg := testConfig()
+	cfg.RatePerSecond, cfg.RateBurst = 0.001, 1
+	e := startEdge(t, cfg)
+	e.Load(indexSnapshot(t, 1, nil))
+	// fasthttp reads up to 8 KiB of a body before any handler runs; the
+	// rest is the handler's to read or refuse.
+	big := "POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 33554432\r\n\r\n" + strings.Repeat(" ", 8192)
+	if got := sendHead(t, e.addr, big); got != 413 {
+		t.Errorf("verify announcing 32 MiB = %d, want 413 before the body", got)
+	}
+	// The bucket is empty now: the next call is refused before its body.
+	if got := sendHead(t, e.addr, strings.Replace(big, "33554432", "1048576", 1)); got != 429 {
+		t.Errorf("rate-limited verify = %d, want 429 before the body", got)
+	}
+	// A chunked verify body is cut off after 4 KiB.
+	e2 := startEdge(t, testConfig())
+	e2.Load(indexSnapshot(t, 1, nil))
+	c2, err := net.Dial("tcp", e2.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	c2.SetDeadline(time.Now().Add(2 * time.Second))
+	chunk := strings.Repeat(" ", 8192)
+	c2.Write([]byte("POST /v1/verify HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2000\r\n" + chunk + "\r\n"))
+	resp, err := http.ReadResponse(bufio.NewReader(c2), nil)
+	if err != nil || resp.StatusCode != 413 {
+		t.Errorf("chunked 8 KiB verify body: %v %v, want 413 without the rest", resp, err)
+	}
+}

@@ -63,14 +63,25 @@ func connectionHeaders(v []byte) []string {
 // when it is an upload. Uploads are rationed like /v1/scan.
 func (s *Server) proxy(ctx *fasthttp.RequestCtx) route {
 	r := routeProxy
-	if len(ctx.Request.Body()) > 0 && s.isUpload(ctx) {
+	if hasBody(ctx) && s.isUpload(ctx) {
 		r = routeProxyUpload
-		if !s.allow(ctx) || !s.screenUpload(ctx) {
+		if !s.allow(ctx) || !s.readBody(ctx, s.cfg.MaxBodyBytes) {
 			return r
 		}
+		if len(ctx.Request.Body()) > 0 && !s.screenUpload(ctx) {
+			return r
+		}
+	} else if !s.readBody(ctx, s.cfg.MaxBodyBytes) {
+		return r
 	}
 	s.forward(ctx)
 	return r
+}
+
+// hasBody: a Content-Length over zero, or a chunked body.
+func hasBody(ctx *fasthttp.RequestCtx) bool {
+	n := ctx.Request.Header.ContentLength()
+	return n > 0 || n == -1
 }
 
 // isUpload decides whether a proxied request's body is scanned, on the

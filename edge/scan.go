@@ -263,6 +263,9 @@ func (s *Server) scan(ctx *fasthttp.RequestCtx) {
 	if !s.allow(ctx) {
 		return
 	}
+	if !s.readBody(ctx, s.cfg.MaxBodyBytes) {
+		return
+	}
 	snap := s.ready(ctx)
 	if snap == nil {
 		return

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"runtime/debug"
@@ -87,10 +88,14 @@ func New(cfg Config) (*Server, error) {
 		// Multipart bodies are parsed by the scanner from memory, under
 		// its own limits; fasthttp's pre-parse would spill files to disk.
 		DisablePreParseMultipartForm: true,
-		ReadBufferSize:               8 << 10,
-		CloseOnShutdown:              true,
-		SecureErrorLogMessage:        true,
-		Logger:                       fasthttpLogger{s.log},
+		// Bodies are read by the handlers, each route under its own limit
+		// and after the rate limit (readBody): a 4 KiB verify call must
+		// not make the edge buffer 32 MiB first.
+		StreamRequestBody:     true,
+		ReadBufferSize:        8 << 10,
+		CloseOnShutdown:       true,
+		SecureErrorLogMessage: true,
+		Logger:                fasthttpLogger{s.log},
 	}
 	return s, nil
 }
@@ -227,7 +232,12 @@ func (s *Server) dispatch(ctx *fasthttp.RequestCtx) route {
 		}
 	}
 	if s.method(ctx, ep.method) {
-		ep.handler(s, ctx, param)
+		// POST handlers read their own bodies after the rate limit; a
+		// body on any other route is read (it must be, to reach the next
+		// request) under the verify limit.
+		if ep.method == "POST" || s.readBody(ctx, MaxVerifyBytes) {
+			ep.handler(s, ctx, param)
+		}
 	}
 	return ep.route
 }
@@ -244,6 +254,45 @@ func (s *Server) method(ctx *fasthttp.RequestCtx, want string) bool {
 	ctx.Response.Header.Set("Allow", allow)
 	writeError(ctx, fasthttp.StatusMethodNotAllowed, CodeMethodNotAllowed, "method not allowed; use "+want)
 	return false
+}
+
+// readBody reads the request body, refusing it (413 body_too_large, the
+// connection closed) if it is over limit, before more than limit bytes are
+// buffered. Handlers call it before anything reads ctx.PostBody(), which
+// would read a streamed body whole.
+func (s *Server) readBody(ctx *fasthttp.RequestCtx, limit int) bool {
+	limit = min(limit, s.cfg.MaxBodyBytes)
+	tooLarge := func() bool {
+		ctx.SetConnectionClose()
+		writeError(ctx, fasthttp.StatusRequestEntityTooLarge, CodeBodyTooLarge, "request body over "+strconv.Itoa(limit)+" bytes")
+		return false
+	}
+	if ctx.Request.Header.ContentLength() > limit {
+		return tooLarge()
+	}
+	stream := ctx.RequestBodyStream()
+	if stream == nil {
+		return len(ctx.Request.Body()) <= limit || tooLarge()
+	}
+	var buf bytes.Buffer
+	if n := ctx.Request.Header.ContentLength(); n > 0 {
+		buf.Grow(n + 1)
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(stream, int64(limit)+1)); err != nil {
+		ctx.SetConnectionClose()
+		var netErr net.Error
+		if errors.As(err, &netErr) && netErr.Timeout() {
+			writeError(ctx, fasthttp.StatusRequestTimeout, CodeRequestTimeout, "request not received in time")
+		} else {
+			writeError(ctx, fasthttp.StatusBadRequest, CodeBadRequest, "malformed request body")
+		}
+		return false
+	}
+	if buf.Len() > limit {
+		return tooLarge()
+	}
+	ctx.Request.SetBodyRaw(buf.Bytes())
+	return true
 }
 
 // handleReadError answers requests fasthttp could not read: too large, too
