@@ -52,6 +52,7 @@ browser-test: build
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
 	cd bench/browser && npm ci --no-audit --no-fund && node run.mjs 11
+	cd web && npm ci --no-audit --no-fund && node ../bench/browser/video.mjs 5
 
 ## fuzz: every fuzz target for FUZZTIME (default 20s) each, one after another
 # `make fuzz FUZZTIME=5m` is the release bar (every target, 0 crashers). One

@@ -37,7 +37,7 @@ const demoSummary = "serve a demo: a throwaway release of testdata/demo, an edge
 
 // demoOptions are the flags of `hashgate demo`.
 type demoOptions struct {
-	addr, wasm, web, images string
+	addr, wasm, web, images, videos string
 }
 
 func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -48,6 +48,7 @@ func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.wasm, "wasm", "", "the checker module `file` (default: dist/hashgate.wasm)")
 	fs.StringVar(&o.web, "web", "", "the web SDK and demo page `folder` (default: web/ of the checkout)")
 	fs.StringVar(&o.images, "images", "", "`folder` of images to list (default: testdata/demo/listed of the checkout)")
+	fs.StringVar(&o.videos, "videos", "", "`folder` of videos to list too, hashed with FFmpeg (default: none)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `Usage: hashgate demo [flags]
 
@@ -151,6 +152,13 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
+	if o.videos != "" {
+		ve, vn, err := demoVideoEntries(ctx, o.videos)
+		if err != nil {
+			return fmt.Errorf("listing videos: %w", err)
+		}
+		entries, names = append(entries, ve...), append(names, vn...)
+	}
 	bundle, err := release.Build(entries, release.BuildOptions{
 		Channel: "demo", Version: 1, TTL: 7 * 24 * time.Hour, Signer: signer,
 		Recipients: []release.PublicKey{edgeKey.Public()},
@@ -198,7 +206,7 @@ func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer) error
 		WriteTimeout:       cfg.WriteTimeout,
 		Name:               "hashgate-demo",
 	}
-	fmt.Fprintf(stdout, "hashgate demo: %d listed images (%s), release version 1 in %s\n",
+	fmt.Fprintf(stdout, "hashgate demo: %d listed files (%s), release version 1 in %s\n",
 		len(names), strings.Join(names, ", "), filepath.Join(tmp, "release"))
 	fmt.Fprintf(stdout, "hashgate demo: open http://%s/\n", ln.Addr())
 	errc := make(chan error, 1)

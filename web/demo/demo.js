@@ -54,7 +54,8 @@ const sec = (t) => `${Math.floor(t / 60)}:${(t % 60).toFixed(1).padStart(4, '0')
 // ranges names where a video matched: the edge's time ranges when it gave
 // them, else the frames that hit the filter.
 function ranges(r) {
-  const list = r.edge?.videos?.flatMap((m) => m.ranges || []) || r.video?.localRanges || [];
+  const edge = (r.edge?.matches || []).flatMap((m) => (m.video?.ranges || []).map(([start, end]) => ({ start, end })));
+  const list = edge.length ? edge : r.video?.localRanges || [];
   return list.map((x) => `${sec(x.start)}–${sec(x.end)}`).join(', ');
 }
 

@@ -37,6 +37,13 @@ export interface CheckerOptions {
    * I420 always take 'rgba'.
    */
   videoPixels?: 'i420' | 'rgba';
+  /**
+   * A video is a local candidate (and the edge is asked) when a digest hits
+   * or at least min(videoMinFrameHits, its distinct frames of quality ≥ 50)
+   * frames hit the filter. Default 2: one stray false hit among a long
+   * video's frames is likely; the edge's rules need several matching frames.
+   */
+  videoMinFrameHits?: number;
   /** false: a video WebCodecs cannot decode is an error instead of being played in a <video> element. */
   fallback?: boolean;
 }
@@ -118,7 +125,11 @@ export interface LocalHit {
 export interface EdgeVerdict {
   match: boolean;
   release: number;
-  matches: { kind: string; labels: string[]; list: string }[];
+  matches: {
+    kind: string; labels: string[]; list: string;
+    /** A listed video's match (kind 'vpdq'): which rule, both shares, and the upload's matched [start, end] seconds. */
+    video?: { id: string; rule: string; upload_percent: number; listed_percent: number; ranges: [number, number][] };
+  }[];
 }
 
 /** Milliseconds. decode and digest overlap: each runs from the start of the check. */

@@ -137,12 +137,13 @@ export async function createChecker(options) {
         r = await worker.call('check', {
           file, resize, demuxerURL, videoPixels: checkOptions.videoPixels || options.videoPixels,
           fallback: checkOptions.fallback ?? options.fallback, decoder: checkOptions.videoDecoder,
+          minFrameHits: options.videoMinFrameHits,
         }, { signal, onProgress });
         if (r.fallback) {
           // WebCodecs cannot decode this codec: the page plays the video
           // in a <video> element and captures the selected frames.
           const frames = await captureFrames(file, r.fallback, { signal, onProgress });
-          r = await worker.call('videoFrames', { file, info: r.fallback, frames }, { signal });
+          r = await worker.call('videoFrames', { file, info: r.fallback, frames, minFrameHits: options.videoMinFrameHits }, { signal });
         }
       } catch (err) {
         if (err.name === 'AbortError') throw err;

@@ -241,26 +241,38 @@ async function check(file, resize, opts) {
 const MIN_FRAME_QUALITY = 50;
 
 // lookupVideo looks up the file's digests and every frame's PDQ (listed
-// videos put the PDQ keys of their frames in the filter). A hit names the
-// frames that hit, for the moderator's time ranges.
-function lookupVideo(frames, dg) {
+// videos put the PDQ keys of their frames in the filter). The video is a
+// candidate when a digest hits or at least min(minFrameHits, its frames)
+// frames do, through as many distinct keys: every filter key of a frame is a false hit at the filter's
+// rate, so over the hundreds of frames of a long clean video one stray hit
+// is likely, while the edge's rules need several matching frames (80 % of
+// the upload's, or 80 % of a listed video's and at least 10). The hit frames
+// give the moderator's time ranges.
+function lookupVideo(frames, dg, minFrameHits = 2) {
   const base = mod.check(`sha256 ${dg.sha256}\nmd5 ${dg.md5}\n`);
   const hits = [...base.hits];
   const hitFrames = [];
+  const seen = new Set();
   for (const f of frames) {
-    if (f.quality < MIN_FRAME_QUALITY) continue;
+    // Low-quality frames are dropped by the matcher, repeats counted once.
+    if (f.quality < MIN_FRAME_QUALITY || seen.has(f.pdq)) continue;
+    seen.add(f.pdq);
     const r = mod.check(`pdq ${f.pdq}\n`);
     if (r.hit) {
       hitFrames.push(f.frame);
       for (const h of r.hits) hits.push({ ...h, frame: f.frame });
     }
   }
-  return { hit: hits.length > 0, hits, frames: hitFrames };
+  // Distinct keys count too: the same content twice (a loop, a repeated
+  // scene) hitting one stray key is one false hit, not two.
+  const keys = new Set(hits.filter((h) => h.frame !== undefined).map((h) => h.key)).size;
+  const need = Math.max(1, Math.min(minFrameHits, seen.size));
+  return { hit: base.hit || (hitFrames.length >= need && keys >= need), hits, frames: hitFrames };
 }
 
-function videoResult(v, frames, dg, decoder, t0, tFrames) {
+function videoResult(v, frames, dg, decoder, t0, tFrames, minFrameHits) {
   const t2 = performance.now();
-  const localHit = lookupVideo(frames, dg);
+  const localHit = lookupVideo(frames, dg, minFrameHits);
   const t3 = performance.now();
   return {
     video: {
@@ -293,15 +305,15 @@ async function checkVideo(file, opts, t0) {
     throw err;
   }
   const tFrames = performance.now();
-  return videoResult(v, r.frames, await dgP, r.decoder, t0, tFrames);
+  return videoResult(v, r.frames, await dgP, r.decoder, t0, tFrames, opts.minFrameHits);
 }
 
 // checkCaptured finishes a video check from frames the page captured.
-async function checkCaptured(file, info, captured) {
+async function checkCaptured(file, info, captured, minFrameHits) {
   const t0 = performance.now();
   const frames = hashRGBAFrames(mod, info.fps, captured);
   const dg = await digest(file, null);
-  return videoResult(info, frames, dg, 'HTMLVideoElement', t0, performance.now());
+  return videoResult(info, frames, dg, 'HTMLVideoElement', t0, performance.now(), minFrameHits);
 }
 
 const aborted = new Set();
@@ -320,19 +332,19 @@ const ops = {
     release = r.info;
     return r;
   },
-  async check({ id, file, resize, demuxerURL, videoPixels, fallback, decoder }) {
+  async check({ id, file, resize, demuxerURL, videoPixels, fallback, decoder, minFrameHits }) {
     if (!mod) throw new Error('hashgate: checker not initialised');
     const signal = { get aborted() { return aborted.has(id); } };
     const onProgress = (p) => self.postMessage({ id, progress: p });
     try {
-      return await check(file, resize || 'auto', { signal, onProgress, demuxerURL, videoPixels, fallback, decoder });
+      return await check(file, resize || 'auto', { signal, onProgress, demuxerURL, videoPixels, fallback, decoder, minFrameHits });
     } finally {
       aborted.delete(id);
     }
   },
-  async videoFrames({ file, info, frames }) {
+  async videoFrames({ file, info, frames, minFrameHits }) {
     if (!mod) throw new Error('hashgate: checker not initialised');
-    return checkCaptured(file, info, frames);
+    return checkCaptured(file, info, frames, minFrameHits);
   },
   abort({ target }) { aborted.add(target); return null; },
 };

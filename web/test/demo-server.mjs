@@ -23,10 +23,11 @@ export function ensureBuilt() {
   return { cli, wasm };
 }
 
-// startDemo runs the demo on a free port and resolves to { url, stop }.
-export async function startDemo() {
+// startDemo runs the demo on a free port and resolves to { url, stop };
+// args are more flags of `hashgate demo` (e.g. --videos DIR).
+export async function startDemo(args = []) {
   const { cli, wasm } = ensureBuilt();
-  const child = spawn(cli, ['demo', '--addr', '127.0.0.1:0', '--wasm', wasm], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cli, ['demo', '--addr', '127.0.0.1:0', '--wasm', wasm, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr.on('data', (d) => { err += d; });

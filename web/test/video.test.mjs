@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launch } from './browser.mjs';
@@ -20,10 +20,17 @@ let demo;
 let browser;
 let page;
 const requests = [];
+const verifyBodies = [];
+const lastVerifyBody = async () => verifyBodies.at(-1);
 const local = new Map(); // /local/N → a file made by a test
 
+// The demo lists one sample video (and its digests) besides its images.
+const listedVideo = 'chair-orig-22-sd-bar.mp4';
+const listDir = mkdtempSync(join(tmpdir(), 'hashgate-listed-videos-'));
+symlinkSync(join(videos, listedVideo), join(listDir, listedVideo));
+
 before(async () => {
-  demo = await startDemo();
+  demo = await startDemo(['--videos', listDir]);
   browser = await launch();
   page = await browser.context.newPage();
   // The sample videos are served through the page's router, same origin.
@@ -32,7 +39,10 @@ before(async () => {
     const path = local.get(name) || join(videos, name);
     return route.fulfill({ body: readFileSync(path), contentType: 'application/octet-stream' });
   });
-  page.on('request', (r) => requests.push({ method: r.method(), url: r.url() }));
+  page.on('request', (r) => {
+    requests.push({ method: r.method(), url: r.url() });
+    if (new URL(r.url()).pathname === '/v1/verify') verifyBodies.push(r.postData());
+  });
   await page.goto(`${demo.url}/`);
   await page.waitForFunction(() => document.body.dataset.ready, null, { timeout: 60000 });
 });
@@ -40,6 +50,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await demo?.stop();
+  rmSync(listDir, { recursive: true, force: true });
 });
 
 // checkPath checks a file made by a test (served under /testvideo/ too).
@@ -204,3 +215,14 @@ test('HEVC, which neither WebCodecs nor <video> decodes in Debian\'s Chromium, i
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a clean video is clear and sends no request', async () => {
+  const n0 = requests.length;
+  const r = await checkVideo('pattern-hd-no-bar.mp4');
+  assert.equal(r.verdict, 'clear', JSON.stringify(r.localHit));
+  assert.equal(r.localHit.hit, false);
+  assert.equal(r.edge, undefined);
+  await page.waitForTimeout(300);
+  assert.deepEqual(requests.slice(n0).filter((q) => !q.url.includes('/testvideo/')), []);
+});
+

@@ -1,0 +1,64 @@
+// Browser benchmark: time to verdict of hashgate's checker for a 60-s 720p
+// H.264 clip in headless Chromium (median of RUNS checks after a warm-up),
+// with the time spent decoding and the frames hashed. The clip is made at
+// bench time with FFmpeg from a sample video of ../shared/testdata/vpdq
+// (looped, scaled to 1280×720, libx264 at 30 fps). Budget: 3 s.
+//
+// Usage (from the repository root, after `make build` and `npm ci` in web/):
+//   node bench/browser/video.mjs [RUNS]
+// It writes bench/out/browser-video.json and prints a Markdown row.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { launch } from '../../web/test/browser.mjs';
+import { startDemo } from '../../web/test/demo-server.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..', '..');
+const out = join(root, 'bench', 'out');
+const runs = Number(process.argv[2] || 5);
+mkdirSync(out, { recursive: true });
+
+const clip = join(out, 'clip-60s-720p-h264.mp4');
+if (!existsSync(clip)) {
+  execFileSync('ffmpeg', ['-v', 'error', '-y', '-stream_loop', '-1', '-i', join(root, '..', 'shared', 'testdata', 'vpdq', 'videos', 'chair-orig-22-sd-bar.mp4'),
+    '-t', '60', '-vf', 'scale=1280:720,setsar=1', '-r', '30', '-an', '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', clip], { stdio: 'inherit' });
+}
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+const demo = await startDemo();
+const browser = await launch();
+let r;
+try {
+  const page = await browser.context.newPage();
+  await page.route('**/bench/clip.mp4', (route) => route.fulfill({ body: readFileSync(clip), contentType: 'video/mp4' }));
+  await page.goto(`${demo.url}/`);
+  await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 120000 });
+  r = await page.evaluate(async ({ runs }) => {
+    const blob = await (await fetch('/bench/clip.mp4')).blob();
+    const file = new File([blob], 'clip.mp4', { type: 'video/mp4' });
+    const times = [];
+    let first;
+    let last;
+    for (let i = 0; i <= runs; i++) {
+      const t0 = performance.now();
+      last = await window.hashgateChecker.check(file);
+      if (i > 0) times.push(performance.now() - t0);
+      else first = performance.now() - t0;
+    }
+    return { localHit: last.localHit, times, first, verdict: last.verdict, decoder: last.decoder, timings: last.timings, frames: last.video?.frames, hashed: last.video?.hashes.length, size: file.size, error: last.error };
+  }, { runs });
+} finally {
+  await browser.close();
+  await demo.stop();
+}
+if (r.verdict !== 'clear') throw new Error(`verdict ${r.verdict}, want clear: ${r.error} ${JSON.stringify(r.localHit)}`);
+const result = { runs, load: loadavg(), chromium: '/usr/bin/chromium', bytes: r.size, frames: r.frames, hashed: r.hashed, decoder: r.decoder, medianMs: median(r.times), firstMs: r.first, times: r.times, lastTimings: r.timings };
+writeFileSync(join(out, 'browser-video.json'), JSON.stringify(result, null, 1));
+console.error(`60-s 720p H.264 (${(r.size / 1e6).toFixed(1)} MB, ${r.frames} frames, ${r.hashed} hashed, ${r.decoder}): median ${result.medianMs.toFixed(0)} ms, first ${r.first.toFixed(0)} ms; load ${result.load.map((x) => x.toFixed(1)).join(' ')}`);
+console.log(`| 60-s 720p H.264 clip (${(r.size / 1e6).toFixed(1)} MB, ${r.frames} frames, ${r.hashed} hashed) | ${result.medianMs.toFixed(0)} | ${r.first.toFixed(0)} | ≤ 3000 |`);
