@@ -190,7 +190,7 @@ func buildIndex(ctx context.Context, b *release.Bundle, rel *release.Release, ke
 	}
 	growFromManifest(bld, m, listBytes)
 	n := 0
-	err = release.ReleaseEntriesFunc(rel, key, func(l release.ListEntry) error {
+	err = rel.EntriesFunc(key, func(l release.ListEntry) error {
 		if n%65536 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err

@@ -124,9 +124,9 @@ func Delta(base *Bundle, baseRel *Release, baseEntries, newEntries []ListEntry, 
 // entryKey identifies an entry by kind and value.
 func entryKey(e ListEntry) string { return string(byte(e.Kind)) + string(e.Value) }
 
-// ReleaseEntries decrypts a release's list and list deltas with an edge key
+// Entries decrypts a release's list and list deltas with an edge key
 // and returns every entry, base first.
-func ReleaseEntries(r *Release, key *EdgePrivateKey) ([]ListEntry, error) {
+func (r *Release) Entries(key *EdgePrivateKey) ([]ListEntry, error) {
 	if r.List == nil {
 		return nil, errors.New("release: the release has no edge list")
 	}
@@ -144,14 +144,14 @@ func ReleaseEntries(r *Release, key *EdgePrivateKey) ([]ListEntry, error) {
 	return all, nil
 }
 
-// ReleaseEntriesFunc is ReleaseEntries for an edge loading a large list:
+// EntriesFunc is Entries for an edge loading a large list:
 // it calls fn with every entry, base first, without building the slice,
 // and decrypts each list artifact in place (DecryptListInPlace). It
 // consumes the release's lists: r.List and r.ListDeltas are set to nil,
 // and their bytes, which the accepted Bundle's Artifacts share, are
 // overwritten. On an error, fn may have seen some entries; discard what
 // it built.
-func ReleaseEntriesFunc(r *Release, key *EdgePrivateKey, fn func(ListEntry) error) error {
+func (r *Release) EntriesFunc(key *EdgePrivateKey, fn func(ListEntry) error) error {
 	if r.List == nil {
 		return errors.New("release: the release has no edge list")
 	}

@@ -64,8 +64,8 @@
 // # Edge lists
 //
 // An edge opens the list with its X-Wing key. DecryptList and
-// ReleaseEntries return every entry at once; for large lists,
-// ReleaseEntriesFunc (and DecryptListFunc, DecryptListInPlace,
+// Release.Entries return every entry at once; for large lists,
+// Release.EntriesFunc (and DecryptListFunc, DecryptListInPlace,
 // DecodeListFunc) hand entries to a callback one at a time, decrypting in
 // place, so a load allocates nothing of the list's size (see
 // BenchmarkDecryptListForms).

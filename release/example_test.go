@@ -56,10 +56,10 @@ func ExampleParseManifest() {
 	// Output: true true
 }
 
-// An edge loads a large list by streaming it: ReleaseEntriesFunc decrypts
+// An edge loads a large list by streaming it: Release.EntriesFunc decrypts
 // each list artifact in place and hands over one entry at a time, so the
 // whole list is never held as a []ListEntry.
-func ExampleReleaseEntriesFunc() {
+func ExampleRelease_EntriesFunc() {
 	signer, _ := release.GenerateSigner(nil)
 	edge, _ := release.GenerateEdgeKey(nil)
 	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
@@ -79,7 +79,7 @@ func ExampleReleaseEntriesFunc() {
 	}
 
 	md5s := map[fingerprint.MD5Digest]bool{}
-	err = release.ReleaseEntriesFunc(rel, edge, func(e release.ListEntry) error {
+	err = rel.EntriesFunc(edge, func(e release.ListEntry) error {
 		// Value aliases the decrypted list: copy what is kept, or the
 		// whole list stays reachable.
 		md5s[fingerprint.MD5Digest(e.Value)] = true

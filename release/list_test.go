@@ -135,7 +135,7 @@ func TestDelta100k(t *testing.T) {
 			t.Fatalf("%s %x: base+delta says %v, full build says %v", e.Kind, e.Value, d, f)
 		}
 	}
-	got, err := ReleaseEntries(dRel, edge)
+	got, err := dRel.Entries(edge)
 	if err != nil {
 		t.Fatal(err)
 	}

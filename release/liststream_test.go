@@ -87,8 +87,8 @@ func TestDecryptListStreaming(t *testing.T) {
 	}
 }
 
-// TestReleaseEntriesFunc: a delta release streams the same entries as
-// ReleaseEntries, base first, and is consumed.
+// TestRelease.EntriesFunc: a delta release streams the same entries as
+// Release.Entries, base first, and is consumed.
 func TestReleaseEntriesFunc(t *testing.T) {
 	s := testSigner(t, 1)
 	edge, _ := newEdgeKey([32]byte{4})
@@ -100,18 +100,18 @@ func TestReleaseEntriesFunc(t *testing.T) {
 	if len(rel.ListDeltas) == 0 {
 		t.Fatal("fixture has no list delta")
 	}
-	want, err := ReleaseEntries(rel, edge)
+	want, err := rel.Entries(edge)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []ListEntry
-	if err := ReleaseEntriesFunc(rel, edge, collect(&got)); err != nil || !reflect.DeepEqual(got, want) {
-		t.Fatalf("ReleaseEntriesFunc: %d entries (want %d), %v", len(got), len(want), err)
+	if err := rel.EntriesFunc(edge, collect(&got)); err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("Release.EntriesFunc: %d entries (want %d), %v", len(got), len(want), err)
 	}
 	if rel.List != nil || rel.ListDeltas != nil {
 		t.Error("the release still holds its lists")
 	}
-	if err := ReleaseEntriesFunc(rel, edge, collect(&got)); err == nil {
+	if err := rel.EntriesFunc(edge, collect(&got)); err == nil {
 		t.Error("a consumed release streamed again")
 	}
 }

@@ -65,11 +65,11 @@ Entries removed in NEW cannot be expressed as a delta: publish NEW itself.`, std
 	if oldR.Manifest.Channel != newR.Manifest.Channel {
 		return fail(stderr, "diff", errors.New("OLD and NEW are on different channels"))
 	}
-	oldE, err := release.ReleaseEntries(oldR, ek)
+	oldE, err := oldR.Entries(ek)
 	if err != nil {
 		return fail(stderr, "diff", fmt.Errorf("OLD list: %w", err))
 	}
-	newE, err := release.ReleaseEntries(newR, ek)
+	newE, err := newR.Entries(ek)
 	if err != nil {
 		return fail(stderr, "diff", fmt.Errorf("NEW list: %w", err))
 	}
