@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -110,7 +111,7 @@ is written unsigned for 'hashgate sign' on another machine.`, stdout, stderr)
 		if err != nil {
 			return fail(stderr, "build", err)
 		}
-		opts.Previous = sha256Sum(b)
+		opts.Previous = sha256.Sum256(b)
 		if pm, err := release.ParseManifest(b); err == nil && pm.Version >= opts.Version {
 			return fail(stderr, "build", fmt.Errorf("version %d is not greater than the previous release's %d", opts.Version, pm.Version))
 		}
@@ -219,58 +220,28 @@ func addMedia(ctx context.Context, l *hashlist.List, dir string, labels []string
 			p.Add(1)
 			continue
 		}
-		fp, err := hashFile(f)
+		fp, err := fingerprintFile(f)
+		if err != nil && !errors.Is(err, errNotImage) {
+			return err
+		}
 		if err != nil {
 			// A file that does not decode is still listed by its digests.
 			fmt.Fprintf(stderr, "%s: %v (listed by SHA-256 and MD5 only)\n", f, err)
 		}
-		if fp.hasPDQ && fp.pdqQuality < hashlist.DefaultMinPDQQuality && !o.KeepLowQuality {
+		perceptual := err == nil
+		if perceptual && fp.PDQQuality < hashlist.DefaultMinPDQQuality && !o.KeepLowQuality {
 			// A low-quality PDQ means a near-featureless image: its
 			// perceptual hashes would match every such image, so list it
 			// by its digests only.
 			l.LowQuality++
-			fp.hasPDQ, fp.hasPHash = false, false
+			perceptual = false
 		}
-		for _, e := range fp.entries() {
-			e.Labels, e.Source, e.Added = labels, src, added
-			l.Append(e)
+		for _, v := range imageValues(fp, perceptual) {
+			l.Append(release.ListEntry{Kind: v.kind, Value: v.value, Labels: labels, Source: src, Added: added})
 		}
 		p.Add(1)
 	}
 	return nil
-}
-
-// fileFP is what hashgate computes for one media file.
-type fileFP struct {
-	sha256     fingerprint.SHA256Digest
-	md5        fingerprint.MD5Digest
-	hasPDQ     bool
-	pdq        fingerprint.PDQHash
-	pdqQuality int
-	hasPHash   bool
-	phash      fingerprint.Hash64
-}
-
-func (f fileFP) entries() []release.ListEntry {
-	out := []release.ListEntry{
-		{Kind: fingerprint.KindSHA256, Value: append([]byte(nil), f.sha256[:]...)},
-		{Kind: fingerprint.KindMD5, Value: append([]byte(nil), f.md5[:]...)},
-	}
-	if f.hasPDQ {
-		out = append(out, release.ListEntry{Kind: fingerprint.KindPDQ, Value: append([]byte(nil), f.pdq[:]...)})
-	}
-	if f.hasPHash {
-		out = append(out, release.ListEntry{Kind: fingerprint.KindPHash, Value: hash64Bytes(f.phash)})
-	}
-	return out
-}
-
-func hash64Bytes(h fingerprint.Hash64) []byte {
-	b := make([]byte, 8)
-	for i := range b {
-		b[i] = byte(h >> (56 - 8*i))
-	}
-	return b
 }
 
 func splitComma(s string) []string {

@@ -44,13 +44,13 @@ confirm) or "no known match" (a browser would send nothing anywhere).`, stdout, 
 		if err := ctx.Err(); err != nil {
 			return fail(stderr, "check", err)
 		}
-		fp, perr := hashFile(f)
-		if fp.sha256 == ([32]byte{}) {
-			fmt.Fprintf(stderr, "hashgate check: %s: %v\n", f, perr)
+		fp, err := fingerprintFile(f)
+		if err != nil && !errors.Is(err, errNotImage) {
+			fmt.Fprintf(stderr, "hashgate check: %s: %v\n", f, err)
 			code = 1
 			continue
 		}
-		hits := checkFP(r, fp)
+		hits := checkFP(r, imageValues(fp, err == nil))
 		switch {
 		case len(hits) > 0:
 			fmt.Fprintf(stdout, "%s: candidate (%s): the edge would confirm\n", f, strings.Join(hits, ", "))
@@ -62,23 +62,20 @@ confirm) or "no known match" (a browser would send nothing anywhere).`, stdout, 
 }
 
 // checkFP returns the fingerprint types whose look-up keys hit the release's
-// filters.
-func checkFP(r *release.Release, fp fileFP) []string {
-	var hits []string
+// filters (release.Lookup, as the browser checker looks up), in the order
+// pdq, phash, sha256, md5.
+func checkFP(r *release.Release, values []kindValue) []string {
 	var keys []bloom.Key
-	try := func(k fingerprint.Kind, value []byte) {
-		keys = r.Keyer.QueryKeys(bloom.Type(k), value, keys[:0])
-		if r.Filters.ContainsAny(keys) {
+	hit := map[fingerprint.Kind]bool{}
+	for _, v := range values {
+		keys = r.Lookup(v.kind, v.value, keys[:0])
+		hit[v.kind] = len(keys) > 0
+	}
+	var hits []string
+	for _, k := range []fingerprint.Kind{fingerprint.KindPDQ, fingerprint.KindPHash, fingerprint.KindSHA256, fingerprint.KindMD5} {
+		if hit[k] {
 			hits = append(hits, k.String())
 		}
 	}
-	if fp.hasPDQ {
-		try(fingerprint.KindPDQ, fp.pdq[:])
-	}
-	if fp.hasPHash {
-		try(fingerprint.KindPHash, hash64Bytes(fp.phash))
-	}
-	try(fingerprint.KindSHA256, fp.sha256[:])
-	try(fingerprint.KindMD5, fp.md5[:])
 	return hits
 }

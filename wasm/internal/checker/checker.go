@@ -304,11 +304,8 @@ func (c *Checker) Check(query []byte) Code {
 		if v.kind == 0 {
 			continue
 		}
-		c.keys = c.rel.Keyer.QueryKeys(bloom.Type(v.kind), v.value[:v.n], c.keys[:0])
-		for i, k := range c.keys {
-			if !c.rel.Filters.Contains(k) || seenKey(c.keys[:i], k) {
-				continue
-			}
+		c.keys = c.rel.Lookup(v.kind, v.value[:v.n], c.keys[:0])
+		for _, k := range c.keys {
 			if n > 0 {
 				hits = append(hits, ',')
 			}
@@ -326,15 +323,6 @@ func (c *Checker) Check(query []byte) Code {
 	j.Bool("hit", n > 0)
 	j.Raw("hits", append(append([]byte{'['}, hits...), ']'))
 	return c.ok(j.Done())
-}
-
-func seenKey(keys []bloom.Key, k bloom.Key) bool {
-	for _, o := range keys {
-		if o == k {
-			return true
-		}
-	}
-	return false
 }
 
 // queryValue is one parsed line of a Check query.

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"errors"
+	"io"
+	"os"
+	"strconv"
+
+	"github.com/hashgate/hashgate/fingerprint"
+	"github.com/hashgate/hashgate/fingerprint/media"
+)
+
+// errNotImage marks a file whose perceptual hashes could not be computed;
+// its digests are valid all the same.
+var errNotImage = errors.New("no perceptual hashes")
+
+// fingerprintFile fingerprints one file as the edge does (fingerprint/media:
+// header first, pixel limit, EXIF orientation, the canonical pipeline), with
+// media's byte limit. A file that is not an image media decodes, or is over
+// the limit, still gets its SHA-256 and MD5 (streamed, for a large one); the
+// error, which then matches errNotImage, says why it got nothing else. Any
+// other error means the file could not be read.
+func fingerprintFile(path string) (fingerprint.Fingerprints, error) {
+	var fp fingerprint.Fingerprints
+	f, err := os.Open(path)
+	if err != nil {
+		return fp, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, media.DefaultMaxBytes+1))
+	if err != nil {
+		return fp, err
+	}
+	if len(data) > media.DefaultMaxBytes {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return fp, err
+		}
+		if fp.SHA256, fp.MD5, _, err = fingerprint.DigestReader(f); err != nil {
+			return fp, err
+		}
+		return fp, errors.Join(errNotImage, errors.New("over "+strconv.Itoa(media.DefaultMaxBytes)+" bytes"))
+	}
+	if fp, err = media.FingerprintBytes(data, media.Options{}); err != nil {
+		fp = fingerprint.Fingerprints{}
+		fp.SHA256, fp.MD5 = fingerprint.Digest(data)
+		return fp, errors.Join(errNotImage, err)
+	}
+	return fp, nil
+}
+
+// imageValues are the raw values of what fp holds that hash lists and the
+// browser filter carry: the digests, and with perceptual the PDQ hash and
+// pHash.
+func imageValues(fp fingerprint.Fingerprints, perceptual bool) []kindValue {
+	out := []kindValue{
+		{fingerprint.KindSHA256, fp.SHA256[:]},
+		{fingerprint.KindMD5, fp.MD5[:]},
+	}
+	if perceptual {
+		out = append(out, kindValue{fingerprint.KindPDQ, fp.PDQ[:]}, kindValue{fingerprint.KindPHash, hash64Bytes(fp.PHash)})
+	}
+	return out
+}
+
+// kindValue is one fingerprint as raw bytes (fingerprint.Kind.ValueLen).
+type kindValue struct {
+	kind  fingerprint.Kind
+	value []byte
+}
+
+func hash64Bytes(h fingerprint.Hash64) []byte {
+	b := make([]byte, 8)
+	for i := range b {
+		b[i] = byte(h >> (56 - 8*i))
+	}
+	return b
+}
