@@ -88,3 +88,26 @@ func ExampleRelease_EntriesFunc() {
 	fmt.Println(len(md5s), err, rel.List == nil)
 	// Output: 1000 <nil> true
 }
+
+// A checker looks a file's fingerprints up in an accepted release: any key
+// found is a candidate, which the edge then confirms.
+func ExampleRelease_Lookup() {
+	signer, _ := release.GenerateSigner(nil)
+	listed := fingerprint.MD5Digest{0xd3, 0x5c, 0x78, 0x55}
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	b, err := release.Build([]release.ListEntry{{Kind: fingerprint.KindMD5, Value: listed[:]}},
+		release.BuildOptions{Version: 1, Created: now, Signer: signer})
+	if err != nil {
+		panic(err)
+	}
+	r, err := release.Accept(b, release.AcceptOptions{Trust: signer.Trust(), Now: now})
+	if err != nil {
+		panic(err)
+	}
+	other := fingerprint.MD5Digest{1}
+	fmt.Println(len(r.Lookup(fingerprint.KindMD5, listed[:], nil)), len(r.Lookup(fingerprint.KindMD5, other[:], nil)))
+	fmt.Println(len(r.Lookup(fingerprint.KindMD5, listed[:4], nil))) // a value of the wrong length
+	// Output:
+	// 1 0
+	// 0
+}
