@@ -17,7 +17,8 @@
 # client per file, default 4), PORT (default 18081). Loopback only; every
 # request has curl's --max-time 60, so the run is bounded.
 # Needs: go, curl, convert. Rate limiting is turned off (--rate 0) so that
-# one address can load the edge as many clients would; every other flag is
+# one address can load the edge as many clients would, and metrics
+# (--metrics-addr "") so that no second port is taken; every other flag is
 # the default.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,7 +54,7 @@ convert -size 4000x4000 gradient:red-blue -alpha set -channel A -evaluate set 50
 
 "$WORK/hashgate" serve --addr "127.0.0.1:$PORT" --release "$WORK/rel" \
   --trust "$WORK/keys/publisher.pub" --edge-key "$WORK/keys/edge.key" \
-  --state "$WORK/state.json" --rate 0 --log-level warn 2>"$WORK/edge.log" &
+  --state "$WORK/state.json" --rate 0 --metrics-addr "" --log-level warn 2>"$WORK/edge.log" &
 PID=$!
 for _ in $(seq 1 240); do
   [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/readyz" || true)" = 200 ] && break

@@ -53,6 +53,7 @@ start_edge() {
   "$WORK/hashgate" serve --addr "127.0.0.1:$PORT" --release "$dir" \
     --trust "$KEYS/publisher.pub" --edge-key "$KEYS/edge.key" \
     --state "$WORK/state-$RANDOM.json" --rate 0 --max-conns-per-ip 0 \
+    --metrics-addr "127.0.0.1:$((PORT+1))" \
     --log-level warn "$@" 2>>"$WORK/edge.log" &
   PID=$!
   for _ in $(seq 1 1200); do
@@ -192,7 +193,7 @@ done
 wait "$WRK"
 parse_wrk "$WORK/reload.wrk"
 VERSION=$(curl -s "$URL/readyz" | sed -n 's/.*"version":\([0-9]*\).*/\1/p')
-RELOADS=$(curl -s "$URL/metrics" | awk '$1=="hashgate_edge_reloads_total"{print $2}')
+RELOADS=$(curl -s "http://127.0.0.1:$((PORT+1))/metrics" | awk '$1=="hashgate_edge_reloads_total"{print $2}')
 verdict="FAIL"
 if [ "$FAILS" = 0 ] && [ "$VERSION" = 2 ] && awk -v a="$P99" -v b="$STEADY_P99" 'BEGIN{exit !(a <= 2*b)}'; then verdict="PASS"; fi
 row "reload under load (v1 -> v$VERSION)" "$RPS" "$P50" "$P99" "$FAILS" "$verdict: reloads=$RELOADS, p99 $P99 ms vs 2 x $STEADY_P99 ms"

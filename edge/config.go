@@ -61,6 +61,11 @@ type Config struct {
 	ClientIPHeader string
 	TrustedHops    int
 
+	// PrivateMetrics keeps /metrics off the serving port (in proxy mode
+	// the path then goes to the origin like any other): serve
+	// Server.MetricsHandler on a port of its own, e.g. on loopback.
+	PrivateMetrics bool
+
 	// CORSOrigins are the browser origins allowed to call /v1/*
 	// ("*" allows any).
 	CORSOrigins []string

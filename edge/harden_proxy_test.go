@@ -2,6 +2,7 @@ package edge
 
 import (
 	"bufio"
+	"context"
 	"net"
 	"net/http"
 	"strconv"
@@ -223,5 +224,33 @@ func TestBodyLimitsBeforeRead(t *testing.T) {
 	resp, err := http.ReadResponse(bufio.NewReader(c2), nil)
 	if err != nil || resp.StatusCode != 413 {
 		t.Errorf("chunked 8 KiB verify body: %v %v, want 413 without the rest", resp, err)
+	}
+}
+
+// With PrivateMetrics, /metrics is not the edge's on the serving port (in
+// proxy mode it goes to the origin); MetricsHandler serves it elsewhere.
+func TestPrivateMetrics(t *testing.T) {
+	o := startOrigin(t)
+	cfg := testConfig()
+	cfg.Origin, cfg.PrivateMetrics = o.URL, true
+	e := startEdge(t, cfg)
+	resp, body := do(t, "GET", e.url+"/metrics", nil)
+	if resp.StatusCode != 201 || strings.Contains(string(body), "hashgate_edge") {
+		t.Errorf("/metrics on the serving port = %d %.100s, want the origin's answer", resp.StatusCode, body)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.ServeMetrics(ctx, ln) }()
+	defer func() { cancel(); <-done }()
+	resp, body = do(t, "GET", "http://"+ln.Addr().String()+"/metrics", nil)
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "hashgate_edge_requests_total") {
+		t.Errorf("metrics listener = %d %.100s", resp.StatusCode, body)
+	}
+	if resp, _ := do(t, "GET", "http://"+ln.Addr().String()+"/v1/manifest", nil); resp.StatusCode != 404 {
+		t.Errorf("metrics listener serves /v1/manifest: %d", resp.StatusCode)
 	}
 }

@@ -126,6 +126,42 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 	return nil
 }
 
+// MetricsHandler answers GET /metrics (and 404 to anything else), for a
+// listener of its own when Config.PrivateMetrics keeps metrics off the
+// serving port.
+func (s *Server) MetricsHandler() fasthttp.RequestHandler {
+	return func(ctx *fasthttp.RequestCtx) {
+		if string(ctx.Path()) != "/metrics" {
+			writeError(ctx, fasthttp.StatusNotFound, CodeNotFound, "no such route")
+			return
+		}
+		if s.method(ctx, "GET") {
+			s.writeMetrics(ctx)
+		}
+	}
+}
+
+// ServeMetrics serves MetricsHandler on ln until ctx is done.
+func (s *Server) ServeMetrics(ctx context.Context, ln net.Listener) error {
+	srv := &fasthttp.Server{
+		Handler: s.MetricsHandler(), Name: "hashgate-edge",
+		ReadTimeout: s.cfg.ReadTimeout, WriteTimeout: s.cfg.WriteTimeout, IdleTimeout: s.cfg.IdleTimeout,
+		MaxRequestBodySize: MaxVerifyBytes, Concurrency: 64, Logger: fasthttpLogger{s.log},
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	s.log.Info("edge: metrics listening", "addr", ln.Addr().String())
+	select {
+	case err := <-errc:
+		return fmt.Errorf("edge: metrics: %w", err)
+	case <-ctx.Done():
+	}
+	srv.Shutdown()
+	ln.Close()
+	<-errc
+	return nil
+}
+
 // Handler is the request handler, for serving on a listener of your own.
 func (s *Server) Handler() fasthttp.RequestHandler { return s.handle }
 
@@ -217,6 +253,9 @@ func lookup(p []byte) (*endpoint, []byte) {
 // routes win over the origin's in proxy mode.
 func (s *Server) dispatch(ctx *fasthttp.RequestCtx) route {
 	ep, param := lookup(ctx.Path())
+	if ep != nil && ep.route == routeMetrics && s.cfg.PrivateMetrics {
+		ep = nil
+	}
 	if ep == nil {
 		if s.origin != nil {
 			return s.proxy(ctx)

@@ -35,6 +35,7 @@ func (s *stringList) Set(v string) error {
 // serveOptions are the flags of `hashgate serve`.
 type serveOptions struct {
 	addr, release, trust, edgeKey, state  string
+	metricsAddr                           string
 	filterDir                             string
 	filtersInMemory                       bool
 	poll, grace                           time.Duration
@@ -61,6 +62,7 @@ func newServeFlags(o *serveOptions, out io.Writer) *flag.FlagSet {
 	o.cfg = edge.DefaultConfig()
 	c := &o.cfg
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen `address` (host:port)")
+	fs.StringVar(&o.metricsAddr, "metrics-addr", "127.0.0.1:9464", "`address` serving /metrics, kept off --addr (empty: no metrics)")
 	fs.StringVar(&o.release, "release", "", "release `source`: a release directory, or an http(s) URL serving one")
 	fs.StringVar(&o.trust, "trust", "", "publisher public key `file` (hashgate keygen); pins whose signatures are accepted")
 	fs.StringVar(&o.edgeKey, "edge-key", "", "this edge's private HPKE key `file`, which decrypts the full list")
@@ -199,12 +201,14 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer, loo
 }
 
 func runServe(ctx context.Context, o *serveOptions, log *slog.Logger) error {
+	o.cfg.PrivateMetrics = true
 	srv, err := edge.New(o.cfg)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+
 	if !o.filtersInMemory && o.filterDir == "" {
 		// Filters are large (about 90 MB at 1e7 entries, three releases'
 		// worth during a reload): keep them out of memory by default.
@@ -221,6 +225,18 @@ func runServe(ctx context.Context, o *serveOptions, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return err
+	}
+	if o.metricsAddr != "" {
+		mln, err := net.Listen("tcp", o.metricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("--metrics-addr: %w", err)
+		}
+		go func() {
+			if err := srv.ServeMetrics(ctx, mln); err != nil {
+				log.Error("hashgate serve: " + err.Error())
+			}
+		}()
 	}
 	return srv.Serve(ctx, ln, o.grace)
 }

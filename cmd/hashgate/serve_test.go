@@ -125,7 +125,7 @@ func TestServeEndToEnd(t *testing.T) {
 	env := map[string]string{"HASHGATE_TRUST": trust, "HASHGATE_EDGE_KEY": key}
 	done := make(chan int, 1)
 	go func() {
-		done <- serveMain(ctx, []string{"--addr", "127.0.0.1:0", "--release", relDir, "--state", filepath.Join(dir, "state.json"), "--poll", "100ms"},
+		done <- serveMain(ctx, []string{"--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--release", relDir, "--state", filepath.Join(dir, "state.json"), "--poll", "100ms"},
 			io.Discard, logs, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	}()
 	addrRE := regexp.MustCompile(`"msg":"edge: listening","addr":"([^"]+)"`)
@@ -158,6 +158,24 @@ func TestServeEndToEnd(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || !strings.Contains(string(body), `"match":true`) {
 		t.Errorf("verify = %d %s", resp.StatusCode, body)
+	}
+
+	// Metrics are on their own address, not on the serving port.
+	if resp, err := http.Get(base + "/metrics"); err != nil || resp.StatusCode != 404 {
+		t.Errorf("/metrics on the serving port: %v %v, want 404", resp, err)
+	}
+	mm := regexp.MustCompile(`"msg":"edge: metrics listening","addr":"([^"]+)"`).FindStringSubmatch(logs.String())
+	if mm == nil {
+		t.Fatalf("no metrics listener: %s", logs.String())
+	}
+	resp, err = http.Get("http://" + mm[1] + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "hashgate_edge_reloads_total 1") {
+		t.Errorf("metrics address: %d %.200s", resp.StatusCode, body)
 	}
 
 	// The filter is served from a file in the filter directory.
@@ -220,7 +238,7 @@ func TestServeRefusesUnwritableState(t *testing.T) {
 	for _, state := range []string{filepath.Join(notDir, "state.json"), dir} {
 		var errb bytes.Buffer
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		code := serveMain(ctx, []string{"--addr", "127.0.0.1:0", "--release", dir, "--trust", trust, "--edge-key", key,
+		code := serveMain(ctx, []string{"--addr", "127.0.0.1:0", "--metrics-addr", "", "--release", dir, "--trust", trust, "--edge-key", key,
 			"--filters-in-memory", "--state", state}, io.Discard, &errb, func(string) (string, bool) { return "", false })
 		cancel()
 		if code != 1 || !strings.Contains(errb.String(), "--state") {
