@@ -28,6 +28,8 @@ type matchJSON struct {
 	Labels []string `json:"labels"`
 	List   string   `json:"list"`
 	File   string   `json:"file,omitempty"`
+	// Video is set for a listed video (kind vpdq): video.go.
+	Video *videoMatchJSON `json:"video,omitempty"`
 }
 
 func writeJSON(ctx *fasthttp.RequestCtx, status int, v any) {
@@ -61,7 +63,7 @@ func (s *Server) verify(ctx *fasthttp.RequestCtx) {
 			return
 		}
 	}
-	if !s.readBody(ctx, MaxVerifyBytes) {
+	if !s.readBody(ctx, MaxVerifyVideoBytes) { // a video's frames take more than MaxVerifyBytes
 		return
 	}
 	body := ctx.PostBody()
@@ -75,12 +77,17 @@ func (s *Server) verify(ctx *fasthttp.RequestCtx) {
 		return
 	}
 	res := snap.Index.Match(q.query())
-	if len(res) == 0 {
+	var vres []match.VideoResult
+	if q.Frames != nil {
+		vres = s.verifyVideo(snap, q.Frames) // verify_video.go
+	}
+	if len(res) == 0 && len(vres) == 0 {
 		writeNoMatch(ctx, snap.Version)
 		return
 	}
 	v := verdict{Release: snap.Version, Matches: []matchJSON{}}
 	v.Matches = s.appendMatches(v.Matches, res, "")
+	v.Matches = s.appendVideoMatches(v.Matches, vres, "")
 	v.Match = len(v.Matches) > 0
 	if v.Match {
 		s.logMatch("verify", snap, v.Matches)

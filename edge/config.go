@@ -93,6 +93,9 @@ type Config struct {
 	OriginTimeout          time.Duration
 	MaxOriginResponseBytes int
 
+	// Video limits video uploads (video.go).
+	Video VideoConfig
+
 	// Logger receives the JSON logs; nil means slog.Default().
 	Logger *slog.Logger
 	// Now is the clock (nil: time.Now); tests move it to expire releases.
@@ -129,6 +132,7 @@ func DefaultConfig() Config {
 		RateClients:            100_000,
 		OriginTimeout:          30 * time.Second,
 		MaxOriginResponseBytes: 64 << 20,
+		Video:                  DefaultVideoConfig(),
 	}
 }
 
@@ -153,6 +157,9 @@ func (c *Config) validate() error {
 		return bad("TrustedHops must not be negative")
 	case c.RatePerSecond < 0 || (c.RatePerSecond > 0 && c.RateBurst < 1) || c.RateClients < 1:
 		return bad("rate limit needs RatePerSecond >= 0, RateBurst >= 1, RateClients >= 1")
+	}
+	if err := c.Video.validate(); err != nil {
+		return err
 	}
 	if c.Origin != "" {
 		u, err := url.Parse(c.Origin)

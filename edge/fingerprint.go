@@ -130,6 +130,9 @@ func (s *Server) acquireScan(ctx context.Context) error {
 // scanErrorStatus maps a fingerprinting failure to its answer. The message
 // is media's, which names the format and the limit, never the file.
 func scanErrorStatus(err error) (int, string, string) {
+	if errors.As(err, new(*videoError)) {
+		return videoErrorStatus(err) // video.go
+	}
 	switch {
 	case errors.Is(err, media.ErrTooLarge):
 		return fasthttp.StatusRequestEntityTooLarge, CodeImageTooLarge, err.Error()

@@ -191,7 +191,8 @@ func TestOpenAPIErrorCodes(t *testing.T) {
 	codes := []string{CodeBadRequest, CodeMalformedMultipart, CodeNotFound, CodeMethodNotAllowed, CodeBodyTooLarge,
 		CodeImageTooLarge, CodeUnsupportedMedia, CodeUnprocessable, CodeRateLimited, CodeBlocked,
 		CodeOriginUnavailable, CodeNotReady, CodeBusy, CodeInternal, CodeRequestTimeout, CodeHeaderTooLarge,
-		CodeTooManyImages, CodeScanTimeout}
+		CodeTooManyImages, CodeScanTimeout,
+		CodeVideoUnavailable, CodeVideoTooLarge, CodeVideoTooLong, CodeNotVideo, CodeVideoTimeout}
 	if len(enum) != len(codes) {
 		t.Errorf("document lists %d codes, the package %d", len(enum), len(codes))
 	}

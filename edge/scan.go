@@ -191,7 +191,11 @@ var (
 // perceptual hashes. The whole scan has ScanTimeout; each decode waits up
 // to ScanWait for its share of the decode-memory budget and a slot.
 func (s *Server) scanUploads(ctx context.Context, snap *Snapshot, ups []upload) (scanOutcome, error) {
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.ScanTimeout)
+	// Videos stop when the client hangs up (video_client.go) and run
+	// under their own limits, not ScanTimeout.
+	vctx, stop := watchClient(ctx)
+	defer stop()
+	ctx, cancel := context.WithTimeout(vctx, s.cfg.ScanTimeout)
 	defer cancel()
 	var out scanOutcome
 	images := 0
@@ -207,13 +211,31 @@ func (s *Server) scanUploads(ctx context.Context, snap *Snapshot, ups []upload) 
 			out.matches = s.appendMatches(out.matches, res, u.name)
 			continue
 		}
+		if isVideo(u.data) { // video.go: FFmpeg, under VideoConfig's limits
+			ms, err := s.scanVideo(vctx, snap, u)
+			if errors.Is(err, errBusy) {
+				return out, err
+			}
+			if err != nil {
+				s.metrics.unscannable.Add(1)
+				out.failedN++
+				if out.failed == nil {
+					out.failed = err
+				}
+				continue
+			}
+			s.metrics.scanned.Add(1)
+			out.files++
+			out.matches = append(out.matches, ms...)
+			continue
+		}
 		kind := classify(u.data)
 		if kind != partImage && !u.must {
 			continue // digests were all there was to check
 		}
-		// Video: a decoder for video fingerprints plugs in here; until
-		// then a video file is checked by its digests and, when it must
-		// be fingerprinted, fails as an unsupported image format.
+		// A video container FFmpeg is not given (AVI, MPEG-TS) was checked
+		// by its digests and, when it must be fingerprinted, fails as an
+		// unsupported image format.
 		if kind == partImage {
 			if images == s.cfg.MaxImages {
 				return out, errTooManyImages

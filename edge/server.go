@@ -28,6 +28,7 @@ type Server struct {
 	origin  *fasthttp.HostClient // nil unless in proxy mode
 	scans   chan struct{}        // a slot per concurrent image decode
 	budget  *decodeBudget        // bytes of decode memory
+	video   *videoScanner        // video.go
 
 	uploadPaths, exemptPaths []string // Config's, case-folded unless sensitive
 	snap                     atomic.Pointer[Snapshot]
@@ -56,6 +57,7 @@ func New(cfg Config) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	s.video = newVideoScanner(cfg.Video, s.log)
 	if cfg.Now != nil {
 		s.now = cfg.Now
 	}

@@ -25,6 +25,9 @@ type verifyRequest struct {
 	PHash       *string  `json:"phash"`
 	SHA256      *string  `json:"sha256"`
 	MD5         *string  `json:"md5"`
+	// VPDQ are a video's frame hashes in python-threatexchange's form,
+	// "pdq_hex,quality,timestamp" (verify_video.go).
+	VPDQ []string `json:"vpdq"`
 }
 
 // verifyQuery is a parsed, checked verifyRequest.
@@ -35,6 +38,7 @@ type verifyQuery struct {
 	PHash      *fingerprint.Hash64
 	SHA256     *fingerprint.SHA256Digest
 	MD5        *fingerprint.MD5Digest
+	Frames     []match.Frame // a video's, when VPDQ was given
 }
 
 // ErrBadVerify is wrapped by parseVerify for a body that is not a valid
@@ -50,7 +54,8 @@ func badVerify(format string, a ...any) error {
 // refused, and at least one fingerprint is required.
 func parseVerify(body []byte) (verifyQuery, error) {
 	var q verifyQuery
-	if len(body) > MaxVerifyBytes {
+	if len(body) > MaxVerifyVideoBytes || (len(body) > MaxVerifyBytes && !bytes.Contains(body, []byte(`"vpdq"`))) {
+		// Only a video's frames may take more than MaxVerifyBytes.
 		return q, badVerify("body over %d bytes", MaxVerifyBytes)
 	}
 	var r verifyRequest
@@ -111,8 +116,20 @@ func parseVerify(body []byte) (verifyQuery, error) {
 		}
 		q.MD5 = &d
 	}
-	if q.PDQ == nil && q.PHash == nil && q.SHA256 == nil && q.MD5 == nil {
-		return q, badVerify("no fingerprint given (pdq, phash, sha256 or md5)")
+	if r.VPDQ != nil {
+		if q.PDQ != nil || q.PHash != nil {
+			return q, badVerify("vpdq (a video) cannot come with pdq or phash (an image)")
+		}
+		frames, err := parseVPDQFrames(r.VPDQ) // verify_video.go
+		if err != nil {
+			return q, err
+		}
+		q.Frames = frames
+	} else if len(body) > MaxVerifyBytes {
+		return q, badVerify("body over %d bytes (only a video's frames may take more)", MaxVerifyBytes)
+	}
+	if q.PDQ == nil && q.PHash == nil && q.SHA256 == nil && q.MD5 == nil && q.Frames == nil {
+		return q, badVerify("no fingerprint given (pdq, phash, sha256, md5 or vpdq)")
 	}
 	return q, nil
 }

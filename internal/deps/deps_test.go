@@ -66,6 +66,7 @@ var policy = map[string]rule{
 	"internal/deps":                        {tool: true},
 	"internal/cmd/wasmsize":                {tool: true},
 	"bench/edge":                           {tool: true},
+	"bench/videoeval":                      {tool: true},
 	"bench/video":                          {tool: true},
 	"bench/browser/mkjpeg":                 {tool: true},
 	"bloom/internal/cmd/filterbench":       {tool: true},
