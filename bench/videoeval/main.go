@@ -253,7 +253,7 @@ func main() {
 			items = append(items, c)
 		}
 	}
-	// Every source gets every edit (recall when it is listed, false
+	// Every source gets half the edits (recall when it is listed, false
 	// matches when it is not); every clip gets one of them in turn.
 	edit := func(from *item, e int, tag string) *item {
 		ed := edits[e]
@@ -273,13 +273,16 @@ func main() {
 		return it
 	}
 	var extra []*item
-	nclip := 0
+	nclip, nsrc := 0, 0
 	for _, it := range items {
 		switch it.Kind {
 		case "source":
-			for e := range edits {
-				extra = append(extra, edit(it, e, ""))
+			// Half the edits each, alternating, so that every edit is
+			// made of about half the sources of each fold.
+			for k := range len(edits) / 2 {
+				extra = append(extra, edit(it, (nsrc/2*len(edits)/2+k)%len(edits), ""))
 			}
+			nsrc++
 		case "clip":
 			extra = append(extra, edit(it, nclip%len(edits), ""))
 			nclip++
