@@ -63,7 +63,7 @@ func (s *Server) verify(ctx *fasthttp.RequestCtx) {
 			return
 		}
 	}
-	if !s.readBody(ctx, MaxVerifyVideoBytes) { // a video's frames take more than MaxVerifyBytes
+	if !s.readBody(ctx, verifyBodyLimit(ctx)) { // verify_video.go
 		return
 	}
 	body := ctx.PostBody()

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/valyala/fasthttp"
+
 	"github.com/hashgate/hashgate/fingerprint"
 	"github.com/hashgate/hashgate/match"
 )
@@ -17,6 +19,17 @@ const (
 	MaxVerifyFrames     = 4096
 	MaxVerifyVideoBytes = 4<<10 + MaxVerifyFrames*96
 )
+
+// verifyBodyLimit is the body limit of a verify call: MaxVerifyBytes, or
+// MaxVerifyVideoBytes for a body whose Content-Length says it may carry a
+// video's frames (parseVerify then refuses such a body without vpdq). A
+// chunked body has no length to go by and keeps the small limit.
+func verifyBodyLimit(ctx *fasthttp.RequestCtx) int {
+	if n := ctx.Request.Header.ContentLength(); n > MaxVerifyBytes && n <= MaxVerifyVideoBytes {
+		return MaxVerifyVideoBytes
+	}
+	return MaxVerifyBytes
+}
 
 // parseVPDQFrames parses a verify request's vpdq list: each entry
 // "pdq_hex,quality,timestamp", quality 0..100, timestamp seconds >= 0.
