@@ -51,14 +51,14 @@ try {
       if (i > 0) times.push(performance.now() - t0);
       else first = performance.now() - t0;
     }
-    return { localHit: last.localHit, times, first, verdict: last.verdict, decoder: last.decoder, timings: last.timings, frames: last.video?.frames, hashed: last.video?.hashes.length, size: file.size, error: last.error };
+    return { localHit: last.localHit, times, first, verdict: last.verdict, decoder: last.decoder, timings: last.timings, frames: last.video?.frames, hashed: last.video?.hashes.length, skipped: last.video?.skipped, size: file.size, error: last.error };
   }, { runs });
 } finally {
   await browser.close();
   await demo.stop();
 }
 if (r.verdict !== 'clear') throw new Error(`verdict ${r.verdict}, want clear: ${r.error} ${JSON.stringify(r.localHit)}`);
-const result = { runs, load: loadavg(), chromium: '/usr/bin/chromium', bytes: r.size, frames: r.frames, hashed: r.hashed, decoder: r.decoder, medianMs: median(r.times), firstMs: r.first, times: r.times, lastTimings: r.timings };
+const result = { runs, load: loadavg(), chromium: '/usr/bin/chromium', bytes: r.size, frames: r.frames, hashed: r.hashed, skipped: r.skipped, decoder: r.decoder, medianMs: median(r.times), firstMs: r.first, times: r.times, lastTimings: r.timings };
 writeFileSync(join(out, 'browser-video.json'), JSON.stringify(result, null, 1));
-console.error(`60-s 720p H.264 (${(r.size / 1e6).toFixed(1)} MB, ${r.frames} frames, ${r.hashed} hashed, ${r.decoder}): median ${result.medianMs.toFixed(0)} ms, first ${r.first.toFixed(0)} ms; load ${result.load.map((x) => x.toFixed(1)).join(' ')}`);
+console.error(`60-s 720p H.264 (${(r.size / 1e6).toFixed(1)} MB, ${r.frames} frames, ${r.hashed} hashed, ${r.skipped} left undecoded, ${r.decoder}): median ${result.medianMs.toFixed(0)} ms, first ${r.first.toFixed(0)} ms; load ${result.load.map((x) => x.toFixed(1)).join(' ')}`);
 console.log(`| 60-s 720p H.264 clip (${(r.size / 1e6).toFixed(1)} MB, ${r.frames} frames, ${r.hashed} hashed) | ${result.medianMs.toFixed(0)} | ${r.first.toFixed(0)} | ≤ 3000 |`);

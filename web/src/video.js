@@ -107,6 +107,7 @@ export async function hashFrames(mod, v, { signal, onProgress, pixels = 'i420' }
   let lumaLen = 0;
   let copyBuf = null;
   let format = '';
+  const spent = { luma: 0, pdq: 0 }; // milliseconds in the worker, for the timings
   const hash = async (frame, idx) => {
     try {
       if (failed || signal?.aborted) return;
@@ -125,6 +126,7 @@ export async function hashFrames(mod, v, { signal, onProgress, pixels = 'i420' }
         stride = layout[0].stride;
       }
       format = i420 ? 'I420' : `${frame.format}→RGBA`;
+      const tc = performance.now();
       frame.close();
       frame = null;
       if (lumaLen < 4 * w * h) {
@@ -134,7 +136,10 @@ export async function hashFrames(mod, v, { signal, onProgress, pixels = 'i420' }
       }
       const plane = new Float32Array(mod.bytes().buffer, lumaPtr, w * h);
       if (i420) i420Luma(copyBuf, w, h, plane); else rgbaLuma(copyBuf, w, h, stride, plane);
+      const tl = performance.now();
       const r = mod.framePDQ(lumaPtr, 4 * w * h, w, h);
+      spent.luma += tl - tc;
+      spent.pdq += performance.now() - tl;
       out.push({ frame: idx, timestamp: Math.round(idx / v.fps * 1000) / 1000, pdq: r.pdq, quality: r.quality, width: w, height: h });
     } catch (err) {
       failed = failed || err;
@@ -142,26 +147,46 @@ export async function hashFrames(mod, v, { signal, onProgress, pixels = 'i420' }
       frame?.close();
     }
   };
+  // Frame n is the n-th frame in presentation order, which is the order
+  // the decoder outputs frames in (the reference's output counter). Knowing
+  // every packet's rank up front lets an H.264 packet that is neither
+  // selected nor a reference picture go undecoded: nothing depends on it,
+  // and with B-frames that is up to half the decoding.
+  const sink = new v.mb.EncodedPacketSink(v.track);
+  const stamps = [];
+  for await (const p of sink.packets(undefined, undefined, { metadataOnly: true })) stamps.push(p.microsecondTimestamp);
+  const sorted = Float64Array.from(stamps).sort();
+  const rank = new Map();
+  sorted.forEach((t, i) => rank.set(t, i));
+  const byRank = rank.size === sorted.length; // unique timestamps: ranks are frame numbers
+  const nalLength = byRank ? avcNALLength(config) : 0;
   let wake = null;
+  let done = 0;
   const decoder = new VideoDecoder({
     output(frame) {
-      const idx = n++;
-      if (idx % v.frameMod === 0) {
+      const idx = byRank ? rank.get(frame.timestamp) ?? -1 : n;
+      n++;
+      if (idx >= 0 && idx % v.frameMod === 0) {
         chain = chain.then(() => hash(frame, idx));
       } else {
         frame.close();
       }
-      if (onProgress && (n % 15 === 0 || n === v.frames)) onProgress({ done: n, total: v.frames });
     },
     error(e) { failed = failed || new VideoError('video', `hashgate: decoding the video failed: ${e.message}`); wake?.(); },
   });
   decoder.ondequeue = () => wake?.();
+  let skipped = 0;
   try {
     decoder.configure(config);
-    const sink = new v.mb.EncodedPacketSink(v.track);
     for await (const packet of sink.packets()) {
       if (signal?.aborted) throw new AbortError();
       if (failed) throw failed;
+      done++;
+      if (onProgress && (done % 15 === 0 || done === v.frames)) onProgress({ done, total: v.frames });
+      if (nalLength && rank.get(packet.microsecondTimestamp) % v.frameMod !== 0 && !avcReference(packet.data, nalLength)) {
+        skipped++;
+        continue;
+      }
       decoder.decode(packet.toEncodedVideoChunk());
       // Keep a few packets in flight: enough to keep the decoder's threads
       // busy, few enough that frames do not pile up.
@@ -179,8 +204,44 @@ export async function hashFrames(mod, v, { signal, onProgress, pixels = 'i420' }
     await chain.catch(() => {});
     if (lumaPtr) mod.free(lumaPtr);
   }
+  if (!byRank && n !== v.frames) {
+    throw new VideoError('video', `hashgate: the decoder gave ${n} frames of ${v.frames}: frame numbers would not be the reference's`);
+  }
   out.sort((a, b) => a.frame - b.frame);
-  return { frames: out, decoder: `VideoDecoder ${format}`, decoded: n };
+  return { frames: out, decoder: `VideoDecoder ${format}`, decoded: n, skipped, spent };
+}
+
+// avcNALLength is the NAL length field size of an AVCC (MP4-style) H.264
+// config, or 0 when the stream is not one (then nothing is skipped).
+function avcNALLength(config) {
+  if (!/^avc[13]\./.test(config.codec) || !config.description) return 0;
+  const d = ArrayBuffer.isView(config.description)
+    ? new Uint8Array(config.description.buffer, config.description.byteOffset, config.description.byteLength)
+    : new Uint8Array(config.description);
+  if (d.length < 5 || d[0] !== 1) return 0;
+  return (d[4] & 3) + 1;
+}
+
+// avcReference reports whether an H.264 access unit holds a reference
+// picture: a slice NAL unit with nal_ref_idc ≠ 0. Anything it cannot read
+// counts as a reference, so it is decoded.
+function avcReference(data, lengthSize) {
+  let p = 0;
+  let slices = 0;
+  while (p + lengthSize < data.length) {
+    let len = 0;
+    for (let i = 0; i < lengthSize; i++) len = len * 256 + data[p + i];
+    p += lengthSize;
+    if (len === 0 || p + len > data.length) return true;
+    const h = data[p];
+    const type = h & 0x1f;
+    if (type === 1 || type === 5) {
+      slices++;
+      if ((h >> 5) & 3) return true;
+    }
+    p += len;
+  }
+  return slices === 0;
 }
 
 // hashRGBAFrames hashes frames the page captured itself (the <video>

@@ -305,7 +305,11 @@ async function checkVideo(file, opts, t0) {
     throw err;
   }
   const tFrames = performance.now();
-  return videoResult(v, r.frames, await dgP, r.decoder, t0, tFrames, opts.minFrameHits);
+  const res = videoResult(v, r.frames, await dgP, r.decoder, t0, tFrames, opts.minFrameHits);
+  res.video.skipped = r.skipped;
+  res.timings.luma = r.spent.luma;
+  res.timings.fingerprint = r.spent.pdq;
+  return res;
 }
 
 // checkCaptured finishes a video check from frames the page captured.
