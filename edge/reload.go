@@ -31,6 +31,13 @@ type Source interface {
 	String() string
 }
 
+// Rejecter is a Source that must be told when a release it fetched was
+// refused on its artifacts, instead of being made to Forget it: fetching
+// it again costs a full download (HTTPSource).
+type Rejecter interface {
+	Reject()
+}
+
 // Verifier turns a fetched release into a snapshot the edge can serve, or
 // refuses it. lastVersion is the highest version accepted so far; the
 // snapshot's version must be greater.
@@ -95,7 +102,11 @@ func (r *Reloader) Poll(ctx context.Context) (bool, error) {
 			rule = re.Rule
 		}
 		if errors.Is(err, release.ErrMissing) || errors.Is(err, release.ErrLength) || errors.Is(err, release.ErrDigest) {
-			r.Source.Forget() // maybe caught mid-copy: look again next time
+			if rj, ok := r.Source.(Rejecter); ok {
+				rj.Reject()
+			} else {
+				r.Source.Forget() // maybe caught mid-copy: look again next time
+			}
 		}
 		s.log.Error("edge: release rejected; keeping the one in use", "source", r.Source.String(), "rule", rule, "err", err.Error())
 		return false, err
@@ -150,12 +161,16 @@ func (r *Reloader) Run(ctx context.Context) {
 
 // DirSource polls a release directory (release.LoadDir's layout).
 type DirSource struct {
-	Dir  string
-	seen [32]byte
+	Dir string
+	// Check, when set, vets manifest.json and manifest.sig before any
+	// artifact is read (ReleaseVerifier.CheckManifest): an unsigned
+	// manifest must not decide which files, and how much, the edge reads.
+	Check func(manifest, sig []byte) error
+	seen  [32]byte
 }
 
-// Fetch reads manifest.json and manifest.sig and, if either changed, the
-// whole release.
+// Fetch reads manifest.json and manifest.sig and, if either changed and
+// they pass Check, the whole release.
 func (d *DirSource) Fetch(ctx context.Context) (*release.Bundle, error) {
 	man, err := os.ReadFile(filepath.Join(d.Dir, release.ManifestFile))
 	if err != nil {
@@ -169,9 +184,19 @@ func (d *DirSource) Fetch(ctx context.Context) (*release.Bundle, error) {
 	if id == d.seen {
 		return nil, nil
 	}
+	if d.Check != nil {
+		if err := d.Check(man, sig); err != nil {
+			d.seen = id // refused as it stands: do not read it again
+			return nil, err
+		}
+	}
 	b, err := release.LoadDir(d.Dir)
 	if err != nil {
 		return nil, fmt.Errorf("edge: release source: %w", err)
+	}
+	if d.Check != nil && (!bytes.Equal(b.Manifest, man) || !bytes.Equal(b.Signature, sig)) {
+		// Replaced between the check and the read: look again next poll.
+		return nil, fmt.Errorf("edge: release source: %s changed while it was read", d.Dir)
 	}
 	d.seen = sha256.Sum256(append(append(b.Manifest, 0), b.Signature...))
 	return b, nil
@@ -193,8 +218,27 @@ type HTTPSource struct {
 	// in an unsigned manifest would otherwise decide how much the edge
 	// downloads.
 	Check func(manifest, sig []byte) error
-	etag  string
-	seen  [32]byte
+	// RetryRejected is how long a release whose artifacts failed
+	// verification (Reject) is not downloaded again while its manifest
+	// stays the same; zero means 15 minutes.
+	RetryRejected time.Duration
+	etag          string
+	seen          [32]byte
+	bad           [32]byte // the manifest last rejected, and until when
+	badUntil      time.Time
+}
+
+// Reject implements Rejecter: the release last fetched was refused on its
+// artifacts (a bad digest or length). Re-downloading it on every poll
+// would cost its full size each time; it is fetched again only after
+// RetryRejected (a publisher mid-upload) or once its manifest changes.
+func (h *HTTPSource) Reject() {
+	retry := h.RetryRejected
+	if retry <= 0 {
+		retry = 15 * time.Minute
+	}
+	h.bad, h.badUntil = h.seen, time.Now().Add(retry)
+	h.etag, h.seen = "", [32]byte{}
 }
 
 // Fetch implements Source.
@@ -211,7 +255,7 @@ func (h *HTTPSource) Fetch(ctx context.Context) (*release.Bundle, error) {
 		return nil, err
 	}
 	id := sha256.Sum256(append(append(man, 0), sig...))
-	if id == h.seen {
+	if id == h.seen || (id == h.bad && time.Now().Before(h.badUntil)) {
 		h.etag = etag
 		return nil, nil
 	}

@@ -394,3 +394,64 @@ func TestReloadUnwritableState(t *testing.T) {
 		}
 	}
 }
+
+// A release whose artifact fails its digest is not downloaded again on
+// every poll from an HTTP source: only once its manifest changes (or
+// RetryRejected passes).
+func TestHTTPSourceRemembersRejected(t *testing.T) {
+	pub := newPublisher(t)
+	dir := t.TempDir()
+	b := pub.bundle(1, time.Hour, []release.ListEntry{pdqEntry(randomPDQ(rand.New(rand.NewPCG(9, 9))), "x")})
+	for name, data := range b.Artifacts {
+		if strings.HasPrefix(name, "list-") {
+			data[len(data)-1] ^= 1
+		}
+	}
+	pub.publish(dir, b)
+	var artifactGets atomic.Int32
+	fsrv := http.FileServer(http.Dir(dir))
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if !strings.HasSuffix(req.URL.Path, release.ManifestFile) && !strings.HasSuffix(req.URL.Path, release.SignatureFile) {
+			artifactGets.Add(1)
+		}
+		fsrv.ServeHTTP(w, req)
+	}))
+	defer ts.Close()
+	e := startEdge(t, testConfig())
+	rl := &Reloader{Server: e.Server, Source: &HTTPSource{BaseURL: ts.URL},
+		Verifier: NewReleaseVerifier(pub.signer.Trust(), pub.edgeKey, match.DefaultOptions())}
+	for range 3 {
+		rl.Poll(context.Background())
+	}
+	perRelease := int32(len(b.Artifacts))
+	if n := artifactGets.Load(); n != perRelease {
+		t.Errorf("%d artifact downloads over 3 polls of one bad release, want %d (one)", n, perRelease)
+	}
+	// A new manifest is fetched at once.
+	pub.publish(dir, pub.bundle(2, time.Hour, nil))
+	if ok, err := rl.Poll(context.Background()); !ok || err != nil {
+		t.Fatalf("fixed release: %v %v", ok, err)
+	}
+}
+
+// With Check set, a directory source reads no artifact a forged manifest
+// names.
+func TestDirSourceChecksBeforeRead(t *testing.T) {
+	pub := newPublisher(t)
+	dir := t.TempDir()
+	b := pub.bundle(1, time.Hour, nil)
+	b.Manifest = []byte(strings.Replace(string(b.Manifest), `"version": 1`, `"version": 9`, 1))
+	pub.publish(dir, b)
+	for name := range b.Artifacts {
+		os.Remove(filepath.Join(dir, name)) // reading any would fail with ENOENT
+	}
+	v := NewReleaseVerifier(pub.signer.Trust(), pub.edgeKey, match.DefaultOptions())
+	src := &DirSource{Dir: dir, Check: func(m, sig []byte) error { return v.CheckManifest(m, sig, time.Now()) }}
+	if _, err := src.Fetch(context.Background()); !errors.Is(err, release.ErrSignature) {
+		t.Fatalf("Fetch of a forged manifest: %v, want ErrSignature before any artifact is read", err)
+	}
+	pub.publish(dir, pub.bundle(2, time.Hour, nil))
+	if got, err := src.Fetch(context.Background()); err != nil || got == nil || len(got.Artifacts) == 0 {
+		t.Fatalf("genuine release: %v, %v", got, err)
+	}
+}

@@ -278,9 +278,10 @@ func startReleases(ctx context.Context, o *serveOptions, srv *edge.Server, log *
 	if !o.filtersInMemory {
 		v.FilterDir = o.filterDir
 	}
-	var src edge.Source = &edge.DirSource{Dir: o.release}
+	check := func(m, sig []byte) error { return v.CheckManifest(m, sig, time.Now()) }
+	var src edge.Source = &edge.DirSource{Dir: o.release, Check: check}
 	if strings.HasPrefix(o.release, "http://") || strings.HasPrefix(o.release, "https://") {
-		src = &edge.HTTPSource{BaseURL: o.release, Check: func(m, sig []byte) error { return v.CheckManifest(m, sig, time.Now()) }}
+		src = &edge.HTTPSource{BaseURL: o.release, Check: check}
 	}
 	if o.state == "" {
 		log.Warn("hashgate serve: no --state file: after a restart any unexpired release verifies again, including older ones")
