@@ -1,8 +1,6 @@
 package release
 
 import (
-	"slices"
-
 	"github.com/hashgate/hashgate/bloom"
 	"github.com/hashgate/hashgate/fingerprint"
 )
@@ -21,9 +19,18 @@ func (r *Release) Lookup(kind fingerprint.Kind, value []byte, dst []bloom.Key) [
 	all := r.Keyer.QueryKeys(bloom.Type(kind), value, dst)
 	hits := all[:start] // filtered in place: a write never passes the read
 	for _, k := range all[start:] {
-		if r.Filters.Contains(k) && !slices.Contains(hits[start:], k) {
+		if r.Filters.Contains(k) && !seen(hits[start:], k) {
 			hits = append(hits, k)
 		}
 	}
 	return hits
+}
+
+func seen(keys []bloom.Key, k bloom.Key) bool {
+	for _, o := range keys {
+		if o == k {
+			return true
+		}
+	}
+	return false
 }
