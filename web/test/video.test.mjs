@@ -53,6 +53,10 @@ after(async () => {
   rmSync(listDir, { recursive: true, force: true });
 });
 
+// sentByChecker: requests other than the test's own fetches of its inputs
+// and the page loading the demuxer library (the same for every video).
+const sentByChecker = (q) => !new URL(q.url).pathname.startsWith('/testvideo/') && !new URL(q.url).pathname.startsWith('/node_modules/');
+
 // checkPath checks a file made by a test (served under /testvideo/ too).
 async function checkPath(path, opts) {
   const key = `local-${local.size}-${path.split('/').pop()}`;
@@ -212,7 +216,7 @@ test('HEVC, which neither WebCodecs nor <video> decodes in Debian\'s Chromium, i
     } else {
       assert.equal(r.verdict, 'error');
       assert.match(r.error, /cannot (play|decode)/);
-      assert.deepEqual(requests.slice(n0).filter((q) => !q.url.includes('/testvideo/')), []);
+      assert.deepEqual(requests.slice(n0).filter(sentByChecker), []);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -226,6 +230,53 @@ test('a clean video is clear and sends no request', async () => {
   assert.equal(r.localHit.hit, false);
   assert.equal(r.edge, undefined);
   await page.waitForTimeout(300);
-  assert.deepEqual(requests.slice(n0).filter((q) => !q.url.includes('/testvideo/')), []);
+  assert.deepEqual(requests.slice(n0).filter(sentByChecker), []);
 });
 
+test('a scaled re-encode of a listed video matches, confirmed by the edge with frame hashes only', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hashgate-video-'));
+  try {
+    const f = ffmpegCut(listedVideo, join(dir, 'chair-reencoded.mp4'), ['-vf', 'scale=360:-2', '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '30']);
+    const n0 = requests.length;
+    const r = await checkPath(f);
+    assert.equal(r.verdict, 'match', JSON.stringify({ error: r.error, edge: r.edge, localHit: r.localHit }));
+    assert.ok(r.localHit.frames.length > 0);
+    const vm = r.edge.matches.find((m) => m.video);
+    assert.ok(vm && vm.labels.includes('demo:chair-orig-22-sd-bar'), JSON.stringify(r.edge));
+    assert.ok(vm.video.ranges.length > 0);
+    assert.ok(r.video.localRanges.length > 0);
+    const sent = requests.slice(n0).filter(sentByChecker);
+    assert.deepEqual(sent.map((q) => `${q.method} ${new URL(q.url).pathname}`), ['POST /v1/verify']);
+    const body = JSON.parse(sent.length ? (await lastVerifyBody()) : '{}');
+    assert.deepEqual(Object.keys(body).sort(), ['md5', 'sha256', 'vpdq']);
+    assert.ok(body.vpdq.length > 0 && body.vpdq.every((s) => /^[0-9a-f]{64},\d+,\d+\.\d{3}$/.test(s)), body.vpdq[0]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the demo page shows a video check\'s progress and the matched time ranges', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hashgate-video-'));
+  try {
+    const f = ffmpegCut(listedVideo, join(dir, 'chair-copy.mp4'), ['-c', 'copy']);
+    const seen = new Set();
+    const poll = setInterval(async () => {
+      const p = await page.evaluate(() => document.querySelector('#results tbody tr')?.dataset.progress).catch(() => null);
+      if (p) seen.add(p);
+    }, 50);
+    await page.setInputFiles('#files', f);
+    await page.waitForFunction(() => document.querySelector('#results tbody tr')?.dataset.verdict, null, { timeout: 120000 });
+    clearInterval(poll);
+    const row = await page.evaluate(() => {
+      const tr = document.querySelector('#results tbody tr');
+      return { verdict: tr.dataset.verdict, ranges: tr.dataset.ranges, progress: tr.dataset.progress, text: tr.textContent };
+    });
+    assert.equal(row.verdict, 'match', row.text);
+    assert.match(row.ranges || '', /^0:00\.0–0:2\d\.\d/);
+    assert.match(row.progress, /^(\d+)\/\1$/);
+    assert.ok(seen.size >= 1, 'no progress seen while checking');
+    await page.screenshot({ path: join(results, 'demo-video.png'), fullPage: true });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
