@@ -5,6 +5,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -90,7 +92,7 @@ func FuzzParseVerify(f *testing.F) {
 			}
 			return
 		}
-		if q.PDQ == nil && q.PHash == nil && q.SHA256 == nil && q.MD5 == nil {
+		if q.PDQ == nil && q.PHash == nil && q.SHA256 == nil && q.MD5 == nil && q.Frames == nil {
 			t.Fatal("accepted a query with no fingerprint")
 		}
 		// Re-encode in canonical form: it must parse to the same query.
@@ -114,6 +116,13 @@ func FuzzParseVerify(f *testing.F) {
 		if q.MD5 != nil {
 			r["md5"] = q.MD5.String()
 		}
+		if q.Frames != nil {
+			var fs []string
+			for _, f := range q.Frames {
+				fs = append(fs, f.PDQ.String()+","+strconv.Itoa(f.Quality)+","+strconv.FormatFloat(f.Timestamp.Seconds(), 'f', 3, 64))
+			}
+			r["vpdq"] = fs
+		}
 		b, err := json.Marshal(r)
 		if err != nil {
 			t.Fatal(err)
@@ -132,7 +141,7 @@ func equalQuery(a, b verifyQuery) bool {
 	eq := func(x, y bool) bool { return x == y }
 	if !eq(a.PDQ == nil, b.PDQ == nil) || !eq(a.PHash == nil, b.PHash == nil) ||
 		!eq(a.SHA256 == nil, b.SHA256 == nil) || !eq(a.MD5 == nil, b.MD5 == nil) ||
-		a.PDQQuality != b.PDQQuality || len(a.Dihedral) != len(b.Dihedral) {
+		a.PDQQuality != b.PDQQuality || len(a.Dihedral) != len(b.Dihedral) || !slices.Equal(a.Frames, b.Frames) {
 		return false
 	}
 	if a.PDQ != nil && *a.PDQ != *b.PDQ || a.PHash != nil && *a.PHash != *b.PHash ||
