@@ -111,3 +111,20 @@ func ExampleRelease_Lookup() {
 	// 1 0
 	// 0
 }
+
+func ExampleVideoValue() {
+	var a, b fingerprint.PDQHash
+	a[0], b[0] = 0xf0, 0x0f
+	v, err := release.VideoValue("clip-17", []release.VideoFrame{
+		{PDQ: a, Quality: 100, Millis: 0},
+		{PDQ: b, Quality: 87, Millis: 1000},
+	})
+	if err != nil {
+		panic(err)
+	}
+	entry := release.ListEntry{Kind: fingerprint.KindVPDQ, Value: v, Labels: []string{"tve"}}
+	id, frames, _ := release.ParseVideoValue(entry.Value)
+	fmt.Println(entry.Kind, id, len(frames), "frames,", len(v), "bytes")
+	// Output:
+	// vpdq clip-17 2 frames, 83 bytes
+}
