@@ -8,7 +8,7 @@
 //   node bench/browser/video.mjs [RUNS]
 // It writes bench/out/browser-video.json and prints a Markdown row.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,30 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+// cpuSeconds sums user + system CPU of every process below this one (the
+// demo and Chromium's browser, renderer, GPU and utility processes): on a
+// shared machine the wall time says little, the CPU spent does.
+function cpuSeconds() {
+  const parent = new Map();
+  const ticks = new Map();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const st = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      parent.set(Number(d), Number(f[1]));
+      ticks.set(Number(d), Number(f[11]) + Number(f[12]));
+    } catch { /* gone */ }
+  }
+  let sum = 0;
+  for (const [pid, t] of ticks) {
+    for (let p = pid; p > 1; p = parent.get(p) ?? 0) {
+      if (p === process.pid) { sum += t; break; }
+    }
+  }
+  return sum / 100; // USER_HZ
+}
+
 const demo = await startDemo();
 const browser = await launch();
 let r;
@@ -39,26 +63,35 @@ try {
   await page.route('**/bench/clip.mp4', (route) => route.fulfill({ body: readFileSync(clip), contentType: 'video/mp4' }));
   await page.goto(`${demo.url}/`);
   await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 120000 });
-  r = await page.evaluate(async ({ runs }) => {
+  await page.evaluate(async () => {
     const blob = await (await fetch('/bench/clip.mp4')).blob();
-    const file = new File([blob], 'clip.mp4', { type: 'video/mp4' });
+    window.benchFile = new File([blob], 'clip.mp4', { type: 'video/mp4' });
+  });
+  const first = await page.evaluate(async () => {
+    const t0 = performance.now();
+    await window.hashgateChecker.check(window.benchFile);
+    return performance.now() - t0;
+  });
+  const cpu0 = cpuSeconds();
+  r = await page.evaluate(async ({ runs }) => {
+    const file = window.benchFile;
     const times = [];
-    let first;
     let last;
-    for (let i = 0; i <= runs; i++) {
+    for (let i = 0; i < runs; i++) {
       const t0 = performance.now();
       last = await window.hashgateChecker.check(file);
-      if (i > 0) times.push(performance.now() - t0);
-      else first = performance.now() - t0;
+      times.push(performance.now() - t0);
     }
-    return { localHit: last.localHit, times, first, verdict: last.verdict, decoder: last.decoder, timings: last.timings, frames: last.video?.frames, hashed: last.video?.hashes.length, skipped: last.video?.skipped, size: file.size, error: last.error };
+    return { localHit: last.localHit, times, verdict: last.verdict, decoder: last.decoder, timings: last.timings, frames: last.video?.frames, hashed: last.video?.hashes.length, skipped: last.video?.skipped, size: file.size, error: last.error };
   }, { runs });
+  r.first = first;
+  r.cpuPerCheck = (cpuSeconds() - cpu0) / runs;
 } finally {
   await browser.close();
   await demo.stop();
 }
 if (r.verdict !== 'clear') throw new Error(`verdict ${r.verdict}, want clear: ${r.error} ${JSON.stringify(r.localHit)}`);
-const result = { runs, load: loadavg(), chromium: '/usr/bin/chromium', bytes: r.size, frames: r.frames, hashed: r.hashed, skipped: r.skipped, decoder: r.decoder, medianMs: median(r.times), firstMs: r.first, times: r.times, lastTimings: r.timings };
+const result = { runs, load: loadavg(), chromium: '/usr/bin/chromium', bytes: r.size, frames: r.frames, hashed: r.hashed, skipped: r.skipped, decoder: r.decoder, medianMs: median(r.times), firstMs: r.first, cpuSecondsPerCheck: r.cpuPerCheck, times: r.times, lastTimings: r.timings };
 writeFileSync(join(out, 'browser-video.json'), JSON.stringify(result, null, 1));
-console.error(`60-s 720p H.264 (${(r.size / 1e6).toFixed(1)} MB, ${r.frames} frames, ${r.hashed} hashed, ${r.skipped} left undecoded, ${r.decoder}): median ${result.medianMs.toFixed(0)} ms, first ${r.first.toFixed(0)} ms; load ${result.load.map((x) => x.toFixed(1)).join(' ')}`);
-console.log(`| 60-s 720p H.264 clip (${(r.size / 1e6).toFixed(1)} MB, ${r.frames} frames, ${r.hashed} hashed) | ${result.medianMs.toFixed(0)} | ${r.first.toFixed(0)} | ≤ 3000 |`);
+console.error(`60-s 720p H.264 (${(r.size / 1e6).toFixed(1)} MB, ${r.frames} frames, ${r.hashed} hashed, ${r.skipped} left undecoded, ${r.decoder}): median ${result.medianMs.toFixed(0)} ms, first ${r.first.toFixed(0)} ms, ${r.cpuPerCheck.toFixed(2)} CPU-s a check; load ${result.load.map((x) => x.toFixed(1)).join(' ')}`);
+console.log(`| 60-s 720p H.264 clip (${(r.size / 1e6).toFixed(1)} MB, ${r.frames} frames, ${r.hashed} hashed) | ${result.medianMs.toFixed(0)} | ${r.first.toFixed(0)} | ${r.cpuPerCheck.toFixed(2)} | ${result.load[0].toFixed(1)} | ≤ 3000 |`);
