@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"runtime"
 	"testing"
+
+	"github.com/hashgate/hashgate/internal/testenv"
 )
 
 var sizes = []struct {
@@ -23,13 +25,6 @@ func benchRate(k Kind) float64 {
 
 var sink bool
 
-// reportCPU adds the thread's CPU time per op since t0 (see threadCPU).
-func reportCPU(b *testing.B, t0 int64) {
-	if t := threadCPU(); t > 0 {
-		b.ReportMetric(float64(t-t0)/float64(b.N), "cpu-ns/op")
-	}
-}
-
 // BenchmarkContains looks up random keys (nearly all misses, as for clean
 // uploads) in a loaded filter.
 func BenchmarkContains(b *testing.B) {
@@ -47,12 +42,12 @@ func BenchmarkContains(b *testing.B) {
 				defer runtime.UnlockOSThread()
 				hit := false
 				i := 0
-				t0 := threadCPU()
+				t0 := testenv.ThreadCPU()
 				for b.Loop() {
 					hit = hit != g.Contains(probes[i&(1<<20-1)])
 					i++
 				}
-				reportCPU(b, t0)
+				testenv.ReportThreadCPU(b, t0)
 				sink = hit
 			})
 		}

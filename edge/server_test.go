@@ -32,20 +32,8 @@ func startEdge(t *testing.T, cfg Config) *testEdge {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ln, 5*time.Second) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	})
-	return &testEdge{Server: s, url: "http://" + ln.Addr().String(), addr: ln.Addr().String(), logs: logs}
+	addr, _ := testenv.StartServer(t, func(ctx context.Context, ln net.Listener) error { return s.Serve(ctx, ln, 5*time.Second) })
+	return &testEdge{Server: s, url: "http://" + addr, addr: addr, logs: logs}
 }
 
 // testClock is a clock tests can move while the server reads it.

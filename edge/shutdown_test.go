@@ -9,6 +9,8 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/hashgate/hashgate/internal/testenv"
 )
 
 // A request in flight when shutdown starts is answered in full; the
@@ -29,13 +31,8 @@ func TestGracefulShutdown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ln, 10*time.Second) }()
+	addr, stop := testenv.StartServer(t, func(ctx context.Context, ln net.Listener) error { return s.Serve(ctx, ln, 10*time.Second) })
+	stopped := make(chan error, 1)
 
 	type result struct {
 		status int
@@ -44,7 +41,7 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	got := make(chan result, 1)
 	go func() {
-		resp, err := http.Get("http://" + ln.Addr().String() + "/slow")
+		resp, err := http.Get("http://" + addr + "/slow")
 		if err != nil {
 			got <- result{err: err}
 			return
@@ -54,11 +51,11 @@ func TestGracefulShutdown(t *testing.T) {
 		got <- result{resp.StatusCode, string(b), nil}
 	}()
 	<-arrived
-	cancel() // shutdown begins with the request in flight
+	go func() { stopped <- stop() }() // shutdown begins with the request in flight
 	// New connections are refused once the listener is closed.
 	refused := false
 	for range 100 {
-		c, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second)
+		c, err := net.DialTimeout("tcp", addr, time.Second)
 		if err != nil {
 			refused = true
 			break
@@ -71,7 +68,7 @@ func TestGracefulShutdown(t *testing.T) {
 	if r.err != nil || r.status != 200 || r.body != "slow answer" {
 		t.Errorf("in-flight request: %+v", r)
 	}
-	if err := <-done; err != nil {
+	if err := <-stopped; err != nil {
 		t.Errorf("Serve: %v", err)
 	}
 	if !refused {

@@ -30,7 +30,7 @@ func fingerprintFile(t *testing.T, path string, o media.Options) fingerprint.Fin
 func TestPDQExpected(t *testing.T) {
 	dir := testenv.PDQDir(t)
 	exact, within := 0, 0
-	for _, row := range readTSV(t, filepath.Join(dir, "expected.tsv")) {
+	for _, row := range testenv.ReadTSV(t, filepath.Join(dir, "expected.tsv")) {
 		if len(row) != 4 {
 			t.Fatalf("expected.tsv: bad row %q", row)
 		}
@@ -66,7 +66,7 @@ func TestPDQExpected(t *testing.T) {
 func TestPDQDihedral(t *testing.T) {
 	dir := testenv.PDQDir(t)
 	n := 0
-	for _, row := range readTSV(t, filepath.Join(dir, "dihedral.tsv")) {
+	for _, row := range testenv.ReadTSV(t, filepath.Join(dir, "dihedral.tsv")) {
 		if len(row) != 10 {
 			t.Fatalf("dihedral.tsv: bad row %q", row)
 		}
@@ -89,7 +89,7 @@ func TestPDQDihedral(t *testing.T) {
 func TestPDQEXIF(t *testing.T) {
 	dir := testenv.PDQDir(t)
 	n := 0
-	for _, row := range readTSV(t, filepath.Join(dir, "exif.tsv")) {
+	for _, row := range testenv.ReadTSV(t, filepath.Join(dir, "exif.tsv")) {
 		if len(row) != 5 {
 			t.Fatalf("exif.tsv: bad row %q", row)
 		}

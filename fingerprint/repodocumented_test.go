@@ -23,7 +23,7 @@ import (
 func TestPDQPythonThreatExchange(t *testing.T) {
 	dir := filepath.Join(testenv.PDQDir(t), "repo-documented")
 	n := 0
-	for _, row := range readTSV(t, filepath.Join(dir, "repo-documented.tsv")) {
+	for _, row := range testenv.ReadTSV(t, filepath.Join(dir, "repo-documented.tsv")) {
 		if len(row) < 3 || !strings.HasPrefix(row[0], "pytx-resources/") {
 			continue
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hashgate/hashgate/fingerprint"
+	"github.com/hashgate/hashgate/internal/testenv"
 )
 
 // benchIndex is a PDQ index of n uniform random hashes, of which nearCount
@@ -114,7 +115,7 @@ func getBenchIndexDist(b *testing.B, n int, layout string, plan []chunkSpec, bia
 	var after runtime.MemStats
 	runtime.ReadMemStats(&after)
 	bi.heap = after.HeapAlloc - before.HeapAlloc
-	bi.rss, bi.peakRSS = processRSS()
+	bi.rss, bi.peakRSS = testenv.ProcessRSS()
 	benchCache[key] = bi
 	return bi
 }
@@ -132,11 +133,11 @@ func reportLatency(b *testing.B, ix *Index, qs []Query) {
 	found := 0
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
-		c0 := threadCPU()
+		c0 := testenv.ThreadCPU()
 		t0 := time.Now()
 		found += len(ix.Match(qs[i%len(qs)]))
 		lat = append(lat, time.Since(t0))
-		cpu = append(cpu, threadCPU()-c0)
+		cpu = append(cpu, testenv.ThreadCPU()-c0)
 	}
 	b.StopTimer()
 	for _, x := range []struct {

@@ -1,8 +1,6 @@
 package match
 
 import (
-	"bufio"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -12,37 +10,6 @@ import (
 	"github.com/hashgate/hashgate/fingerprint"
 	"github.com/hashgate/hashgate/internal/testenv"
 )
-
-// readTSV reads a tab-separated file with a header into rows keyed by column.
-func readTSV(t *testing.T, path string) []map[string]string {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatalf("reference vectors: %v", err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	var header []string
-	var rows []map[string]string
-	for sc.Scan() {
-		fields := strings.Split(sc.Text(), "\t")
-		if header == nil {
-			header = fields
-			continue
-		}
-		row := map[string]string{}
-		for i, h := range header {
-			if i < len(fields) {
-				row[h] = fields[i]
-			}
-		}
-		rows = append(rows, row)
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return rows
-}
 
 func mustPDQ(t *testing.T, s string) fingerprint.PDQHash {
 	t.Helper()
@@ -59,7 +26,7 @@ func mustPDQ(t *testing.T, s string) fingerprint.PDQHash {
 // original through a dihedral variant.
 func TestReferenceHashes(t *testing.T) {
 	dir := testenv.PDQDir(t)
-	rows := readTSV(t, filepath.Join(dir, "expected.tsv"))
+	rows := testenv.ReadTSVRecords(t, filepath.Join(dir, "expected.tsv"))
 	var entries []Entry
 	quality := map[fingerprint.PDQHash]int{}
 	for _, r := range rows {
@@ -120,7 +87,7 @@ func TestReferenceHashes(t *testing.T) {
 	// rot270, ...), begin rot90, rot180, rot270, original of the listed
 	// image, so the original is found as variant 3.
 	rotated := 0
-	for _, r := range readTSV(t, filepath.Join(dir, "dihedral.tsv")) {
+	for _, r := range testenv.ReadTSVRecords(t, filepath.Join(dir, "dihedral.tsv")) {
 		orig, r90, r180, r270 := mustPDQ(t, r["pdq_orig"]), mustPDQ(t, r["pdq_rot90"]), mustPDQ(t, r["pdq_rot180"]), mustPDQ(t, r["pdq_rot270"])
 		q, _ := strconv.Atoi(r["quality"])
 		if q < 50 || orig.Distance(r90) <= 31 {

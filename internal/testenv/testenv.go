@@ -1,9 +1,10 @@
 // Package testenv holds what several packages' tests share: where the data
-// from outside the repository is, CPU-time reporting for benchmarks, and a
-// log buffer safe for a server's goroutines.
-// Only _test.go files import it, so it adds nothing to any package's
-// production import graph (fingerprint and bloom still import nothing of the
-// project).
+// from outside the repository is, CPU-time reporting for benchmarks (the
+// process's, ReportCPU, and the thread's, ThreadCPU), reference TSV files,
+// a loopback server's start-up and stop, and a log buffer safe for a
+// server's goroutines.
+// Only _test.go files import it (internal/deps checks that no package's
+// code does), so it adds nothing to any package's production import graph.
 package testenv
 
 import (

@@ -20,6 +20,7 @@ import (
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/hashgate/hashgate/bloom"
+	"github.com/hashgate/hashgate/internal/testenv"
 )
 
 var (
@@ -212,9 +213,7 @@ func timed(b *testing.B, f func()) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	b.ResetTimer()
-	t0 := threadCPU()
+	t0 := testenv.ThreadCPU()
 	f()
-	if t := threadCPU(); t > 0 {
-		b.ReportMetric(float64(t-t0)/float64(b.N), "cpu-ns/op")
-	}
+	testenv.ReportThreadCPU(b, t0)
 }
