@@ -35,9 +35,9 @@ fails instead). PDQ hashes with a known quality below 50 are dropped and
 counted unless --keep-low-quality; so are video frames of quality below 50.
 Without --key, give --pub: the manifest
 is written unsigned for 'hashgate sign' on another machine.`, stdout, stderr)
-	var lists, edgePubs multiFlag
-	fl.Var(&lists, "list", "hash list file (repeatable)")
-	fl.Var(&edgePubs, "edge-pub", "edge public key file or keygen --edge directory to encrypt the list to (repeatable)")
+	var lists, edgePubs []string
+	fl.Var(listVar(&lists, false), "list", "hash list file (repeatable)")
+	fl.Var(listVar(&edgePubs, false), "edge-pub", "edge public key file or keygen --edge directory to encrypt the list to (repeatable)")
 	media := fl.String("from-media", "", "directory of media files to hash and list")
 	out := fl.String("out", "", "release directory to write")
 	keyArg := fl.String("key", "", "publisher private key file or keygen directory")

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -40,39 +39,30 @@ type demoOptions struct {
 	addr, wasm, web, images, videos string
 }
 
-func demoCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// demoAbout is the description `hashgate demo --help` prints.
+const demoAbout = `
+Makes a throwaway release at start (fresh signing and edge keys in a
+temporary folder, a fixed filter key so every run gives the same verdicts;
+the images under testdata/demo/listed as the hash list),
+starts an edge with it, and serves the demo page, the browser SDK and the
+checker module on one origin. Open the printed URL and drop images on it.`
+
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var o demoOptions
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("demo", "[flags]", demoAbout, stdout, stderr)
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen `address` (host:port; port 0 picks a free one)")
 	fs.StringVar(&o.wasm, "wasm", "", "the checker module `file` (default: dist/hashgate.wasm)")
 	fs.StringVar(&o.web, "web", "", "the web SDK and demo page `folder` (default: web/ of the checkout)")
 	fs.StringVar(&o.images, "images", "", "`folder` of images to list (default: testdata/demo/listed of the checkout)")
 	fs.StringVar(&o.videos, "videos", "", "`folder` of videos to list too, hashed with FFmpeg (default: none)")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), `Usage: hashgate demo [flags]
-
-Makes a throwaway release at start (fresh signing and edge keys in a
-temporary folder, a fixed filter key so every run gives the same verdicts;
-the images under testdata/demo/listed as the hash list),
-starts an edge with it, and serves the demo page, the browser SDK and the
-checker module on one origin. Open the printed URL and drop images on it.
-
-Flags:
-`)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return exitUsage
+	if code := parseFlags(fs, args, stdout); code >= 0 {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "hashgate demo: unexpected argument %q\n", fs.Arg(0))
 		return exitUsage
 	}
-	if err := runDemo(ctx, o, stdout, stderr); err != nil {
+	if err := serveDemo(ctx, o, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "hashgate demo: %v\n", err)
 		return 1
 	}
@@ -112,7 +102,7 @@ type demoSite struct {
 	log               *slog.Logger
 }
 
-func runDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer) error {
+func serveDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer) error {
 	site := demoSite{wasm: o.wasm, web: o.web, images: o.images}
 	if site.wasm == "" {
 		site.wasm = findUp(filepath.Join("dist", "hashgate.wasm"))

@@ -35,7 +35,7 @@ func startDemoForTest(t *testing.T, wasm string) string {
 	out := &demoOutput{ch: make(chan string, 16)}
 	var stderr bytes.Buffer
 	done := make(chan int, 1)
-	go func() { done <- demoCmd(ctx, []string{"--addr", "127.0.0.1:0", "--wasm", wasm}, out, &stderr) }()
+	go func() { done <- runDemo(ctx, []string{"--addr", "127.0.0.1:0", "--wasm", wasm}, out, &stderr) }()
 	t.Cleanup(func() {
 		cancel()
 		if code := <-done; code != 0 {
@@ -160,7 +160,7 @@ func TestDemoServesAVerifiableRelease(t *testing.T) {
 
 func TestDemoWithoutModule(t *testing.T) {
 	var out, errb bytes.Buffer
-	code := demoCmd(context.Background(), []string{"--addr", "127.0.0.1:0", "--wasm", filepath.Join(t.TempDir(), "missing.wasm")}, &out, &errb)
+	code := runDemo(context.Background(), []string{"--addr", "127.0.0.1:0", "--wasm", filepath.Join(t.TempDir(), "missing.wasm")}, &out, &errb)
 	if code != 1 || !strings.Contains(errb.String(), "make build") {
 		t.Errorf("code %d, stderr %q: want 1 and a hint to run make build", code, errb.String())
 	}

@@ -23,8 +23,8 @@ Entries removed in NEW cannot be expressed as a delta: publish NEW itself.`, std
 	keyArg := fs.String("key", "", "publisher private key file or keygen directory")
 	pub := fs.String("pub", "", "publisher public keys to verify OLD and NEW (default: those of --key)")
 	edgeKeyArg := fs.String("edge-key", "", "a private key the lists are encrypted to")
-	var edgePubs multiFlag
-	fs.Var(&edgePubs, "edge-pub", "edge public key to encrypt the list delta to (repeatable)")
+	var edgePubs []string
+	fs.Var(listVar(&edgePubs, false), "edge-pub", "edge public key to encrypt the list delta to (repeatable)")
 	if code := parseFlags(fs, args, stdout); code >= 0 {
 		return code
 	}

@@ -75,11 +75,38 @@ func interleave(fs *flag.FlagSet, args []string) []string {
 	return append(flags, append([]string{"--"}, pos...)...)
 }
 
-// multiFlag collects a repeatable string flag.
-type multiFlag []string
+// listFlag is the one repeatable flag: each use appends its value to *p.
+// With splitCommas each value is also split at commas (blanks dropped), for
+// flags whose values never hold one (serve's paths and origins), so that a
+// single HASHGATE_* variable can carry several; paths of files are taken
+// whole.
+type listFlag struct {
+	p           *[]string
+	splitCommas bool
+}
 
-func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
-func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
+// listVar is a listFlag for fs.Var.
+func listVar(p *[]string, splitCommas bool) *listFlag { return &listFlag{p, splitCommas} }
+
+func (l *listFlag) String() string {
+	if l == nil || l.p == nil {
+		return ""
+	}
+	return strings.Join(*l.p, ",")
+}
+
+func (l *listFlag) Set(v string) error {
+	if !l.splitCommas {
+		*l.p = append(*l.p, v)
+		return nil
+	}
+	for s := range strings.SplitSeq(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			*l.p = append(*l.p, s)
+		}
+	}
+	return nil
+}
 
 // fail prints "hashgate CMD: err" and returns exit code 1.
 func fail(stderr io.Writer, cmd string, err error) int {

@@ -37,6 +37,6 @@ var commands = []command{
 	{"inspect", "describe a release: counts, filter, rates, expiry, signers", runInspect},
 	{"diff", "make a delta release from two releases", runDiff},
 	{"check", "check files against a release locally, as a browser would", runCheck},
-	{"serve", serveSummary, serveCmd},
-	{"demo", demoSummary, demoCmd},
+	{"serve", serveSummary, runServe},
+	{"demo", demoSummary, runDemo},
 }

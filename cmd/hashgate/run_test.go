@@ -35,3 +35,28 @@ func TestRunUsage(t *testing.T) {
 		})
 	}
 }
+
+// TestCommandsShareFlagParsing: every command, serve and demo included,
+// prints the same help to stdout for --help (after an argument too) and
+// refuses an unknown flag on stderr with exit code 2.
+func TestCommandsShareFlagParsing(t *testing.T) {
+	for _, c := range commands {
+		t.Run(c.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			if code := run(context.Background(), []string{c.name, "ARG", "--help"}, &out, &errb); code != 0 {
+				t.Errorf("--help: exit code %d, stderr %q", code, errb.String())
+			}
+			if !strings.HasPrefix(out.String(), "Usage: hashgate "+c.name+" ") || !strings.Contains(out.String(), "\nFlags:\n") {
+				t.Errorf("--help printed %q", out.String())
+			}
+			out.Reset()
+			errb.Reset()
+			if code := run(context.Background(), []string{c.name, "--no-such-flag"}, &out, &errb); code != exitUsage {
+				t.Errorf("unknown flag: exit code %d, want %d", code, exitUsage)
+			}
+			if out.Len() != 0 || !strings.Contains(errb.String(), "no-such-flag") {
+				t.Errorf("unknown flag: stdout %q, stderr %q", out.String(), errb.String())
+			}
+		})
+	}
+}

@@ -19,19 +19,6 @@ import (
 
 const serveSummary = "run the edge verifier (verify, scan, reverse proxy, release distribution)"
 
-// stringList is a repeatable flag; its environment form is comma-separated.
-type stringList []string
-
-func (s *stringList) String() string { return strings.Join(*s, ",") }
-func (s *stringList) Set(v string) error {
-	for p := range strings.SplitSeq(v, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			*s = append(*s, p)
-		}
-	}
-	return nil
-}
-
 // serveOptions are the flags of `hashgate serve`.
 type serveOptions struct {
 	addr, release, trust, edgeKey, state  string
@@ -41,13 +28,13 @@ type serveOptions struct {
 	poll, grace                           time.Duration
 	logLevel                              string
 	cfg                                   edge.Config
-	uploadPaths, corsOrigins, exemptPaths stringList
+	uploadPaths, corsOrigins, exemptPaths []string
 	match                                 match.Options
 	channel                               string
 }
 
-func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	return serveMain(ctx, args, stdout, stderr, os.LookupEnv)
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return runServeEnv(ctx, args, stdout, stderr, os.LookupEnv)
 }
 
 // envName is the environment variable that stands for a flag:
@@ -56,9 +43,10 @@ func envName(flagName string) string {
 	return "HASHGATE_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
 
+// newServeFlags is serve's flag set (newFlags: the same help and parsing as
+// every command), writing its errors to out.
 func newServeFlags(o *serveOptions, out io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(out)
+	fs := newFlags("serve", "[flags]", serveAbout, out, out)
 	o.cfg = edge.DefaultConfig()
 	c := &o.cfg
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen `address` (host:port)")
@@ -71,12 +59,12 @@ func newServeFlags(o *serveOptions, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.filterDir, "filter-dir", "", "`directory` (owned by this edge) where verified filters are kept and served from (default: a temporary directory removed at exit)")
 	fs.BoolVar(&o.filtersInMemory, "filters-in-memory", false, "keep filters in memory instead of --filter-dir (small lists, read-only file systems)")
 	fs.StringVar(&c.Origin, "origin", "", "proxy mode: forward requests the edge does not serve to this http(s) `URL`")
-	fs.Var(&o.uploadPaths, "upload-path", "proxy mode: path `pattern` whose request bodies are scanned (path.Match glob, a trailing /** matches any depth); repeatable")
+	fs.Var(listVar(&o.uploadPaths, true), "upload-path", "proxy mode: path `pattern` whose request bodies are scanned (path.Match glob, a trailing /** matches any depth); repeatable")
 	fs.BoolVar(&c.ScanAllBodies, "scan-all-bodies", false, "proxy mode: scan every request body except those sent to --exempt-path (safer than listing --upload-path)")
-	fs.Var(&o.exemptPaths, "exempt-path", "proxy mode with --scan-all-bodies: path `pattern` whose bodies are not scanned; repeatable")
+	fs.Var(listVar(&o.exemptPaths, true), "exempt-path", "proxy mode with --scan-all-bodies: path `pattern` whose bodies are not scanned; repeatable")
 	fs.BoolVar(&c.UploadPathsCaseSensitive, "upload-path-case-sensitive", false, "proxy mode: match --upload-path and --exempt-path case-sensitively (default: case-folded, as a case-insensitive origin reads paths)")
 	fs.BoolVar(&c.FailOpen, "fail-open", false, "proxy mode: forward uploads that cannot be fingerprinted (default: refuse them)")
-	fs.Var(&o.corsOrigins, "cors-origin", "browser `origin` allowed to call /v1/* (\"*\" for any); repeatable")
+	fs.Var(listVar(&o.corsOrigins, true), "cors-origin", "browser `origin` allowed to call /v1/* (\"*\" for any); repeatable")
 	fs.IntVar(&c.MaxBodyBytes, "max-body", c.MaxBodyBytes, "largest request body in `bytes`")
 	fs.IntVar(&c.MaxPixels, "max-pixels", c.MaxPixels, "largest image in `pixels` (width x height) decoded")
 	fs.DurationVar(&c.ReadTimeout, "read-timeout", c.ReadTimeout, "time to read a whole request; slower clients are dropped")
@@ -125,11 +113,8 @@ func applyEnv(fs *flag.FlagSet, lookup func(string) (string, bool)) error {
 	return err
 }
 
-func serveUsage(fs *flag.FlagSet) func() {
-	return func() {
-		w := fs.Output()
-		fmt.Fprint(w, `Usage: hashgate serve [flags]
-
+// serveAbout is the description `hashgate serve --help` prints.
+const serveAbout = `
 Runs the edge verifier. It polls a release source, verifies each release
 (signatures, version, expiry, digests), decrypts the full list with the
 edge key and answers:
@@ -151,29 +136,13 @@ GOMEMLIMIT near that peak makes the collector give garbage back sooner.
 Every flag can also be set by an environment variable: HASHGATE_ and the
 flag name in capitals with - as _ (--max-body is HASHGATE_MAX_BODY;
 repeatable flags take a comma-separated list). A flag given on the command
-line wins over the environment.
+line wins over the environment.`
 
-Flags:
-`)
-		fs.PrintDefaults()
-	}
-}
-
-func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) int {
+func runServeEnv(ctx context.Context, args []string, stdout, stderr io.Writer, lookup func(string) (string, bool)) int {
 	var o serveOptions
-	out := stderr
-	for _, a := range args {
-		if a == "-h" || a == "-help" || a == "--help" {
-			out = stdout
-		}
-	}
-	fs := newServeFlags(&o, out)
-	fs.Usage = serveUsage(fs)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return exitUsage
+	fs := newServeFlags(&o, stderr)
+	if code := parseFlags(fs, args, stdout); code >= 0 {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "hashgate serve: unexpected argument %q\n", fs.Arg(0))
@@ -193,7 +162,7 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer, loo
 	o.cfg.UploadPaths = o.uploadPaths
 	o.cfg.ExemptPaths = o.exemptPaths
 	o.cfg.CORSOrigins = o.corsOrigins
-	if err := runServe(ctx, &o, log); err != nil {
+	if err := serveEdge(ctx, &o, log); err != nil {
 		log.Error("hashgate serve: " + err.Error())
 		fmt.Fprintf(stderr, "hashgate serve: %v\n", err)
 		return 1
@@ -201,7 +170,7 @@ func serveMain(ctx context.Context, args []string, stdout, stderr io.Writer, loo
 	return 0
 }
 
-func runServe(ctx context.Context, o *serveOptions, log *slog.Logger) error {
+func serveEdge(ctx context.Context, o *serveOptions, log *slog.Logger) error {
 	o.cfg.PrivateMetrics = true
 	srv, err := edge.New(o.cfg)
 	if err != nil {

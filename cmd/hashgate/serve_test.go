@@ -50,7 +50,7 @@ func TestServeFlagErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var out, errb bytes.Buffer
 			lookup := func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok }
-			code := serveMain(context.Background(), tt.args, &out, &errb, lookup)
+			code := runServeEnv(context.Background(), tt.args, &out, &errb, lookup)
 			if code != tt.wantCode || !strings.Contains(errb.String(), tt.wantErr) {
 				t.Errorf("exit %d stderr %q; want %d and %q", code, errb.String(), tt.wantCode, tt.wantErr)
 			}
@@ -125,7 +125,7 @@ func TestServeEndToEnd(t *testing.T) {
 	env := map[string]string{"HASHGATE_TRUST": trust, "HASHGATE_EDGE_KEY": key}
 	done := make(chan int, 1)
 	go func() {
-		done <- serveMain(ctx, []string{"--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--release", relDir, "--state", filepath.Join(dir, "state.json"), "--poll", "100ms"},
+		done <- runServeEnv(ctx, []string{"--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--release", relDir, "--state", filepath.Join(dir, "state.json"), "--poll", "100ms"},
 			io.Discard, logs, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	}()
 	addrRE := regexp.MustCompile(`"msg":"edge: listening","addr":"([^"]+)"`)
@@ -238,7 +238,7 @@ func TestServeRefusesUnwritableState(t *testing.T) {
 	for _, state := range []string{filepath.Join(notDir, "state.json"), dir} {
 		var errb bytes.Buffer
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		code := serveMain(ctx, []string{"--addr", "127.0.0.1:0", "--metrics-addr", "", "--release", dir, "--trust", trust, "--edge-key", key,
+		code := runServeEnv(ctx, []string{"--addr", "127.0.0.1:0", "--metrics-addr", "", "--release", dir, "--trust", trust, "--edge-key", key,
 			"--filters-in-memory", "--state", state}, io.Discard, &errb, func(string) (string, bool) { return "", false })
 		cancel()
 		if code != 1 || !strings.Contains(errb.String(), "--state") {

@@ -26,8 +26,8 @@ manifests signed by the keys already pinned.`, stdout, stderr)
 	channel := fs.String("channel", "", "accept only this channel")
 	browser := fs.Bool("browser", false, "check as a browser: the edge list may be absent")
 	at := fs.String("at", "", "check as of this RFC 3339 time instead of now")
-	var chain multiFlag
-	fs.Var(&chain, "chain", "a release directory whose manifest rotated keys, replayed in order before checking (repeatable)")
+	var chain []string
+	fs.Var(listVar(&chain, false), "chain", "a release directory whose manifest rotated keys, replayed in order before checking (repeatable)")
 	if code := parseFlags(fs, args, stdout); code >= 0 {
 		return code
 	}
