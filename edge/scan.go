@@ -198,8 +198,19 @@ func (s *Server) scanUploads(ctx context.Context, snap *Snapshot, ups []upload) 
 	ctx, cancel := context.WithTimeout(vctx, s.cfg.ScanTimeout)
 	defer cancel()
 	var out scanOutcome
+	kinds := make([]partKind, len(ups))
 	images := 0
-	for _, u := range ups {
+	for i, u := range ups {
+		if kinds[i] = classify(u.data); kinds[i] == partImage {
+			images++
+		}
+	}
+	if images > s.cfg.MaxImages {
+		// Refused before any decode: the cap is on the work one request
+		// may cause, so none of it is done.
+		return out, errTooManyImages
+	}
+	for i, u := range ups {
 		if len(u.data) == 0 {
 			continue
 		}
@@ -229,19 +240,12 @@ func (s *Server) scanUploads(ctx context.Context, snap *Snapshot, ups []upload) 
 			out.matches = append(out.matches, ms...)
 			continue
 		}
-		kind := classify(u.data)
-		if kind != partImage && !u.must {
+		if kinds[i] != partImage && !u.must {
 			continue // digests were all there was to check
 		}
 		// A video container FFmpeg is not given (AVI, MPEG-TS) was checked
 		// by its digests and, when it must be fingerprinted, fails as an
 		// unsupported image format.
-		if kind == partImage {
-			if images == s.cfg.MaxImages {
-				return out, errTooManyImages
-			}
-			images++
-		}
 		q, err := s.fingerprintImage(ctx, u.data)
 		if errors.Is(err, errBusy) || errors.Is(err, errScanTimeout) {
 			return out, err
