@@ -182,3 +182,26 @@ func TestScanMultipartSmuggling(t *testing.T) {
 		})
 	}
 }
+
+// Fail-open forwards what cannot be fingerprinted, never a multipart body
+// with bytes outside its parts.
+func TestFailOpenRefusesSmuggling(t *testing.T) {
+	listedImg := encodeJPEG(t, makeImage(42, 400, 300), 90)
+	o := startOrigin(t)
+	cfg := testConfig()
+	cfg.Origin, cfg.UploadPaths, cfg.FailOpen = o.URL, []string{"/upload"}, true
+	e := startEdge(t, cfg)
+	e.Load(indexSnapshot(t, 1, []match.Entry{listedEntry(t, listedImg, "x")}))
+	file := "--XyZ\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.jpg\"\r\n\r\n" + string(listedImg) + "\r\n"
+	for name, body := range map[string]string{
+		"preamble": "hidden\r\n" + file + "--XyZ--\r\n",
+		"epilogue": "--XyZ--\r\n" + file + "--XyZ--\r\n",
+	} {
+		resp, got := do(t, "POST", e.url+"/upload", []byte(body), "Content-Type", "multipart/form-data; boundary=XyZ")
+		wantError(t, resp, got, 400, CodeMalformedMultipart)
+		_ = name
+	}
+	if n := len(o.requests()); n != 0 {
+		t.Errorf("origin got %d smuggling bodies", n)
+	}
+}

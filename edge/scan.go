@@ -57,6 +57,12 @@ func classify(b []byte) partKind {
 // not parse or breaks a limit.
 var errMultipart = errors.New("edge: malformed multipart body")
 
+// errSmuggling is wrapped (beside errMultipart) for a body shaped to carry
+// bytes the edge would not scan but an origin might read: bytes outside
+// the parts, an encoded part. Fail-open does not forward it; it forwards
+// bodies the edge cannot fingerprint, not bodies built to hide.
+var errSmuggling = errors.New("edge: bytes outside what the edge scans")
+
 // splitUploads returns the files in a request body: the parts of a
 // multipart body, or the body itself. The parts are read from memory (the
 // body is already bounded by MaxBodyBytes), never spilled to disk. Every
@@ -74,7 +80,7 @@ func splitUploads(contentType, body []byte, maxParts int) ([]upload, error) {
 		return nil, errors.Join(errMultipart, errors.New("no boundary parameter"))
 	}
 	if err := checkFraming(body, boundary); err != nil {
-		return nil, errors.Join(errMultipart, err)
+		return nil, errors.Join(errMultipart, errSmuggling, err)
 	}
 	mr := multipart.NewReader(bytes.NewReader(body), boundary)
 	var ups []upload
@@ -96,7 +102,7 @@ func splitUploads(contentType, body []byte, maxParts int) ([]upload, error) {
 		name := p.FileName()
 		if enc := strings.ToLower(strings.TrimSpace(p.Header.Get("Content-Transfer-Encoding"))); enc != "" && enc != "binary" && enc != "8bit" && enc != "7bit" {
 			// The origin may decode what the edge would scan encoded.
-			return nil, errors.Join(errMultipart, errors.New("part with Content-Transfer-Encoding "+strconv.Quote(enc)))
+			return nil, errors.Join(errMultipart, errSmuggling, errors.New("part with Content-Transfer-Encoding "+strconv.Quote(enc)))
 		}
 		if name != "" || classify(data) != partOther {
 			ups = append(ups, upload{name: name, data: data, must: name != ""})
@@ -348,8 +354,9 @@ func (s *Server) screenUpload(ctx *fasthttp.RequestCtx) bool {
 	ups, err := splitUploads(ctx.Request.Header.ContentType(), ctx.PostBody(), s.cfg.MaxParts)
 	if err != nil {
 		// A body the edge cannot split is one it cannot vouch for; the
-		// origin would likely refuse it too. Fail-open forwards it.
-		if s.cfg.FailOpen {
+		// origin would likely refuse it too. Fail-open forwards it, unless
+		// it is shaped to smuggle.
+		if s.cfg.FailOpen && !errors.Is(err, errSmuggling) {
 			return true
 		}
 		writeError(ctx, fasthttp.StatusBadRequest, CodeMalformedMultipart, err.Error())
