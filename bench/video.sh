@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # CPU per second of video and peak RSS of hashgate's vPDQ against Meta's
 # vpdq-hash-video -r 1 in the same run, on 3-minute 720p and 1080p H.264
-# inputs and a 30-minute 720p one made from the sample videos (cached in
-# CACHE, default ~/.cache/hashgate-bench/video; the first run encodes them
-# and takes minutes). Prints a table; RUNS (default 3) runs each, medians.
-#   bench/video.sh            LONG=0 bench/video.sh (skip the 30-minute input)
+# inputs, and hashgate's peak RSS on a 30-minute 720p one, all made from the
+# sample videos (cached in CACHE, default ~/.cache/hashgate-bench/video; the
+# first run encodes them and takes minutes). Prints a table, a row per input
+# as it is measured; RUNS (default 3) runs each, medians.
+#   bench/video.sh     LONG=0 bench/video.sh (no 30-minute input)     SHORT=0 (only it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v ffmpeg >/dev/null || { echo "bench/video.sh needs ffmpeg (apt-get install -y ffmpeg)" >&2; exit 1; }
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 go build -o "$WORK/videobench" ./bench/video
-args=(-runs "${RUNS:-3}" -long="$([ "${LONG:-1}" = 0 ] && echo false || echo true)" -shared "${SHARED:-../shared}")
+flag() { [ "${1:-1}" = 0 ] && echo false || echo true; }
+args=(-runs "${RUNS:-3}" -long="$(flag "${LONG:-1}")" -short="$(flag "${SHORT:-1}")" -shared "${SHARED:-../shared}")
 [ -n "${CACHE:-}" ] && args+=(-cache "$CACHE")
 [ -n "${THREADS:-}" ] && args+=(-threads "$THREADS")
 "$WORK/videobench" "${args[@]}"
