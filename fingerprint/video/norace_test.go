@@ -1,0 +1,5 @@
+//go:build !race
+
+package video_test
+
+const raceEnabled = false
