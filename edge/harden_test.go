@@ -5,6 +5,8 @@ import (
 	"crypto/md5"
 	"encoding/base64"
 	"errors"
+	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -203,5 +205,36 @@ func TestFailOpenRefusesSmuggling(t *testing.T) {
 	}
 	if n := len(o.requests()); n != 0 {
 		t.Errorf("origin got %d smuggling bodies", n)
+	}
+}
+
+// An image scan stops waiting once its client has gone: the waiter for
+// decode budget leaves the queue long before ScanWait or ScanTimeout.
+func TestScanCancelledWhenClientLeaves(t *testing.T) {
+	cfg := testConfig()
+	cfg.ScanWait, cfg.ScanTimeout = 30*time.Second, 30*time.Second
+	e := startEdge(t, cfg)
+	e.Load(indexSnapshot(t, 1, nil))
+	if err := e.budget.acquire(context.Background(), cfg.DecodeBudget); err != nil { // every byte taken
+		t.Fatal(err)
+	}
+	defer e.budget.release(cfg.DecodeBudget)
+	img := encodePNG(t, makeImage(1, 64, 64))
+	c, err := net.Dial("tcp", e.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Write([]byte("POST /v1/scan HTTP/1.1\r\nHost: x\r\nContent-Type: image/png\r\nContent-Length: " + strconv.Itoa(len(img)) + "\r\n\r\n" + string(img)))
+	waiters := func() int { e.budget.mu.Lock(); defer e.budget.mu.Unlock(); return e.budget.waiters.Len() }
+	for deadline := time.Now().Add(5 * time.Second); waiters() == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the scan never queued for budget")
+		}
+	}
+	c.Close()
+	for deadline := time.Now().Add(5 * time.Second); waiters() != 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the scan still waits 5 s after its client left")
+		}
 	}
 }
