@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"os"
 
 	"github.com/hashgate/hashgate/fingerprint/media"
 )
@@ -44,4 +45,21 @@ func ExampleDecode_tooLarge() {
 	// Output:
 	// true
 	// media: image too large (png): 60000x60000 is over 64000000 pixels
+}
+
+// EstimateCost prices a decode from the header alone: a progressive JPEG
+// keeps its coefficients, so it costs about five times its baseline twin.
+func ExampleEstimateCost() {
+	for _, name := range []string{"testdata/base420-1024x768.jpg", "testdata/prog444-1024x768.jpg"} {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		c, err := media.EstimateCost(b, media.Options{MaxDecodeBytes: 16 << 20})
+		fmt.Printf("%s %dx%d: %.1f MiB, %v\n", c.Format, c.Width, c.Height, float64(c.Bytes)/(1<<20), err)
+	}
+	// Output:
+	// jpeg 1024x768: 5.1 MiB, <nil>
+	// jpeg 1024x768: 15.2 MiB, <nil>
 }
