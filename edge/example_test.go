@@ -65,3 +65,32 @@ func ExampleDefaultConfig() {
 	fmt.Println(c.MaxBodyBytes>>20, "MiB,", c.MaxPixels/1_000_000, "MP,", c.ReadTimeout, c.RatePerSecond, "req/s")
 	// Output: 32 MiB, 64 MP, 15s 10 req/s
 }
+
+// With PrivateMetrics, /metrics leaves the serving port and is served on
+// a listener of its own, on loopback.
+func ExampleServer_ServeMetrics() {
+	cfg := edge.DefaultConfig()
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	cfg.PrivateMetrics = true
+	srv, err := edge.New(cfg)
+	if err != nil {
+		panic(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.ServeMetrics(ctx, ln) }()
+	resp, err := http.Get("http://" + ln.Addr().String() + "/metrics")
+	if err != nil {
+		panic(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	cancel()
+	<-done
+	fmt.Println(resp.StatusCode, strings.Contains(string(body), "hashgate_edge_release_loaded 0"))
+	// Output: 200 true
+}
