@@ -39,8 +39,9 @@ func watchClient(ctx context.Context) (context.Context, context.CancelFunc) {
 		return context.WithCancel(ctx)
 	}
 	cctx, cancel := context.WithCancelCause(ctx)
-	done := make(chan struct{})
+	done, exited := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(exited)
 		t := time.NewTicker(clientPoll)
 		defer t.Stop()
 		for {
@@ -57,7 +58,9 @@ func watchClient(ctx context.Context) (context.Context, context.CancelFunc) {
 			}
 		}
 	}()
-	return cctx, func() { close(done); cancel(nil) }
+	// stop waits for the watcher: once the handler returns, fasthttp
+	// reuses the request ctx, which cancel reads (Value) on its way out.
+	return cctx, func() { close(done); cancel(nil); <-exited }
 }
 
 // socketOf finds the socket under c. fasthttp wraps connections it counts
