@@ -35,6 +35,10 @@ type Fingerprints struct {
 	AHash         Hash64       // goimagehash AverageHash
 	SHA256        SHA256Digest // of the file's bytes
 	MD5           MD5Digest    // of the file's bytes
+	// Robust are PDQ hashes of reframed regions (package fingerprint/canon
+	// fills them; FromRGBA and FromImage leave them zero). Unused slots
+	// are zero, with quality 0, and are never searched.
+	Robust [MaxRobust]RobustPDQ
 }
 
 // FromRGBA computes the perceptual fingerprints of 8-bit RGBA pixels

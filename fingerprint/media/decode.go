@@ -17,6 +17,7 @@ import (
 	_ "golang.org/x/image/webp"
 
 	"github.com/hashgate/hashgate/fingerprint"
+	"github.com/hashgate/hashgate/fingerprint/canon"
 )
 
 // Errors callers branch on with errors.Is. Every error media returns for bad
@@ -56,6 +57,9 @@ type Options struct {
 	// reference hasher does. The canonical pipeline applies orientation,
 	// because browsers do; this exists to compare with the reference.
 	IgnoreOrientation bool
+	// NoRobust leaves Fingerprints.Robust empty: the robust hashes of
+	// package fingerprint/canon (the trimmed picture) are not computed.
+	NoRobust bool
 }
 
 func (o Options) maxPixels() int64 {
@@ -183,6 +187,9 @@ func FingerprintBytes(b []byte, o Options) (fingerprint.Fingerprints, error) {
 		return fingerprint.Fingerprints{}, &Error{Err: ErrCorrupt, Detail: err.Error()}
 	}
 	f.SHA256, f.MD5 = fingerprint.Digest(b)
+	if !o.NoRobust {
+		canon.Add(&f, img)
+	}
 	return f, nil
 }
 

@@ -10,5 +10,5 @@
 //
 // It imports image decoders and so stays out of the wasm module; the root
 // fingerprint package must not import it. It imports no other hashgate
-// package than fingerprint.
+// packages than fingerprint and fingerprint/canon (the robust hashes).
 package media

@@ -1,0 +1,37 @@
+package fingerprint
+
+import "image"
+
+// PDQRegion is the PDQ hash (all eight dihedral variants) and quality of
+// the rectangle r of c, hashed at its own size: c is a canonical image
+// (Canonical's result, at most 512×512), so r is too. Robust fingerprints
+// (package fingerprint/canon) hash trimmed or cropped regions with it; the
+// raw PDQ is always the whole canonical image. An empty or out-of-bounds r
+// is clipped; a region under 5 px on a side hashes to zero with quality 0.
+func PDQRegion(c *image.NRGBA, r image.Rectangle, grey bool) ([8]PDQHash, int) {
+	r = r.Intersect(c.Rect)
+	if r.Dx() < 5 || r.Dy() < 5 {
+		return [8]PDQHash{}, 0
+	}
+	// pdqCanonical reads rows by stride from Pix, so the region is used in
+	// place, rebased to the origin.
+	o := (r.Min.Y-c.Rect.Min.Y)*c.Stride + 4*(r.Min.X-c.Rect.Min.X)
+	v := &image.NRGBA{Pix: c.Pix[o:], Stride: c.Stride, Rect: image.Rect(0, 0, r.Dx(), r.Dy())}
+	return pdqCanonical(v, grey)
+}
+
+// MaxRobust is how many robust PDQ hashes Fingerprints carries.
+const MaxRobust = 2
+
+// RobustPDQ is a PDQ hash of a region of a file's canonical image, made to
+// survive reframing (package fingerprint/canon computes them): it is
+// searched against the same PDQ entries as the raw hash, which it never
+// replaces.
+type RobustPDQ struct {
+	// Name says which region: "trim" for the image with its borders,
+	// bands and blurred fill removed.
+	Name     string
+	Rect     image.Rectangle // in the canonical image
+	Dihedral [8]PDQHash      // the region's PDQ, then its rotations and mirrors
+	Quality  int
+}
