@@ -113,6 +113,7 @@ func queryFor(b []byte, o media.Options) (match.Query, error) {
 		AHash:       &fp.AHash,
 		SHA256:      &fp.SHA256,
 		MD5:         &fp.MD5,
+		Robust:      fp.Robust[:],
 	}, nil
 }
 

@@ -54,8 +54,10 @@ type Options struct {
 	PHashThreshold int
 	DHashThreshold int
 	AHashThreshold int
-	// Dihedral makes Match search every hash in Query.PDQDihedral as well,
-	// which finds rotated and mirrored copies at up to eight times the cost.
+	// Dihedral makes Match search every hash in Query.PDQDihedral (and in
+	// each Query.Robust) as well, which finds rotated and mirrored copies
+	// at up to eight times the cost. On by default: a mirror is the
+	// cheapest evasion there is.
 	Dihedral bool
 
 	// Video matching (MatchVideo). VideoFrameThreshold (0..255) is the
@@ -76,7 +78,7 @@ type Options struct {
 }
 
 // DefaultOptions returns PDQ distance <= 31 at query quality >= 50, 64-bit
-// hash distance <= 8, and no dihedral search; for video,
+// hash distance <= 8, and the dihedral search; for video,
 // python-threatexchange's rule (frames of quality >= 50 within 31, 80 % of
 // the upload's frames and 0 % of the listed video's) and the contains rule
 // at 80 % of the listed video's frames, at least DefaultContainsMinFrames.
@@ -87,6 +89,7 @@ func DefaultOptions() Options {
 		PHashThreshold: 8,
 		DHashThreshold: 8,
 		AHashThreshold: 8,
+		Dihedral:       true,
 
 		VideoFrameThreshold:    31,
 		VideoMinQuality:        50,
@@ -147,6 +150,13 @@ type Query struct {
 	AHash       *fingerprint.Hash64
 	SHA256      *fingerprint.SHA256Digest
 	MD5         *fingerprint.MD5Digest
+	// Robust are extra PDQ hashes of the same file (package
+	// fingerprint/canon: the image with borders and bands trimmed), each
+	// searched against the PDQ entries like PDQ — its dihedral variants
+	// too under Options.Dihedral — when its own quality passes
+	// Options.PDQMinQuality. Only the first fingerprint.MaxRobust are
+	// used; zero slots (quality 0) never are.
+	Robust []fingerprint.RobustPDQ
 }
 
 // Result is one matched entry.
@@ -158,7 +168,8 @@ type Result struct {
 	// Distance is the Hamming distance to the query; 0 for digests.
 	Distance int
 	// Variant is the index in Query.PDQDihedral of the hash that matched
-	// (0 when Query.PDQ matched), for PDQ results; 0 otherwise.
+	// (0 when Query.PDQ matched), for PDQ results; 0 otherwise. A match by
+	// Query.Robust[i] has Variant 8·(i+1) + its dihedral index.
 	Variant int
 }
 
@@ -256,6 +267,7 @@ func (ix *Index) MatchReport(q Query) Report {
 			hits = ix.searchPDQ(q, hits)
 		}
 	}
+	hits = ix.searchRobust(q, hits)
 	thr := [3]int{ix.opts.PHashThreshold, ix.opts.DHashThreshold, ix.opts.AHashThreshold}
 	for k, h := range [3]*fingerprint.Hash64{q.PHash, q.DHash, q.AHash} {
 		if h != nil {
@@ -299,6 +311,31 @@ func (ix *Index) searchPDQ(q Query, hits []hit) []hit {
 		}
 		pdqWords(&v, &w)
 		hits = ix.pdq.search(w[:], r, kindPDQ, uint8(i), hits)
+	}
+	return hits
+}
+
+// searchRobust searches each robust hash that passes the quality floor, and
+// its dihedral variants under Options.Dihedral, skipping any hash already
+// searched as the raw PDQ or one of its variants.
+func (ix *Index) searchRobust(q Query, hits []hit) []hit {
+	r := ix.opts.PDQThreshold
+	var w [4]uint64
+	for i, x := range q.Robust[:min(len(q.Robust), fingerprint.MaxRobust)] {
+		if x.Name == "" || x.Quality < ix.opts.PDQMinQuality {
+			continue // an unused slot, or too flat to search
+		}
+		n := 1
+		if ix.opts.Dihedral {
+			n = maxVariants
+		}
+		for v, h := range x.Dihedral[:n] {
+			if (q.PDQ != nil && h == *q.PDQ) || slices.Contains(q.PDQDihedral, h) {
+				continue
+			}
+			pdqWords(&h, &w)
+			hits = ix.pdq.search(w[:], r, kindPDQ, uint8(8*(i+1)+v), hits)
+		}
 	}
 	return hits
 }

@@ -48,7 +48,7 @@ func TestOptionsValidate(t *testing.T) {
 
 func TestDefaultOptions(t *testing.T) {
 	o := DefaultOptions()
-	if o.PDQThreshold != 31 || o.PDQMinQuality != 50 || o.PHashThreshold != 8 || o.Dihedral {
+	if o.PDQThreshold != 31 || o.PDQMinQuality != 50 || o.PHashThreshold != 8 || !o.Dihedral {
 		t.Fatalf("DefaultOptions() = %+v", o)
 	}
 }

@@ -89,7 +89,7 @@ func newServeFlags(o *serveOptions, out io.Writer) *flag.FlagSet {
 	fs.IntVar(&o.match.PDQThreshold, "pdq-threshold", o.match.PDQThreshold, "largest PDQ Hamming distance that matches (0..255)")
 	fs.IntVar(&o.match.PDQMinQuality, "pdq-min-quality", o.match.PDQMinQuality, "lowest PDQ quality searched (0..100)")
 	fs.IntVar(&o.match.PHashThreshold, "phash-threshold", o.match.PHashThreshold, "largest pHash Hamming distance that matches (0..63)")
-	fs.BoolVar(&o.match.Dihedral, "dihedral", false, "also match rotated and mirrored copies (PDQ, up to 8x the search cost)")
+	fs.BoolVar(&o.match.Dihedral, "dihedral", true, "also match rotated and mirrored copies (PDQ, up to 8x the search cost); --dihedral=false turns it off")
 	addVideoFlags(fs, &c.Video, &o.match) // serve_video.go
 	return fs
 }
