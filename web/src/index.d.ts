@@ -19,6 +19,11 @@ export interface CheckerOptions {
    * they exist for measurement.
    */
   resize?: 'auto' | 'wasm' | 'browser' | 'decode';
+  /**
+   * Also look up the PDQ hashes of the file's rotations and mirror images, and send them to
+   * the edge to confirm (default true, as the edge's --dihedral). false turns it off.
+   */
+  dihedral?: boolean;
   /** Worker script URL, if src/worker.js is served elsewhere. */
   workerURL?: string | URL;
   /** fetch used for /v1/verify (defaults to globalThis.fetch). */
@@ -104,6 +109,8 @@ export interface Fingerprints {
   /** PDQ, 64 hex digits in the reference's order (images only). */
   pdq?: string;
   pdqQuality?: number;
+  /** PDQ of the 8 rotations and mirror images (original first), when dihedral look-ups are on (images only). */
+  pdqDihedral?: string[];
   /** pHash, dHash, aHash: 16 hex digits each (images only). */
   phash?: string;
   dhash?: string;

@@ -99,7 +99,10 @@ function verifyBody(r) {
       .map((f) => `${f.pdq},${f.quality},${f.timestamp.toFixed(3)}`);
     return JSON.stringify({ sha256: fp.sha256, md5: fp.md5, vpdq });
   }
-  return JSON.stringify({ pdq: fp.pdq, pdq_quality: fp.pdqQuality, phash: fp.phash, sha256: fp.sha256, md5: fp.md5 });
+  const body = { pdq: fp.pdq, pdq_quality: fp.pdqQuality, phash: fp.phash, sha256: fp.sha256, md5: fp.md5 };
+  // With dihedral matching the edge confirms a rotated or mirrored copy from its variants.
+  if (fp.pdqDihedral) body.pdq_dihedral = fp.pdqDihedral;
+  return JSON.stringify(body);
 }
 
 export async function createChecker(options) {
@@ -109,6 +112,7 @@ export async function createChecker(options) {
   }
   const resize = options.resize || 'auto';
   const demuxerURL = options.demuxerURL ? new URL(options.demuxerURL, globalThis.location?.href).href : undefined;
+  const dihedral = options.dihedral !== false;
   const fetchImpl = options.fetch || globalThis.fetch.bind(globalThis);
   const worker = new WorkerClient(options.workerURL || new URL('./worker.js', import.meta.url));
   const abs = (u) => new URL(u, globalThis.location?.href).href;
@@ -135,7 +139,7 @@ export async function createChecker(options) {
       let r;
       try {
         r = await worker.call('check', {
-          file, resize, demuxerURL, videoPixels: checkOptions.videoPixels || options.videoPixels,
+          file, resize, dihedral, demuxerURL, videoPixels: checkOptions.videoPixels || options.videoPixels,
           fallback: checkOptions.fallback ?? options.fallback, decoder: checkOptions.videoDecoder,
           minFrameHits: options.videoMinFrameHits,
         }, { signal, onProgress });

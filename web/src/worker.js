@@ -225,7 +225,12 @@ async function check(file, resize, opts) {
     width: px.width, height: px.height, pdq: fp.pdq, pdqQuality: fp.quality,
     phash: fp.phash, dhash: fp.dhash, ahash: fp.ahash, sha256: dg.sha256, md5: dg.md5, bytes: dg.bytes,
   };
-  const q = `pdq ${fp.pdq}\nphash ${fp.phash}\nsha256 ${dg.sha256}\nmd5 ${dg.md5}\n`;
+  const dihedral = opts.dihedral !== false;
+  if (dihedral) fingerprints.pdqDihedral = fp.dihedral;
+  // The rotations and mirror images are looked up too (dihedral matching,
+  // on by default as at the edge); dihedral[0] is the PDQ itself.
+  const dih = dihedral ? (fp.dihedral || []).slice(1).filter((h) => h !== fp.pdq).map((h) => `pdq ${h}\n`).join('') : '';
+  const q = `pdq ${fp.pdq}\n${dih}phash ${fp.phash}\nsha256 ${dg.sha256}\nmd5 ${dg.md5}\n`;
   const localHit = mod.check(q);
   const t4 = performance.now();
   return {
@@ -336,12 +341,12 @@ const ops = {
     release = r.info;
     return r;
   },
-  async check({ id, file, resize, demuxerURL, videoPixels, fallback, decoder, minFrameHits }) {
+  async check({ id, file, resize, dihedral, demuxerURL, videoPixels, fallback, decoder, minFrameHits }) {
     if (!mod) throw new Error('hashgate: checker not initialised');
     const signal = { get aborted() { return aborted.has(id); } };
     const onProgress = (p) => self.postMessage({ id, progress: p });
     try {
-      return await check(file, resize || 'auto', { signal, onProgress, demuxerURL, videoPixels, fallback, decoder, minFrameHits });
+      return await check(file, resize || 'auto', { signal, onProgress, demuxerURL, videoPixels, fallback, decoder, minFrameHits, dihedral: dihedral !== false });
     } finally {
       aborted.delete(id);
     }

@@ -75,6 +75,7 @@ const (
 	maxArtifacts   = 64
 	maxDigesters   = 64
 	maxQueryBytes  = 4 << 10
+	maxPDQLines    = 24 // 8 dihedral variants of the raw PDQ and of two robust hashes
 )
 
 // Checker is the module's whole state. It is not safe for concurrent use;
@@ -236,7 +237,24 @@ func (c *Checker) Fingerprint(pix []byte, w, h int) Code {
 	j.Str("phash", f.PHash.String())
 	j.Str("dhash", f.DHash.String())
 	j.Str("ahash", f.AHash.String())
+	// The dihedral variants are looked up as PDQ too: the browser matches
+	// rotated and mirrored copies as the edge does.
+	j.Raw("dihedral", appendHexList(nil, f.PDQDihedral[:]))
 	return c.ok(j.Done())
+}
+
+// appendHexList appends a JSON array of the hashes' hex forms.
+func appendHexList(b []byte, hs []fingerprint.PDQHash) []byte {
+	b = append(b, '[')
+	for i := range hs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = wire.AppendHex(b, hs[i][:])
+		b = append(b, '"')
+	}
+	return append(b, ']')
 }
 
 // DigestInit starts a streaming SHA-256 + MD5 and returns its handle (> 0),
@@ -282,7 +300,8 @@ func (c *Checker) DigestFinal(id int32) Code {
 
 // Check looks fingerprints up in the release's filters. The query is text,
 // one fingerprint a line: "KIND HEX" with KIND pdq, phash, sha256 or md5
-// (at most one of each). For each, the release's Keyer derives the query
+// (at most one of each, except pdq: up to maxPDQLines, for the dihedral
+// variants and robust hashes Fingerprint returns). For each, the release's Keyer derives the query
 // keys (bands and probes per the manifest's layout) and any key a filter
 // holds is a hit. The result is {"hit":bool,"hits":[{"kind","key"}]}, with
 // every key that hit (16 hex digits), in query order. A hit is only a
@@ -333,10 +352,12 @@ type queryValue struct {
 }
 
 // parseQuery reads Check's text form strictly: known kinds only, each at
-// most once, hex of the kind's exact length, "\n" line ends (a final one
-// optional), no other bytes. Slots are indexed by kind.
-func parseQuery(q []byte) ([5]queryValue, Code, string) {
-	var vals [5]queryValue
+// most once (pdq up to maxPDQLines times), hex of the kind's exact length,
+// "\n" line ends (a final one optional), no other bytes. Values are in
+// query order.
+func parseQuery(q []byte) ([]queryValue, Code, string) {
+	var vals []queryValue
+	var seen [5]int
 	if len(q) > maxQueryBytes {
 		return vals, CodeTooLarge, "checker: query over " + strconv.Itoa(maxQueryBytes) + " bytes"
 	}
@@ -352,7 +373,7 @@ func parseQuery(q []byte) ([5]queryValue, Code, string) {
 			end++
 		}
 		q = q[end:]
-		bad := func(why string) ([5]queryValue, Code, string) {
+		bad := func(why string) ([]queryValue, Code, string) {
 			return vals, CodeArgument, "checker: query line " + strconv.Itoa(line) + ": " + why
 		}
 		sp := -1
@@ -369,10 +390,14 @@ func parseQuery(q []byte) ([5]queryValue, Code, string) {
 		if kind < fingerprint.KindPDQ || kind > fingerprint.KindMD5 || l[:sp] != kind.String() {
 			return bad("kind must be pdq, phash, sha256 or md5")
 		}
-		if vals[kind].kind != 0 {
+		if seen[kind]++; seen[kind] > 1 && (kind != fingerprint.KindPDQ || seen[kind] > maxPDQLines) {
+			if kind == fingerprint.KindPDQ {
+				return bad("more than " + strconv.Itoa(maxPDQLines) + " pdq lines")
+			}
 			return bad("kind " + kind.String() + " given twice")
 		}
-		v := &vals[kind]
+		vals = append(vals, queryValue{})
+		v := &vals[len(vals)-1]
 		v.n = bloom.Type(kind).ValueLen()
 		h := l[sp+1:]
 		if len(h) != 2*v.n {
