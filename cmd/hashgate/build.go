@@ -39,6 +39,7 @@ is written unsigned for 'hashgate sign' on another machine.`, stdout, stderr)
 	fl.Var(listVar(&lists, false), "list", "hash list file (repeatable)")
 	fl.Var(listVar(&edgePubs, false), "edge-pub", "edge public key file or keygen --edge directory to encrypt the list to (repeatable)")
 	media := fl.String("from-media", "", "directory of media files to hash and list")
+	crops := fl.Bool("crops", true, "also list the PDQ of 23 sub-crops of each --from-media image (fingerprint/canon.ListCrops), so cropped copies match")
 	out := fl.String("out", "", "release directory to write")
 	keyArg := fl.String("key", "", "publisher private key file or keygen directory")
 	pubArg := fl.String("pub", "", "publisher public keys (when building unsigned, without --key)")
@@ -135,7 +136,7 @@ is written unsigned for 'hashgate sign' on another machine.`, stdout, stderr)
 		}
 	}
 	if *media != "" {
-		if err := addMedia(ctx, &l, *media, splitComma(*label), ho, stderr); err != nil {
+		if err := addMedia(ctx, &l, *media, splitComma(*label), *crops, ho, stderr); err != nil {
 			return fail(stderr, "build", err)
 		}
 	}
@@ -183,7 +184,7 @@ func addListFile(l *hashlist.List, path string, o hashlist.Options, stderr io.Wr
 }
 
 // addMedia hashes every regular file under dir and lists its fingerprints.
-func addMedia(ctx context.Context, l *hashlist.List, dir string, labels []string, o hashlist.Options, stderr io.Writer) error {
+func addMedia(ctx context.Context, l *hashlist.List, dir string, labels []string, crops bool, o hashlist.Options, stderr io.Writer) error {
 	var files []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -236,7 +237,13 @@ func addMedia(ctx context.Context, l *hashlist.List, dir string, labels []string
 			l.LowQuality++
 			perceptual = false
 		}
-		for _, v := range imageValues(fp, perceptual) {
+		values := imageValues(fp, perceptual)
+		if perceptual && crops {
+			for _, h := range listCrops(f) {
+				values = append(values, kindValue{fingerprint.KindPDQ, h[:]})
+			}
+		}
+		for _, v := range values {
 			l.Append(release.ListEntry{Kind: v.kind, Value: v.value, Labels: labels, Source: src, Added: added})
 		}
 		p.Add(1)

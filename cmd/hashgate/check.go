@@ -16,12 +16,14 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs := newFlags("check", "FILE... --release DIR --pub KEYS", `
 Check files against a release the way the browser checker does, locally and
 without any network: accept the release (signatures, expiry, digests), hash
-each file (SHA-256, MD5, and PDQ and pHash for images), derive the look-up
+each file (SHA-256, MD5, and PDQ with its rotations and mirror images and
+pHash for images), derive the look-up
 keys and test them against the filters. Prints, per file, "candidate" with
 the fingerprint types that hit (a browser would then ask the edge to
 confirm) or "no known match" (a browser would send nothing anywhere).`, stdout, stderr)
 	dir := fs.String("release", "", "release directory")
 	pub := fs.String("pub", "", "publisher public key file or keygen directory to pin")
+	dihedral := fs.Bool("dihedral", true, "also look up the PDQ of the file's rotations and mirror images, as the browser does by default")
 	if code := parseFlags(fs, args, stdout); code >= 0 {
 		return code
 	}
@@ -50,7 +52,11 @@ confirm) or "no known match" (a browser would send nothing anywhere).`, stdout, 
 			code = 1
 			continue
 		}
-		hits := checkFP(r, imageValues(fp, err == nil))
+		values := imageValues(fp, err == nil)
+		if err == nil && *dihedral {
+			values = append(values, dihedralValues(&fp)...)
+		}
+		hits := checkFP(r, values)
 		switch {
 		case len(hits) > 0:
 			fmt.Fprintf(stdout, "%s: candidate (%s): the edge would confirm\n", f, strings.Join(hits, ", "))
@@ -69,7 +75,7 @@ func checkFP(r *release.Release, values []kindValue) []string {
 	hit := map[fingerprint.Kind]bool{}
 	for _, v := range values {
 		keys = r.Lookup(v.kind, v.value, keys[:0])
-		hit[v.kind] = len(keys) > 0
+		hit[v.kind] = hit[v.kind] || len(keys) > 0
 	}
 	var hits []string
 	for _, k := range []fingerprint.Kind{fingerprint.KindPDQ, fingerprint.KindPHash, fingerprint.KindSHA256, fingerprint.KindMD5} {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/hashgate/hashgate/fingerprint"
+	"github.com/hashgate/hashgate/fingerprint/canon"
 	"github.com/hashgate/hashgate/fingerprint/media"
 )
 
@@ -74,4 +75,31 @@ func hash64Bytes(h fingerprint.Hash64) []byte {
 		b[i] = byte(h >> (56 - 8*i))
 	}
 	return b
+}
+
+// listCrops decodes an image file again and returns canon.ListCrops of it:
+// the PDQ of its sub-crops, which the publisher lists beside the whole
+// image's. A file that does not decode gets none.
+func listCrops(path string) []fingerprint.PDQHash {
+	b, err := os.ReadFile(path)
+	if err != nil || len(b) > media.DefaultMaxBytes {
+		return nil
+	}
+	img, err := media.DecodeBytes(b, media.Options{})
+	if err != nil {
+		return nil
+	}
+	return canon.ListCrops(img)
+}
+
+// dihedralValues are the PDQ hashes of fp's rotations and mirror images
+// other than the upright one, which the browser also looks up.
+func dihedralValues(fp *fingerprint.Fingerprints) []kindValue {
+	var out []kindValue
+	for i := 1; i < len(fp.PDQDihedral); i++ {
+		if fp.PDQDihedral[i] != fp.PDQ {
+			out = append(out, kindValue{fingerprint.KindPDQ, fp.PDQDihedral[i][:]})
+		}
+	}
+	return out
 }
