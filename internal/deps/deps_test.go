@@ -47,7 +47,10 @@ var policy = map[string]rule{
 	"fingerprint": {floor: 1, may: []string{"internal/wire"}, not: [][]string{lean, decoders}},
 	"bloom":       {floor: 1, may: []string{"internal/wire"}, not: [][]string{lean}},
 
-	"fingerprint/media": {floor: 2, may: []string{"fingerprint"}},
+	// canon: robust hashes (trimmed picture, list crops) on the canonical
+	// image; headed for the wasm module, so lean.
+	"fingerprint/canon": {floor: 2, may: []string{"fingerprint"}, not: [][]string{lean, decoders}},
+	"fingerprint/media": {floor: 3, may: []string{"fingerprint", "fingerprint/canon"}},
 	"fingerprint/video": {floor: 2, may: []string{"fingerprint"}},
 	"match":             {floor: 2, may: []string{"fingerprint"}},
 	"release": {floor: 2, may: []string{"bloom", "fingerprint", "internal/wire"},
@@ -56,10 +59,10 @@ var policy = map[string]rule{
 	"release/hashlist": {floor: 3, may: []string{"fingerprint", "fingerprint/video", "internal/wire", "release"}},
 	"wasm/internal/checker": {floor: 3, may: []string{"bloom", "fingerprint", "internal/wire", "release"},
 		not: [][]string{lean, decoders, heavyCrypto}},
-	"edge": {floor: 3, may: []string{"bloom", "fingerprint", "fingerprint/media", "fingerprint/video", "internal/wire", "match", "release"}},
+	"edge": {floor: 4, may: []string{"bloom", "fingerprint", "fingerprint/media", "fingerprint/video", "internal/wire", "match", "release"}},
 
 	"wasm": {floor: 4, may: []string{"wasm/internal/checker"}, not: [][]string{lean}},
-	"cmd/hashgate": {floor: 4, may: []string{"bloom", "edge", "fingerprint", "fingerprint/media",
+	"cmd/hashgate": {floor: 5, may: []string{"bloom", "edge", "fingerprint", "fingerprint/canon", "fingerprint/media",
 		"fingerprint/video", "internal/wire", "match", "release", "release/hashlist"}},
 
 	"wasm/wasmtest":                        {tool: true},
@@ -68,6 +71,7 @@ var policy = map[string]rule{
 	"bench/edge":                           {tool: true},
 	"bench/videoeval":                      {tool: true},
 	"bench/video":                          {tool: true},
+	"bench/variants":                       {tool: true},
 	"bench/browser/mkjpeg":                 {tool: true},
 	"bloom/internal/cmd/filterbench":       {tool: true},
 	"bloom/internal/wasmbench":             {tool: true},
