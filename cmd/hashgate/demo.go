@@ -331,9 +331,13 @@ func (s *demoSite) fingerprint(ctx *fasthttp.RequestCtx) {
 		ctx.SetBody(b)
 		return
 	}
+	dih := make([]string, len(f.PDQDihedral))
+	for i, h := range f.PDQDihedral {
+		dih[i] = h.String()
+	}
 	b, _ := json.Marshal(map[string]any{
 		"width": f.Width, "height": f.Height, "pdq": f.PDQ.String(), "pdqQuality": f.PDQQuality,
-		"phash": f.PHash.String(), "sha256": f.SHA256.String(), "md5": f.MD5.String(),
+		"pdqDihedral": dih, "phash": f.PHash.String(), "sha256": f.SHA256.String(), "md5": f.MD5.String(),
 	})
 	ctx.SetBody(b)
 }

@@ -204,7 +204,7 @@ const median = (xs) => {
 // (match.DefaultOptions); below it the hash of a near-flat image is noise and
 // the edge ignores it. Meta's own conformance rule likewise only counts
 // quality >= 80. Distances over every file are reported too.
-test('browser PDQ agrees with the edge over the corpus (median <= 2, max <= 8 bits at quality >= 50)', async () => {
+test('browser PDQ and its dihedral variants agree with the edge over the corpus (median <= 2, max <= 8 bits at quality >= 50)', async () => {
   // Every mode is measured and reported; the budget applies to the default
   // ('auto'), and to 'wasm', the path browsers without ImageDecoder take.
   const files = corpus();
@@ -236,7 +236,16 @@ test('browser PDQ agrees with the edge over the corpus (median <= 2, max <= 8 bi
         assert.deepEqual([r.fingerprints.width, r.fingerprints.height], [e.width, e.height], `${f}: oriented size (${mode})`);
       }
       digestsChecked++;
+      // The dihedral variants the browser looks up and sends to /v1/verify
+      // (on by default): the largest distance of the eight to the edge's.
+      let dihedral;
+      if (r.fingerprints.pdqDihedral && e.pdqDihedral) {
+        assert.equal(r.fingerprints.pdqDihedral.length, 8, `${f}: eight dihedral variants (${mode})`);
+        assert.equal(r.fingerprints.pdqDihedral[0], r.fingerprints.pdq, `${f}: variant 0 is the PDQ (${mode})`);
+        dihedral = Math.max(...e.pdqDihedral.map((h, i) => hamming(r.fingerprints.pdqDihedral[i], h)));
+      }
       rows.push({
+        dihedral,
         file: relative(join(repoRoot, '..'), f), distance: hamming(r.fingerprints.pdq, e.pdq),
         quality: e.pdqQuality, size: `${e.width}x${e.height}`, sameSize: r.fingerprints.width === e.width && r.fingerprints.height === e.height,
         ms: Math.round(r.timings.total),
@@ -244,7 +253,9 @@ test('browser PDQ agrees with the edge over the corpus (median <= 2, max <= 8 bi
     }
     const d = rows.filter((r) => r.distance !== undefined).map((r) => r.distance);
     const q = rows.filter((r) => r.distance !== undefined && r.quality >= 50).map((r) => r.distance);
+    const dq = rows.filter((r) => r.dihedral !== undefined && r.quality >= 50).map((r) => r.dihedral);
     report[mode] = {
+      dihedralQ50: { files: dq.length, median: median(dq), max: Math.max(...dq) },
       files: rows.length, hashed: d.length, median: median(d), max: Math.max(...d),
       q50: { files: q.length, median: median(q), max: Math.max(...q) },
       medianMs: median(rows.filter((r) => r.ms).map((r) => r.ms)), rows,
@@ -264,5 +275,9 @@ test('browser PDQ agrees with the edge over the corpus (median <= 2, max <= 8 bi
     assert.ok(w.q50.files >= 40, `only ${w.q50.files} files with quality >= 50 (${mode})`);
     assert.ok(w.q50.median <= 2, `median distance ${w.q50.median} > 2 (${mode})`);
     assert.ok(w.q50.max <= 8, `max distance ${w.q50.max} > 8 (${mode})`);
+    // Dihedral look-ups are on by default: every variant agrees as PDQ does.
+    assert.equal(w.dihedralQ50.files, w.q50.files, `dihedral variants of every file (${mode})`);
+    assert.ok(w.dihedralQ50.median <= 2, `dihedral median of the largest variant distance ${w.dihedralQ50.median} > 2 (${mode})`);
+    assert.ok(w.dihedralQ50.max <= 8, `dihedral max distance ${w.dihedralQ50.max} > 8 (${mode})`);
   }
 });
