@@ -35,3 +35,20 @@ type RobustPDQ struct {
 	Dihedral [8]PDQHash      // the region's PDQ, then its rotations and mirrors
 	Quality  int
 }
+
+// FromImageCanonical is FromImage that also returns the canonical image it
+// hashed and whether it took the grey path, so that robust hashes of the
+// same pixels (package fingerprint/canon) need no second copy.
+func FromImageCanonical(img image.Image) (Fingerprints, *image.NRGBA, bool, error) {
+	if img == nil {
+		return Fingerprints{}, nil, false, imageError("nil image")
+	}
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if err := checkDims(w, h); err != nil {
+		return Fingerprints{}, nil, false, err
+	}
+	c := Canonical(img)
+	grey := imageAllGrey(img)
+	return fromCanonical(c, grey, w, h), c, grey, nil
+}

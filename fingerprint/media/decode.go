@@ -182,13 +182,13 @@ func FingerprintBytes(b []byte, o Options) (fingerprint.Fingerprints, error) {
 	if err != nil {
 		return fingerprint.Fingerprints{}, err
 	}
-	f, err := fingerprint.FromImage(img)
+	f, c, grey, err := fingerprint.FromImageCanonical(img)
 	if err != nil {
 		return fingerprint.Fingerprints{}, &Error{Err: ErrCorrupt, Detail: err.Error()}
 	}
 	f.SHA256, f.MD5 = fingerprint.Digest(b)
 	if !o.NoRobust {
-		canon.Add(&f, img)
+		f.Robust = canon.Robust(c, grey)
 	}
 	return f, nil
 }
