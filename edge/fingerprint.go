@@ -100,6 +100,7 @@ func (s *Server) waitError(ctx context.Context) error {
 const collectAbove = 32 << 20
 
 func queryFor(b []byte, o media.Options) (match.Query, error) {
+	o.Robust = true // the trimmed picture's PDQ (fingerprint/canon) is searched too
 	fp, err := media.FingerprintBytes(b, o)
 	if err != nil {
 		return match.Query{}, err

@@ -299,7 +299,7 @@ func check(o *outcome, b []byte, want string, origs []original, wb, wa *world, t
 	// The robust hashes are computed once; "before" drops them. Edge CPU
 	// is timed on every cpuEvery-th file only, both ways, so the run stays
 	// affordable on a busy machine.
-	fa, err := media.FingerprintBytes(b, media.Options{})
+	fa, err := media.FingerprintBytes(b, media.Options{Robust: true})
 	if err != nil {
 		return
 	}
@@ -307,10 +307,10 @@ func check(o *outcome, b []byte, want string, origs []original, wb, wa *world, t
 	fb.Robust = [fingerprint.MaxRobust]fingerprint.RobustPDQ{}
 	if timed {
 		t0 := threadCPU()
-		f0, _ := media.FingerprintBytes(b, media.Options{NoRobust: true})
+		f0, _ := media.FingerprintBytes(b, media.Options{})
 		edgeLabels(wb, f0)
 		t1 := threadCPU()
-		f1, _ := media.FingerprintBytes(b, media.Options{})
+		f1, _ := media.FingerprintBytes(b, media.Options{Robust: true})
 		edgeLabels(wa, f1)
 		t2 := threadCPU()
 		o.cpu = [2]time.Duration{t1 - t0, t2 - t1}

@@ -26,10 +26,6 @@ type Cost struct {
 // pipeline: Huffman and zlib state, a 512x512 canonical copy, PDQ buffers.
 const decodeSlack = 4 << 20
 
-// robustSlack covers the robust hashes (fingerprint/canon): the trimmed
-// region's PDQ buffers and the detector's line scans.
-const robustSlack = 2 << 20
-
 // EstimateCost reads b's header and returns what decoding it will cost,
 // with the errors Decode would return for its header (ErrUnsupportedFormat,
 // ErrCorrupt, ErrTooLarge over MaxPixels or MaxDecodeBytes).
@@ -71,9 +67,6 @@ func EstimateCost(b []byte, o Options) (Cost, error) {
 		c.Bytes = 4 * px
 	}
 	c.Bytes += decodeSlack
-	if !o.NoRobust {
-		c.Bytes += robustSlack
-	}
 	if max := o.MaxDecodeBytes; max > 0 && c.Bytes > max {
 		return c, &Error{Err: ErrTooLarge, Format: format, Detail: dims(cfg.Width, cfg.Height) + " would take " +
 			strconv.FormatInt(c.Bytes>>20, 10) + " MiB to decode, over " + strconv.FormatInt(max>>20, 10) + " MiB"}

@@ -57,9 +57,10 @@ type Options struct {
 	// reference hasher does. The canonical pipeline applies orientation,
 	// because browsers do; this exists to compare with the reference.
 	IgnoreOrientation bool
-	// NoRobust leaves Fingerprints.Robust empty: the robust hashes of
-	// package fingerprint/canon (the trimmed picture) are not computed.
-	NoRobust bool
+	// Robust fills Fingerprints.Robust: the robust hashes of package
+	// fingerprint/canon (the trimmed picture). The edge sets it. Its cost
+	// (about 1 MB more for a trimmed picture) is not in EstimateCost.
+	Robust bool
 }
 
 func (o Options) maxPixels() int64 {
@@ -187,7 +188,7 @@ func FingerprintBytes(b []byte, o Options) (fingerprint.Fingerprints, error) {
 		return fingerprint.Fingerprints{}, &Error{Err: ErrCorrupt, Detail: err.Error()}
 	}
 	f.SHA256, f.MD5 = fingerprint.Digest(b)
-	if !o.NoRobust {
+	if o.Robust {
 		f.Robust = canon.Robust(c, grey)
 	}
 	return f, nil
