@@ -52,7 +52,8 @@ func Trim(c *image.NRGBA) image.Rectangle {
 		}
 		r = n
 	}
-	return r
+	// Both passes together must keep minKeep of each side, too.
+	return keep(c.Rect, r)
 }
 
 // line is one row or column of the region being trimmed, read through the
