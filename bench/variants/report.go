@@ -23,7 +23,6 @@ type report struct {
 	outcomes      []outcome
 }
 
-
 func (r *report) count(keep func(o *outcome) bool) (n int, hit [nPaths]int, wrong [nPaths]int) {
 	for i := range r.outcomes {
 		o := &r.outcomes[i]
