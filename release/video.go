@@ -88,13 +88,21 @@ func VideoID(v []byte) (string, error) {
 // what is wrong with it.
 func splitVideoValue(v []byte) (id, frames []byte, msg string) {
 	r := &listReader{b: v}
+	// minimal: a value has one encoding, so its varints have no
+	// redundant continuation bytes (0x80 0x00 is not 0).
+	minimal := func(start int, x uint64) bool {
+		var buf [binary.MaxVarintLen64]byte
+		return r.pos-start == binary.PutUvarint(buf[:], x)
+	}
+	start := r.pos
 	n := r.uvarint()
-	if r.err != nil || n > MaxVideoIDLen {
+	if r.err != nil || n > MaxVideoIDLen || !minimal(start, n) {
 		return nil, nil, "video value: bad id length"
 	}
 	id = r.bytes(n)
+	start = r.pos
 	nf := r.uvarint()
-	if r.err != nil || nf == 0 || nf > MaxVideoFrames {
+	if r.err != nil || nf == 0 || nf > MaxVideoFrames || !minimal(start, nf) {
 		return nil, nil, "video value: bad frame count"
 	}
 	if uint64(len(v)-r.pos) != nf*videoFrameSize {
