@@ -102,9 +102,11 @@ func DefaultOptions() Options {
 
 // DefaultContainsMinFrames is the least number of a listed video's frames
 // that RuleContains needs matched by default: a short clip of a few frames
-// would otherwise be found in long unrelated uploads by chance (see
-// docs/video-matching.md for the evaluation behind the figure).
-const DefaultContainsMinFrames = 10
+// would otherwise be found in long unrelated uploads by chance. In the
+// false-match evaluation (docs/video-matching.md) no unrelated upload shared
+// more than one frame with a listed video; 5 leaves a margin and keeps the
+// rule for clips of 5 s and up.
+const DefaultContainsMinFrames = 5
 
 func (o Options) validate() error {
 	check := func(name string, v, hi int) error {

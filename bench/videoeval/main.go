@@ -159,9 +159,10 @@ func ffmpeg(ctx context.Context, out string, args ...string) error {
 
 // item is one corpus file: its family, what was done to it, and its hash.
 type item struct {
-	Path, Family, Kind string // Kind: source, clip, edit:<name>, compilation, meta-edit
-	Of                 string // for edits and clips: the path it was made from
-	SrcEdit            bool   // an edit of a whole source
+	Path, Family, Kind string   // Kind: source, clip, edit:<name>, compilation, meta-edit
+	Of                 string   // for edits and clips: the path it was made from
+	SrcEdit            bool     // an edit of a whole source
+	Holds              []string // a compilation's other families: matching them is no false match
 	Frames             []match.Frame
 }
 
@@ -304,7 +305,7 @@ func main() {
 	for i, f := range fams {
 		a, b, c := fams[(i+7)%len(fams)], f, fams[(i+19)%len(fams)]
 		out := filepath.Join(*cache, "compilation-"+f.name+".mp4")
-		comp := &item{Path: out, Family: f.name, Kind: "compilation", Of: srcOf[f.name].Path}
+		comp := &item{Path: out, Family: f.name, Kind: "compilation", Of: srcOf[f.name].Path, Holds: []string{a.name, c.name}}
 		pa, pb, pc := srcOf[a.name].Path, srcOf[b.name].Path, srcOf[c.name].Path
 		jobsList = append(jobsList, func() error {
 			return ffmpeg(ctx, out, "-ss", "20", "-t", "12", "-i", pa, "-i", pb, "-ss", "8", "-t", "12", "-i", pc,
@@ -388,9 +389,10 @@ func evaluate(items []*item, fams []family) {
 			for _, r := range rep.Results {
 				l := listed[r.Video.ID]
 				found[l.Path] = true
-				p := pair{q: q, l: l, qPct: r.QueryPercent, lPct: r.IndexPercent, lMatched: r.IndexMatched, related: q.Family == l.Family}
-				p.wantWhole = p.related && (q.Kind == "meta-edit" || strings.HasPrefix(q.Kind, "edit:") && q.Of == l.Path)
-				p.wantContain = p.related && q.Kind == "compilation"
+				p := pair{q: q, l: l, qPct: r.QueryPercent, lPct: r.IndexPercent, lMatched: r.IndexMatched,
+					related: q.Family == l.Family || slices.Contains(q.Holds, l.Family)}
+				p.wantWhole = q.Family == l.Family && (q.Kind == "meta-edit" || strings.HasPrefix(q.Kind, "edit:") && q.Of == l.Path)
+				p.wantContain = q.Family == l.Family && q.Kind == "compilation"
 				pairs = append(pairs, p)
 			}
 			// A recall query that shares no frame is a miss at every threshold.
