@@ -18,21 +18,7 @@ import (
 // there: the suites that read it never skip.
 func PDQDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("testenv: cannot find the module root (go.mod) above the test directory")
-		}
-		dir = parent
-	}
-	pdq := filepath.Join(dir, "..", "shared", "testdata", "pdq")
+	pdq := filepath.Join(moduleRoot(t), "..", "shared", "testdata", "pdq")
 	if _, err := os.Stat(filepath.Join(pdq, "expected.tsv")); err != nil {
 		t.Fatalf("PDQ reference vectors missing: %v\n"+
 			"Put them at %s (next to the repository): SOURCE.md, expected.tsv, dihedral.tsv, exif.tsv,\n"+
