@@ -19,17 +19,8 @@ PORT=${PORT:-18090}
 OPORT=$((PORT + 1))
 BPORT=$((PORT + 2))
 URL="http://127.0.0.1:$PORT"
-for tool in go curl convert python3; do
-  command -v "$tool" >/dev/null || { echo "bench/abuse.sh needs $tool" >&2; exit 1; }
-done
-
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+. bench/lib.sh
+bench_need bench/abuse.sh go curl convert python3
 HG="$WORK/hashgate"
 go build -o "$HG" ./cmd/hashgate
 
@@ -64,7 +55,7 @@ class H(http.server.BaseHTTPRequestHandler):
 http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 EOF
 python3 "$WORK/origin.py" "$OPORT" &
-PIDS+=($!)
+BENCH_PIDS+=($!)
 
 # start_edge PORT RELEASE TRUST STATE [flags]: starts an edge, waits
 # (bounded) for /readyz 200 or the process to end; sets EPID.
@@ -73,13 +64,8 @@ start_edge() {
   "$HG" serve --addr "127.0.0.1:$port" --metrics-addr "" --release "$rel" --trust "$trust" \
     --edge-key "$WORK/edge/edge.key" --state "$state" --poll 1s --log-level warn "$@" 2>>"$WORK/edge-$port.log" &
   EPID=$!
-  PIDS+=("$EPID")
-  for _ in $(seq 1 100); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/readyz" || true)" = 200 ] && return 0
-    kill -0 "$EPID" 2>/dev/null || return 1
-    sleep 0.2
-  done
-  return 1
+  BENCH_PIDS+=("$EPID")
+  bench_wait_ready "http://127.0.0.1:$port" "$EPID" 40
 }
 start_edge "$PORT" "$WORK/rel" "$WORK/k1/publisher.pub" "$WORK/state.json" \
   --origin "http://127.0.0.1:$OPORT" --upload-path '/upload/**' --fail-open \

@@ -27,17 +27,8 @@ CLIENTS=${CLIENTS:-16}
 ROUNDS=${ROUNDS:-4}
 PORT=${PORT:-18081}
 URL="http://127.0.0.1:$PORT"
-for tool in go curl convert; do
-  command -v "$tool" >/dev/null || { echo "bench/decode-rss.sh needs $tool" >&2; exit 1; }
-done
-
-WORK=$(mktemp -d)
-PID=""
-cleanup() {
-  if [ -n "$PID" ]; then kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+. bench/lib.sh
+bench_need bench/decode-rss.sh go curl convert
 
 go build -o "$WORK/hashgate" ./cmd/hashgate
 go build -o "$WORK/edgebench" ./bench/edge
@@ -56,11 +47,8 @@ convert -size 4000x4000 gradient:red-blue -alpha set -channel A -evaluate set 50
   --trust "$WORK/keys/publisher.pub" --edge-key "$WORK/keys/edge.key" \
   --state "$WORK/state.json" --rate 0 --metrics-addr "" --log-level warn 2>"$WORK/edge.log" &
 PID=$!
-for _ in $(seq 1 240); do
-  [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/readyz" || true)" = 200 ] && break
-  kill -0 "$PID" 2>/dev/null || { echo "edge exited:"; tail -5 "$WORK/edge.log"; exit 1; }
-  sleep 0.5
-done
+BENCH_PIDS+=("$PID")
+bench_wait_ready "$URL" "$PID" 240 || { echo "edge not ready:"; tail -5 "$WORK/edge.log"; exit 1; }
 mb() { awk -v k="$1" '$1==k":"{printf "%.0f", $2/1024}' "/proc/$PID/status"; }
 echo "edge ready: RSS $(mb VmRSS) MB, 10000 PDQ entries; $CLIENTS clients x $ROUNDS rounds per file"
 

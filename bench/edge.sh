@@ -23,17 +23,8 @@ CONNS=${CONNS:-64}
 PORT=${PORT:-18080}
 URL="http://127.0.0.1:$PORT"
 
-for tool in wrk curl go; do
-  command -v "$tool" >/dev/null || { echo "bench/edge.sh needs $tool (apt-get install -y $tool)" >&2; exit 1; }
-done
-
-WORK=$(mktemp -d)
-PID=""
-cleanup() {
-  if [ -n "$PID" ]; then kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+. bench/lib.sh
+bench_need bench/edge.sh wrk curl go
 
 go build -o "$WORK/hashgate" ./cmd/hashgate
 go build -o "$WORK/edgebench" ./bench/edge
@@ -56,15 +47,11 @@ start_edge() {
     --metrics-addr "127.0.0.1:$((PORT+1))" \
     --log-level warn "$@" 2>>"$WORK/edge.log" &
   PID=$!
-  for _ in $(seq 1 1200); do
-    if [ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/readyz" || true)" = 200 ]; then
-      LOAD_S=$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN{printf "%.1f", a-b}')
-      return 0
-    fi
-    kill -0 "$PID" 2>/dev/null || { echo "edge exited:"; tail -5 "$WORK/edge.log"; exit 1; }
-    sleep 0.5
-  done
-  echo "edge not ready after 600 s" >&2; exit 1
+  BENCH_PIDS+=("$PID")
+  if ! bench_wait_ready "$URL" "$PID" 1200; then
+    echo "edge not ready (600 s at most):" >&2; tail -5 "$WORK/edge.log" >&2; exit 1
+  fi
+  LOAD_S=$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN{printf "%.1f", a-b}')
 }
 
 stop_edge() { kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""; }

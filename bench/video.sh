@@ -8,9 +8,8 @@
 #   bench/video.sh     LONG=0 bench/video.sh (no 30-minute input)     SHORT=0 (only it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v ffmpeg >/dev/null || { echo "bench/video.sh needs ffmpeg (apt-get install -y ffmpeg)" >&2; exit 1; }
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
+. bench/lib.sh
+bench_need bench/video.sh ffmpeg go
 go build -o "$WORK/videobench" ./bench/video
 flag() { [ "${1:-1}" = 0 ] && echo false || echo true; }
 args=(-runs "${RUNS:-3}" -long="$(flag "${LONG:-1}")" -short="$(flag "${SHORT:-1}")" -shared "${SHARED:-../shared}")
