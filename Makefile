@@ -14,8 +14,9 @@ WASM_MAX    ?= 750000
 # soon as their folders exist.
 HAVE_WASM := $(wildcard wasm/*.go)
 HAVE_WEB  := $(wildcard web/package.json)
+HAVE_NODE := $(shell command -v node 2>/dev/null)
 
-.PHONY: all build cli wasm test lint unit wasm-test browser-test bench fuzz demo clean
+.PHONY: all build cli wasm test lint openapi-lint unit wasm-test browser-test bench fuzz demo clean
 
 all: build
 
@@ -32,7 +33,7 @@ wasm:
 	@$(GO) run ./internal/cmd/wasmsize -max $(WASM_MAX) $(DIST)/hashgate.wasm
 
 ## test: everything CI checks — lint, browser tests, the .wasm in wazero, Go unit tests (race)
-test: lint $(if $(HAVE_WEB),browser-test) unit
+test: lint $(if $(HAVE_NODE),openapi-lint) $(if $(HAVE_WEB),browser-test) unit
 
 lint:
 	@fmt=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -40,6 +41,12 @@ lint:
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
 	$(if $(HAVE_WASM),GOOS=wasip1 GOARCH=wasm $(GO) vet ./wasm)
+
+# edge/openapi.json against Redocly's recommended-strict rules; `npm ci` in
+# tools/openapi installs the pinned @redocly/cli (.ci/run does).
+openapi-lint:
+	@[ -d tools/openapi/node_modules ] || (cd tools/openapi && npm ci --no-audit --no-fund)
+	cd tools/openapi && npm run --silent lint
 
 # The Go tests that run the built module in wazero find it through HASHGATE_WASM.
 unit: $(if $(HAVE_WASM),wasm)
