@@ -1,12 +1,14 @@
 package edge
 
 import (
-	"math"
-	"slices"
+	"bytes"
+	"io"
 	"strconv"
-	"sync"
+	"strings"
 	"sync/atomic"
 	"time"
+
+	vm "github.com/VictoriaMetrics/metrics"
 )
 
 // route names label the request metrics. They are fixed so the label set
@@ -38,57 +40,103 @@ var routeNames = [numRoutes]string{
 // latencyBuckets are the histogram's upper bounds in seconds.
 var latencyBuckets = []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
 
-// metrics are the edge's counters, written in the Prometheus text exposition
-// format (version 0.0.4) by hand: the handful of series here does not earn a
-// client library and its registry.
+// metrics are the edge's series, kept in a VictoriaMetrics/metrics Set of
+// their own (so two Servers in one process count apart) and written with
+// the library's go_* and process_* series in the Prometheus text format.
 type metrics struct {
-	requests [numRoutes][600]atomic.Uint64 // by status code
-	latency  [numRoutes]histogram
+	set *vm.Set
+	// The per-route series are created on first use, so a route nobody
+	// called shows no samples; the pointers spare a name lookup per request.
+	requests [numRoutes][600]atomic.Pointer[vm.Counter] // by status code
+	latency  [numRoutes]atomic.Pointer[vm.PrometheusHistogram]
 
-	panics        atomic.Uint64
-	rateLimited   atomic.Uint64
-	reloads       atomic.Uint64
-	reloadFails   atomic.Uint64
-	scanned       atomic.Uint64
-	unscannable   atomic.Uint64
-	scanTimeouts  atomic.Uint64
-	originErrors  atomic.Uint64
-	matchesMu     sync.Mutex
-	matchesByList map[[2]string]uint64 // {source list, label}
+	panics       *vm.Counter
+	rateLimited  *vm.Counter
+	reloads      *vm.Counter
+	reloadFails  *vm.Counter
+	scanned      *vm.Counter
+	unscannable  *vm.Counter
+	scanTimeouts *vm.Counter
+	originErrors *vm.Counter
 }
 
-type histogram struct {
-	counts [15]atomic.Uint64 // len(latencyBuckets)+1 (the last is +Inf)
-	sumNs  atomic.Uint64
+// metricHelp is the HELP text of each family the edge writes. The library
+// writes metadata lines without text; write fills them in.
+var metricHelp = map[string]string{
+	"hashgate_edge_requests_total":             "HTTP requests answered, by route and status code.",
+	"hashgate_edge_request_duration_seconds":   "Time from request read to answer, by route.",
+	"hashgate_edge_matches_total":              "Matched queries and uploads, by source list and label.",
+	"hashgate_edge_panics_total":               "Handler panics recovered at the HTTP boundary.",
+	"hashgate_edge_rate_limited_total":         "Requests refused with 429 by the per-client rate limit.",
+	"hashgate_edge_reloads_total":              "Releases verified and swapped in.",
+	"hashgate_edge_reload_failures_total":      "Release polls that failed or were rejected (the release in use was kept).",
+	"hashgate_edge_scanned_files_total":        "Files fingerprinted from uploads.",
+	"hashgate_edge_unscannable_files_total":    "Uploaded files that could not be fingerprinted.",
+	"hashgate_edge_scan_timeouts_total":        "Scans that ran out of ScanTimeout (answered 503 scan_timeout).",
+	"hashgate_edge_origin_errors_total":        "Proxied requests the origin did not answer.",
+	"hashgate_edge_release_loaded":             "1 when a verified release is in use.",
+	"hashgate_edge_release_version":            "Version of the release in use.",
+	"hashgate_edge_release_age_seconds":        "Seconds since the release in use was created.",
+	"hashgate_edge_release_expires_in_seconds": "Seconds until the release in use expires (negative once expired).",
+	"hashgate_edge_index_entries":              "Entries in the match index.",
+	"hashgate_edge_rate_limit_clients":         "Clients tracked by the rate limiter.",
 }
 
 func newMetrics() *metrics {
-	return &metrics{matchesByList: make(map[[2]string]uint64)}
+	// TYPE lines let Prometheus tell counters from gauges; the switch is
+	// the library's, process-wide.
+	vm.ExposeMetadata(true)
+	s := vm.NewSet()
+	return &metrics{
+		set:          s,
+		panics:       s.NewCounter("hashgate_edge_panics_total"),
+		rateLimited:  s.NewCounter("hashgate_edge_rate_limited_total"),
+		reloads:      s.NewCounter("hashgate_edge_reloads_total"),
+		reloadFails:  s.NewCounter("hashgate_edge_reload_failures_total"),
+		scanned:      s.NewCounter("hashgate_edge_scanned_files_total"),
+		unscannable:  s.NewCounter("hashgate_edge_unscannable_files_total"),
+		scanTimeouts: s.NewCounter("hashgate_edge_scan_timeouts_total"),
+		originErrors: s.NewCounter("hashgate_edge_origin_errors_total"),
+	}
 }
 
 func (m *metrics) observe(r route, status int, d time.Duration) {
 	if status < 0 || status >= 600 {
 		status = 0
 	}
-	m.requests[r][status].Add(1)
-	h := &m.latency[r]
-	s := d.Seconds()
-	i, _ := slices.BinarySearch(latencyBuckets, s)
-	h.counts[i].Add(1)
-	h.sumNs.Add(uint64(d.Nanoseconds()))
+	c := m.requests[r][status].Load()
+	if c == nil {
+		c = m.set.GetOrCreateCounter(`hashgate_edge_requests_total{route="` + routeNames[r] + `",code="` + strconv.Itoa(status) + `"}`)
+		m.requests[r][status].Store(c)
+	}
+	c.Inc()
+	h := m.latency[r].Load()
+	if h == nil {
+		h = m.set.GetOrCreatePrometheusHistogramExt(`hashgate_edge_request_duration_seconds{route="`+routeNames[r]+`"}`, latencyBuckets)
+		m.latency[r].Store(h)
+	}
+	h.Update(d.Seconds())
 }
 
 // match counts one matched upload or query per (list, label) it carries; an
 // entry with no label counts under label "".
 func (m *metrics) match(source string, labels []string) {
-	m.matchesMu.Lock()
 	if len(labels) == 0 {
-		m.matchesByList[[2]string{source, ""}]++
+		m.matchCounter(source, "").Inc()
 	}
 	for _, l := range labels {
-		m.matchesByList[[2]string{source, l}]++
+		m.matchCounter(source, l).Inc()
 	}
-	m.matchesMu.Unlock()
+}
+
+func (m *metrics) matchCounter(list, label string) *vm.Counter {
+	var b strings.Builder
+	b.WriteString("hashgate_edge_matches_total{list=")
+	writeLabelValue(&b, list)
+	b.WriteString(",label=")
+	writeLabelValue(&b, label)
+	b.WriteByte('}')
+	return m.set.GetOrCreateCounter(b.String())
 }
 
 // releaseInfo is what /metrics reports about the release in use.
@@ -100,166 +148,71 @@ type releaseInfo struct {
 	entries int
 }
 
-// write appends the exposition text.
+// write appends the exposition text: the edge's series, the release gauges
+// (read at scrape time), then the Go runtime's and the process's.
 func (m *metrics) write(b []byte, rel releaseInfo, now time.Time, tracked int) []byte {
-	b = header(b, "hashgate_edge_requests_total", "counter", "HTTP requests answered, by route and status code.")
-	for r := range numRoutes {
-		for code := range 600 {
-			if n := m.requests[r][code].Load(); n > 0 {
-				b = append(b, `hashgate_edge_requests_total{route="`...)
-				b = append(b, routeNames[r]...)
-				b = append(b, `",code="`...)
-				b = strconv.AppendInt(b, int64(code), 10)
-				b = append(b, `"} `...)
-				b = strconv.AppendUint(b, n, 10)
-				b = append(b, '\n')
-			}
-		}
-	}
-	b = header(b, "hashgate_edge_request_duration_seconds", "histogram", "Time from request read to answer, by route.")
-	for r := range numRoutes {
-		h := &m.latency[r]
-		var cum uint64
-		for i := range h.counts {
-			cum += h.counts[i].Load()
-		}
-		if cum == 0 {
-			continue
-		}
-		cum = 0
-		for i := range h.counts {
-			cum += h.counts[i].Load()
-			le := "+Inf"
-			if i < len(latencyBuckets) {
-				le = strconv.FormatFloat(latencyBuckets[i], 'g', -1, 64)
-			}
-			b = append(b, `hashgate_edge_request_duration_seconds_bucket{route="`...)
-			b = append(b, routeNames[r]...)
-			b = append(b, `",le="`...)
-			b = append(b, le...)
-			b = append(b, `"} `...)
-			b = strconv.AppendUint(b, cum, 10)
-			b = append(b, '\n')
-		}
-		b = sample(b, `hashgate_edge_request_duration_seconds_sum{route="`+routeNames[r]+`"}`, float64(h.sumNs.Load())/1e9)
-		b = sample(b, `hashgate_edge_request_duration_seconds_count{route="`+routeNames[r]+`"}`, float64(cum))
-	}
-
-	b = header(b, "hashgate_edge_matches_total", "counter", "Matched queries and uploads, by source list and label.")
-	m.matchesMu.Lock()
-	keys := make([][2]string, 0, len(m.matchesByList))
-	for k := range m.matchesByList {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b [2]string) int {
-		if c := compareStrings(a[0], b[0]); c != 0 {
-			return c
-		}
-		return compareStrings(a[1], b[1])
-	})
-	for _, k := range keys {
-		b = append(b, `hashgate_edge_matches_total{list=`...)
-		b = appendLabelValue(b, k[0])
-		b = append(b, `,label=`...)
-		b = appendLabelValue(b, k[1])
-		b = append(b, "} "...)
-		b = strconv.AppendUint(b, m.matchesByList[k], 10)
-		b = append(b, '\n')
-	}
-	m.matchesMu.Unlock()
-
-	counters := []struct {
-		name, help string
-		v          uint64
-	}{
-		{"hashgate_edge_panics_total", "Handler panics recovered at the HTTP boundary.", m.panics.Load()},
-		{"hashgate_edge_rate_limited_total", "Requests refused with 429 by the per-client rate limit.", m.rateLimited.Load()},
-		{"hashgate_edge_reloads_total", "Releases verified and swapped in.", m.reloads.Load()},
-		{"hashgate_edge_reload_failures_total", "Release polls that failed or were rejected (the release in use was kept).", m.reloadFails.Load()},
-		{"hashgate_edge_scanned_files_total", "Files fingerprinted from uploads.", m.scanned.Load()},
-		{"hashgate_edge_unscannable_files_total", "Uploaded files that could not be fingerprinted.", m.unscannable.Load()},
-		{"hashgate_edge_scan_timeouts_total", "Scans that ran out of ScanTimeout (answered 503 scan_timeout).", m.scanTimeouts.Load()},
-		{"hashgate_edge_origin_errors_total", "Proxied requests the origin did not answer.", m.originErrors.Load()},
-	}
-	for _, c := range counters {
-		b = header(b, c.name, "counter", c.help)
-		b = sample(b, c.name, float64(c.v))
-	}
-
-	loaded := 0.0
+	var buf bytes.Buffer
+	m.set.WritePrometheus(&buf)
+	loaded := uint64(0)
 	if rel.loaded {
 		loaded = 1
 	}
-	gauges := []struct {
-		name, help string
-		v          float64
-		show       bool
-	}{
-		{"hashgate_edge_release_loaded", "1 when a verified release is in use.", loaded, true},
-		{"hashgate_edge_release_version", "Version of the release in use.", float64(rel.version), rel.loaded},
-		{"hashgate_edge_release_age_seconds", "Seconds since the release in use was created.", now.Sub(rel.created).Seconds(), rel.loaded},
-		{"hashgate_edge_release_expires_in_seconds", "Seconds until the release in use expires (negative once expired).", rel.expires.Sub(now).Seconds(), rel.loaded && !rel.expires.IsZero()},
-		{"hashgate_edge_index_entries", "Entries in the match index.", float64(rel.entries), rel.loaded},
-		{"hashgate_edge_rate_limit_clients", "Clients tracked by the rate limiter.", float64(tracked), true},
-	}
-	for _, g := range gauges {
-		if g.show {
-			b = header(b, g.name, "gauge", g.help)
-			b = sample(b, g.name, g.v)
+	vm.WriteGaugeUint64(&buf, "hashgate_edge_release_loaded", loaded)
+	if rel.loaded {
+		vm.WriteGaugeUint64(&buf, "hashgate_edge_release_version", rel.version)
+		vm.WriteGaugeFloat64(&buf, "hashgate_edge_release_age_seconds", now.Sub(rel.created).Seconds())
+		if !rel.expires.IsZero() {
+			vm.WriteGaugeFloat64(&buf, "hashgate_edge_release_expires_in_seconds", rel.expires.Sub(now).Seconds())
 		}
+		vm.WriteGaugeUint64(&buf, "hashgate_edge_index_entries", uint64(rel.entries))
+	}
+	vm.WriteGaugeUint64(&buf, "hashgate_edge_rate_limit_clients", uint64(tracked))
+	vm.WriteProcessMetrics(&buf)
+	vm.WriteFDMetrics(&buf)
+	return appendWithHelp(b, buf.Bytes())
+}
+
+// appendWithHelp copies the exposition text, giving the edge's families
+// their HELP text.
+func appendWithHelp(b, text []byte) []byte {
+	for len(text) > 0 {
+		line := text
+		if i := bytes.IndexByte(text, '\n'); i >= 0 {
+			line, text = text[:i+1], text[i+1:]
+		} else {
+			text = nil
+		}
+		if name, ok := bytes.CutPrefix(line, []byte("# HELP ")); ok {
+			name = bytes.TrimRight(name, "\n")
+			if help, ok := metricHelp[string(name)]; ok {
+				b = append(b, "# HELP "...)
+				b = append(b, name...)
+				b = append(b, ' ')
+				b = append(b, help...)
+				b = append(b, '\n')
+				continue
+			}
+		}
+		b = append(b, line...)
 	}
 	return b
 }
 
-func header(b []byte, name, typ, help string) []byte {
-	b = append(b, "# HELP "...)
-	b = append(b, name...)
-	b = append(b, ' ')
-	b = append(b, help...)
-	b = append(b, "\n# TYPE "...)
-	b = append(b, name...)
-	b = append(b, ' ')
-	b = append(b, typ...)
-	return append(b, '\n')
-}
-
-func sample(b []byte, series string, v float64) []byte {
-	b = append(b, series...)
-	b = append(b, ' ')
-	switch {
-	case math.IsInf(v, 1):
-		b = append(b, "+Inf"...)
-	case v == math.Trunc(v) && math.Abs(v) < 1e15:
-		b = strconv.AppendInt(b, int64(v), 10)
-	default:
-		b = strconv.AppendFloat(b, v, 'g', -1, 64)
-	}
-	return append(b, '\n')
-}
-
-// appendLabelValue quotes a label value with the exposition format's three
+// writeLabelValue quotes a label value with the exposition format's three
 // escapes (backslash, double quote, newline).
-func appendLabelValue(b []byte, s string) []byte {
-	b = append(b, '"')
+func writeLabelValue(w io.ByteWriter, s string) {
+	w.WriteByte('"')
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; c {
 		case '\\', '"':
-			b = append(b, '\\', c)
+			w.WriteByte('\\')
+			w.WriteByte(c)
 		case '\n':
-			b = append(b, '\\', 'n')
+			w.WriteByte('\\')
+			w.WriteByte('n')
 		default:
-			b = append(b, c)
+			w.WriteByte(c)
 		}
 	}
-	return append(b, '"')
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	w.WriteByte('"')
 }

@@ -26,7 +26,7 @@ func TestPanicRecovered(t *testing.T) {
 	if resp, _ := do(t, "GET", e.url+"/healthz", nil); resp.StatusCode != 200 {
 		t.Fatal("server not serving after a panic")
 	}
-	if n := e.metrics.panics.Load(); n != 1 {
+	if n := e.metrics.panics.Get(); n != 1 {
 		t.Errorf("panics counted %d, want 1", n)
 	}
 	if !strings.Contains(e.logs.String(), "panic recovered") {
@@ -35,7 +35,7 @@ func TestPanicRecovered(t *testing.T) {
 }
 
 // sampleLine matches one sample of the text exposition format.
-var sampleLine = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? -?[0-9.e+Inf-]+$`)
+var sampleLine = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*"(, ?)?)*\})? -?[0-9.e+Inf-]+$`)
 
 func TestMetrics(t *testing.T) {
 	e := startEdge(t, testConfig())
@@ -62,9 +62,19 @@ func TestMetrics(t *testing.T) {
 		`hashgate_edge_index_entries 1`,
 		`hashgate_edge_reload_failures_total 0`,
 		`# TYPE hashgate_edge_request_duration_seconds histogram`,
+		`# HELP hashgate_edge_matches_total Matched queries and uploads, by source list and label.`,
+		`# TYPE hashgate_edge_reload_failures_total counter`,
+		`# TYPE hashgate_edge_release_version gauge`,
 	} {
 		if !strings.Contains(text, want+"\n") {
 			t.Errorf("metrics lack %q", want)
+		}
+	}
+	// The library's runtime and process series.
+	for _, re := range []string{`(?m)^go_goroutines [0-9]+$`, `(?m)^go_memstats_heap_inuse_bytes [0-9]+$`,
+		`(?m)^process_resident_memory_bytes [0-9]+$`, `(?m)^process_cpu_seconds_total [0-9.e+-]+$`, `(?m)^process_open_fds [0-9]+$`} {
+		if !regexp.MustCompile(re).MatchString(text) {
+			t.Errorf("metrics lack %s", re)
 		}
 	}
 	sc := bufio.NewScanner(bytes.NewReader(body))

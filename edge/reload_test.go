@@ -115,7 +115,7 @@ func TestReloadRules(t *testing.T) {
 		t.Fatal("v2's new entry not found")
 	}
 
-	fails := e.metrics.reloadFails.Load()
+	fails := e.metrics.reloadFails.Get()
 	rejected := []struct {
 		name    string
 		publish func()
@@ -162,7 +162,7 @@ func TestReloadRules(t *testing.T) {
 			}
 		})
 	}
-	if got := e.metrics.reloadFails.Load() - fails; got < uint64(len(rejected)) {
+	if got := e.metrics.reloadFails.Get() - fails; got < uint64(len(rejected)) {
 		t.Errorf("reload failures counted %d, want >= %d", got, len(rejected))
 	}
 	if !strings.Contains(e.logs.String(), "release rejected") {
