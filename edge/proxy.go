@@ -65,16 +65,23 @@ func (s *Server) proxy(ctx *fasthttp.RequestCtx) route {
 	r := routeProxy
 	if hasBody(ctx) && s.isUpload(ctx) {
 		r = routeProxyUpload
-		if !s.allow(ctx) || !s.readBody(ctx, s.cfg.MaxBodyBytes) {
+		if !s.allow(ctx) {
 			return r
 		}
-		if len(ctx.Request.Body()) > 0 && !s.screenUpload(ctx) {
+		body, ok := s.readUpload(ctx) // video_spool.go
+		if !ok {
 			return r
 		}
+		defer body.close()
+		if (body.raw != nil || len(ctx.Request.Body()) > 0) && !s.screenUpload(ctx, body) {
+			return r
+		}
+		s.forward(ctx, body.raw)
+		return r
 	} else if !s.readBody(ctx, s.cfg.MaxBodyBytes) {
 		return r
 	}
-	s.forward(ctx)
+	s.forward(ctx, nil)
 	return r
 }
 
@@ -129,14 +136,20 @@ func canonicalPath(raw []byte, fold bool) string {
 // and body byte for byte, less hop-by-hop headers, plus X-Forwarded-For) and
 // answers with the origin's answer. The origin's answer is read whole
 // before anything is written, so a failing origin yields a clean 502.
-func (s *Server) forward(ctx *fasthttp.RequestCtx) {
+//
+// A body spooled to disk (raw) is streamed to the origin from its file.
+func (s *Server) forward(ctx *fasthttp.RequestCtx, raw *spool) {
 	req := fasthttp.AcquireRequest()
 	resp := fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(req)
 	defer fasthttp.ReleaseResponse(resp)
 
 	ctx.Request.Header.CopyTo(&req.Header)
-	req.SetBodyRaw(ctx.Request.Body()) // ctx outlives this call: no copy needed
+	if raw != nil {
+		req.SetBodyStream(raw.reader(), int(raw.size))
+	} else {
+		req.SetBodyRaw(ctx.Request.Body()) // ctx outlives this call: no copy needed
+	}
 	for _, h := range connectionHeaders(ctx.Request.Header.Peek("Connection")) {
 		req.Header.Del(h)
 	}

@@ -22,12 +22,30 @@ import (
 type upload struct {
 	name string // multipart file name; logged or returned only on a match
 	data []byte
+	sp   *spool // instead of data: a video spooled to disk (video_spool.go)
 	// must: the part is a file (the whole body, or a part with a file
 	// name), so failing to fingerprint it is an error. Other parts are
 	// fingerprinted only when their bytes are an image, so an image
 	// smuggled in a plain form field is still seen and a JSON metadata
 	// part is not mistaken for a file.
 	must bool
+}
+
+// head is the upload's first bytes (all of them when in memory).
+func (u *upload) head() []byte {
+	if u.sp != nil {
+		return u.sp.head
+	}
+	return u.data
+}
+
+// digests are the SHA-256 and MD5 of the upload's bytes (computed while
+// spooling for a spooled one).
+func (u *upload) digests() (fingerprint.SHA256Digest, fingerprint.MD5Digest) {
+	if u.sp != nil {
+		return u.sp.sha, u.sp.md
+	}
+	return fingerprint.Digest(u.data)
 }
 
 // partKind classifies a part by its bytes, never by what the client says
@@ -63,12 +81,12 @@ var errMultipart = errors.New("edge: malformed multipart body")
 // bodies the edge cannot fingerprint, not bodies built to hide.
 var errSmuggling = errors.New("edge: bytes outside what the edge scans")
 
-// splitUploads returns the files in a request body: the parts of a
-// multipart body, or the body itself. The parts are read from memory (the
-// body is already bounded by MaxBodyBytes), never spilled to disk. Every
-// part counts against maxParts, and bytes outside the parts (a preamble
-// before the first boundary, an epilogue after the last) are refused:
-// the origin might read them and the edge would not have.
+// splitUploads returns the files in a request body held in memory: the
+// parts of a multipart body, or the body itself. The parts are read from
+// memory (the body is already bounded by MaxBodyBytes), never spilled to
+// disk. Every part counts against maxParts, and bytes outside the parts (a
+// preamble before the first boundary, an epilogue after the last) are
+// refused: the origin might read them and the edge would not have.
 func splitUploads(contentType, body []byte, maxParts int) ([]upload, error) {
 	mt, params, err := mime.ParseMediaType(string(contentType))
 	if err != nil || !strings.HasPrefix(mt, "multipart/") {
@@ -82,8 +100,18 @@ func splitUploads(contentType, body []byte, maxParts int) ([]upload, error) {
 	if err := checkFraming(body, boundary); err != nil {
 		return nil, errors.Join(errMultipart, errSmuggling, err)
 	}
-	mr := multipart.NewReader(bytes.NewReader(body), boundary)
+	return splitParts(bytes.NewReader(body), boundary, maxParts, len(body), nil)
+}
+
+// splitParts reads the parts of a multipart body from r. With spoolPart
+// nil every part is read into memory (r is a bounded body); otherwise a
+// part whose first bytes are a video goes to spoolPart and the other
+// parts together may take at most memLimit bytes of memory
+// (errPartTooLarge).
+func splitParts(r io.Reader, boundary string, maxParts, memLimit int, spoolPart func(head []byte, rest io.Reader) (*spool, error)) ([]upload, error) {
+	mr := multipart.NewReader(r, boundary)
 	var ups []upload
+	mem := 0
 	for n := 0; ; n++ {
 		p, err := mr.NextRawPart()
 		if err == io.EOF {
@@ -95,15 +123,38 @@ func splitUploads(contentType, body []byte, maxParts int) ([]upload, error) {
 		if n == maxParts {
 			return nil, errors.Join(errMultipart, errors.New("more than "+strconv.Itoa(maxParts)+" parts"))
 		}
-		data, err := io.ReadAll(p)
-		if err != nil {
-			return nil, errors.Join(errMultipart, err)
-		}
-		name := p.FileName()
 		if enc := strings.ToLower(strings.TrimSpace(p.Header.Get("Content-Transfer-Encoding"))); enc != "" && enc != "binary" && enc != "8bit" && enc != "7bit" {
 			// The origin may decode what the edge would scan encoded.
 			return nil, errors.Join(errMultipart, errSmuggling, errors.New("part with Content-Transfer-Encoding "+strconv.Quote(enc)))
 		}
+		name := p.FileName()
+		var data []byte
+		if spoolPart != nil {
+			var head [16]byte
+			k, err := io.ReadFull(p, head[:])
+			if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+				return nil, errors.Join(errMultipart, err)
+			}
+			if isVideo(head[:k]) {
+				sp, err := spoolPart(head[:k], p)
+				if err != nil {
+					return nil, err
+				}
+				ups = append(ups, upload{name: name, sp: sp, must: name != ""})
+				continue
+			}
+			rest, err := io.ReadAll(io.LimitReader(p, int64(memLimit-mem-k)+1))
+			if err != nil {
+				return nil, errors.Join(errMultipart, err)
+			}
+			data = append(head[:k:k], rest...)
+			if mem+len(data) > memLimit {
+				return nil, errPartTooLarge
+			}
+		} else if data, err = io.ReadAll(p); err != nil {
+			return nil, errors.Join(errMultipart, err)
+		}
+		mem += len(data)
 		if name != "" || classify(data) != partOther {
 			ups = append(ups, upload{name: name, data: data, must: name != ""})
 			continue
@@ -207,7 +258,7 @@ func (s *Server) scanUploads(ctx context.Context, snap *Snapshot, ups []upload) 
 	kinds := make([]partKind, len(ups))
 	images := 0
 	for i, u := range ups {
-		if kinds[i] = classify(u.data); kinds[i] == partImage {
+		if kinds[i] = classify(u.head()); kinds[i] == partImage {
 			images++
 		}
 	}
@@ -217,18 +268,18 @@ func (s *Server) scanUploads(ctx context.Context, snap *Snapshot, ups []upload) 
 		return out, errTooManyImages
 	}
 	for i, u := range ups {
-		if len(u.data) == 0 {
+		if u.sp == nil && len(u.data) == 0 {
 			continue
 		}
 		// Digests first, for every part: a listed file matches whatever it
 		// is, even when it is not an image (a listed video's MD5).
-		sha, md := fingerprint.Digest(u.data)
+		sha, md := u.digests()
 		if res := snap.Index.Match(match.Query{SHA256: &sha, MD5: &md}); len(res) > 0 {
 			out.files++
 			out.matches = s.appendMatches(out.matches, res, u.name)
 			continue
 		}
-		if isVideo(u.data) { // video.go: FFmpeg, under VideoConfig's limits
+		if isVideo(u.head()) { // video.go: FFmpeg, under VideoConfig's limits
 			ms, err := s.scanVideo(vctx, snap, u)
 			if errors.Is(err, errBusy) {
 				return out, err
@@ -285,6 +336,15 @@ func writeScanAbort(ctx *fasthttp.RequestCtx, err error) {
 	}
 }
 
+// writeSplitError answers a body that splitUploads or s.uploads refused.
+func (s *Server) writeSplitError(ctx *fasthttp.RequestCtx, err error) {
+	if errors.Is(err, errMultipart) {
+		writeError(ctx, fasthttp.StatusBadRequest, CodeMalformedMultipart, err.Error())
+		return
+	}
+	s.writeBodyError(ctx, err) // a part over a limit, or a spool that failed
+}
+
 // writeScanError answers a file that could not be fingerprinted.
 func writeScanError(ctx *fasthttp.RequestCtx, err error) {
 	status, code, msg := scanErrorStatus(err)
@@ -295,19 +355,21 @@ func (s *Server) scan(ctx *fasthttp.RequestCtx) {
 	if !s.allow(ctx) {
 		return
 	}
-	if !s.readBody(ctx, s.cfg.MaxBodyBytes) {
+	body, ok := s.readUpload(ctx) // video_spool.go
+	if !ok {
 		return
 	}
+	defer body.close()
 	snap := s.ready(ctx)
 	if snap == nil {
 		return
 	}
-	ups, err := splitUploads(ctx.Request.Header.ContentType(), ctx.PostBody(), s.cfg.MaxParts)
+	ups, err := s.uploads(ctx, body)
 	if err != nil {
-		writeError(ctx, fasthttp.StatusBadRequest, CodeMalformedMultipart, err.Error())
+		s.writeSplitError(ctx, err)
 		return
 	}
-	if len(ups) == 0 || (len(ups) == 1 && len(ups[0].data) == 0) {
+	if len(ups) == 0 || (len(ups) == 1 && ups[0].sp == nil && len(ups[0].data) == 0) {
 		writeError(ctx, fasthttp.StatusBadRequest, CodeBadRequest, "no file in the request body")
 		return
 	}
@@ -342,7 +404,7 @@ type blocked struct {
 
 // screenUpload scans a proxied upload and reports whether it may be
 // forwarded; when not, it has written the answer.
-func (s *Server) screenUpload(ctx *fasthttp.RequestCtx) bool {
+func (s *Server) screenUpload(ctx *fasthttp.RequestCtx, body *reqBody) bool {
 	snap := s.snap.Load()
 	if snap == nil || snap.Index == nil {
 		if s.cfg.FailOpen {
@@ -351,15 +413,15 @@ func (s *Server) screenUpload(ctx *fasthttp.RequestCtx) bool {
 		writeError(ctx, fasthttp.StatusServiceUnavailable, CodeNotReady, "no verified release loaded; uploads are refused")
 		return false
 	}
-	ups, err := splitUploads(ctx.Request.Header.ContentType(), ctx.PostBody(), s.cfg.MaxParts)
+	ups, err := s.uploads(ctx, body)
 	if err != nil {
 		// A body the edge cannot split is one it cannot vouch for; the
 		// origin would likely refuse it too. Fail-open forwards it, unless
-		// it is shaped to smuggle.
-		if s.cfg.FailOpen && !errors.Is(err, errSmuggling) {
+		// it is shaped to smuggle (or breaks a limit).
+		if s.cfg.FailOpen && errors.Is(err, errMultipart) && !errors.Is(err, errSmuggling) {
 			return true
 		}
-		writeError(ctx, fasthttp.StatusBadRequest, CodeMalformedMultipart, err.Error())
+		s.writeSplitError(ctx, err)
 		return false
 	}
 	out, err := s.scanUploads(ctx, snap, ups)

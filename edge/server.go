@@ -315,11 +315,27 @@ func (s *Server) readBody(ctx *fasthttp.RequestCtx, limit int) bool {
 	if stream == nil {
 		return len(ctx.Request.Body()) <= limit || tooLarge()
 	}
+	return s.readBodyAfter(ctx, nil, stream, limit)
+}
+
+// readBodyAfter is readBody for a body whose first bytes, head, have been
+// read from stream already.
+func (s *Server) readBodyAfter(ctx *fasthttp.RequestCtx, head []byte, stream io.Reader, limit int) bool {
+	limit = min(limit, s.cfg.MaxBodyBytes)
+	tooLarge := func() bool {
+		ctx.SetConnectionClose()
+		writeError(ctx, fasthttp.StatusRequestEntityTooLarge, CodeBodyTooLarge, "request body over "+strconv.Itoa(limit)+" bytes")
+		return false
+	}
+	if ctx.Request.Header.ContentLength() > limit {
+		return tooLarge()
+	}
 	var buf bytes.Buffer
 	if n := ctx.Request.Header.ContentLength(); n > 0 {
 		buf.Grow(n + 1)
 	}
-	if _, err := buf.ReadFrom(io.LimitReader(stream, int64(limit)+1)); err != nil {
+	buf.Write(head)
+	if _, err := buf.ReadFrom(io.LimitReader(stream, int64(limit)+1-int64(len(head)))); err != nil {
 		ctx.SetConnectionClose()
 		var netErr net.Error
 		if errors.As(err, &netErr) && netErr.Timeout() {

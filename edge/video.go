@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -31,8 +33,18 @@ const (
 type VideoConfig struct {
 	// Off refuses every video (415 video_unavailable) even with FFmpeg.
 	Off bool
-	// MaxBytes caps one video file (it is also under MaxBodyBytes).
+	// MaxBytes caps one video file. A video body (or multipart part) is
+	// recognised by its first bytes and streamed to a temporary file under
+	// this limit, not MaxBodyBytes, which stays the limit of everything
+	// held in memory.
 	MaxBytes int64
+	// SpoolBytes caps the bytes of all video uploads on disk at once (503
+	// busy beyond it); 0 is 4×MaxBytes.
+	SpoolBytes int64
+	// ReadTimeout is the time a video upload has to arrive in all (the
+	// server's ReadTimeout then bounds each pause between reads); 0 is 30
+	// minutes.
+	ReadTimeout time.Duration
 	// MaxDuration, by the container's header and by the frames decoded.
 	MaxDuration time.Duration
 	// MaxPixels caps width×height of the video stream.
@@ -60,6 +72,7 @@ type VideoConfig struct {
 func DefaultVideoConfig() VideoConfig {
 	return VideoConfig{
 		MaxBytes:    2 << 30,
+		ReadTimeout: 30 * time.Minute,
 		MaxDuration: 30 * time.Minute,
 		MaxPixels:   3840 * 2160,
 		MaxFrames:   3600,
@@ -74,6 +87,9 @@ func (c *VideoConfig) validate() error {
 	if c.MaxBytes <= 0 || c.MaxDuration <= 0 || c.MaxPixels <= 0 || c.MaxFrames <= 0 ||
 		c.Timeout <= 0 || c.CPU <= 0 || c.MaxMemory <= 0 || c.Concurrency <= 0 {
 		return fmt.Errorf("%w: every video limit must be positive", ErrConfig)
+	}
+	if c.SpoolBytes < 0 || c.ReadTimeout < 0 {
+		return fmt.Errorf("%w: video spool bytes and read timeout must not be negative", ErrConfig)
 	}
 	if c.TempDir != "" {
 		if st, err := os.Stat(c.TempDir); err != nil || !st.IsDir() {
@@ -94,8 +110,9 @@ func (c *VideoConfig) options() video.Options {
 // videoScanner is the server's video side: its slots, and why it refuses
 // videos when it does.
 type videoScanner struct {
-	cfg   VideoConfig
-	slots chan struct{}
+	cfg     VideoConfig
+	slots   chan struct{}
+	spooled atomic.Int64 // bytes on disk in spools (video_spool.go)
 	// unavailable is set at start when FFmpeg is missing (or video is off):
 	// every video is then refused, checked by its digests only.
 	unavailable error
@@ -105,6 +122,12 @@ type videoScanner struct {
 var errVideoOff = errors.New("edge: video uploads are turned off")
 
 func newVideoScanner(cfg VideoConfig, log *slog.Logger) *videoScanner {
+	if cfg.SpoolBytes == 0 {
+		cfg.SpoolBytes = 4 * cfg.MaxBytes
+	}
+	if cfg.ReadTimeout == 0 {
+		cfg.ReadTimeout = 30 * time.Minute
+	}
 	v := &videoScanner{cfg: cfg, slots: make(chan struct{}, max(cfg.Concurrency, 1))}
 	switch {
 	case cfg.Off:
@@ -129,15 +152,20 @@ func isVideo(b []byte) bool {
 
 // scanVideo checks one video upload's vPDQ through FFmpeg under the
 // operator's limits (scanUploads has checked its digests first: a listed
-// video_md5 matches whether or not the file decodes, and without FFmpeg). The upload is
-// spooled to a temporary file that is removed before scanVideo returns.
+// video_md5 matches whether or not the file decodes, and without FFmpeg).
+// FFmpeg reads the upload's spool; a video part held in memory is
+// spooled here, and that copy is removed before scanVideo returns.
 func (s *Server) scanVideo(ctx context.Context, snap *Snapshot, u upload) ([]matchJSON, error) {
 	v := s.video
 	if v.unavailable != nil {
 		return nil, &videoError{err: v.unavailable}
 	}
-	if int64(len(u.data)) > v.cfg.MaxBytes {
-		return nil, &videoError{err: fmt.Errorf("%w: %d bytes, over %d", video.ErrTooLarge, len(u.data), v.cfg.MaxBytes)}
+	size := int64(len(u.data))
+	if u.sp != nil {
+		size = u.sp.size
+	}
+	if size > v.cfg.MaxBytes {
+		return nil, &videoError{err: fmt.Errorf("%w: %d bytes, over %d", video.ErrTooLarge, size, v.cfg.MaxBytes)}
 	}
 	wait := time.NewTimer(s.cfg.ScanWait)
 	defer wait.Stop()
@@ -149,26 +177,26 @@ func (s *Server) scanVideo(ctx context.Context, snap *Snapshot, u upload) ([]mat
 		return nil, errBusy
 	}
 	defer func() { <-v.slots }()
-	f, err := os.CreateTemp(v.cfg.TempDir, "hashgate-upload-*.video")
-	if err != nil {
-		return nil, fmt.Errorf("edge: spooling a video: %w", err)
-	}
-	defer os.Remove(f.Name())
-	_, werr := f.Write(u.data)
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr != nil {
-		return nil, fmt.Errorf("edge: spooling a video: %w", werr)
+	path := ""
+	if u.sp != nil {
+		path = u.sp.f.Name() // spooled as it arrived
+	} else {
+		// A small video held in memory (a multipart part): spooled here.
+		sp, err := s.spoolCopy(nil, u.data, eofReader{}, v.cfg.MaxBytes)
+		if err != nil {
+			return nil, errBusy // the spool is full or the disk failed (logged)
+		}
+		defer sp.remove()
+		path = sp.f.Name()
 	}
 	start := time.Now()
-	res, err := video.HashFile(ctx, f.Name(), v.cfg.options())
+	res, err := video.HashFile(ctx, path, v.cfg.options())
 	if err != nil {
 		if cause := context.Cause(ctx); cause != nil {
 			s.log.Info("edge: video scan stopped", "cause", cause.Error(), "took", time.Since(start).Round(time.Millisecond).String())
 			return nil, errBusy // nobody waits for the answer, or the edge is stopping
 		}
-		s.log.Info("edge: video not fingerprinted", "error", err.Error(), "bytes", len(u.data),
+		s.log.Info("edge: video not fingerprinted", "error", err.Error(), "bytes", size,
 			"took", time.Since(start).Round(time.Millisecond).String())
 		return nil, &videoError{err: err}
 	}
@@ -204,15 +232,34 @@ func videoErrorStatus(err error) (int, string, string) {
 	case errors.Is(err, video.ErrNoFFmpeg):
 		return fasthttp.StatusUnsupportedMediaType, CodeVideoUnavailable, "this edge cannot decode videos (no FFmpeg); images are accepted"
 	case errors.Is(err, video.ErrTooLong):
-		return fasthttp.StatusRequestEntityTooLarge, CodeVideoTooLong, err.Error()
+		return fasthttp.StatusRequestEntityTooLarge, CodeVideoTooLong, publicVideoError(err)
 	case errors.Is(err, video.ErrTooLarge), errors.Is(err, video.ErrTooManyFrames):
-		return fasthttp.StatusRequestEntityTooLarge, CodeVideoTooLarge, err.Error()
+		return fasthttp.StatusRequestEntityTooLarge, CodeVideoTooLarge, publicVideoError(err)
 	case errors.Is(err, video.ErrNotVideo):
-		return fasthttp.StatusUnsupportedMediaType, CodeNotVideo, "not a video the edge decodes: " + err.Error()
+		return fasthttp.StatusUnsupportedMediaType, CodeNotVideo, "not a video the edge decodes: " + publicVideoError(err)
 	case errors.Is(err, video.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
 		return fasthttp.StatusServiceUnavailable, CodeVideoTimeout, "decoding the video took too long"
 	}
-	return fasthttp.StatusUnprocessableEntity, CodeUnprocessable, "the video could not be fingerprinted: " + err.Error()
+	return fasthttp.StatusUnprocessableEntity, CodeUnprocessable, "the video could not be fingerprinted: " + publicVideoError(err)
+}
+
+// publicVideoError is what a client is told of a video failure: the kind
+// and the reason (a limit, "no video stream"), never FFmpeg's stderr or an
+// underlying error, which name the spool's path on this machine. The whole
+// error is logged (scanVideo).
+func publicVideoError(err error) string {
+	var ve *video.Error
+	if !errors.As(err, &ve) {
+		if errors.Is(err, video.ErrTooLarge) {
+			return video.ErrTooLarge.Error() // scanVideo's own byte check
+		}
+		return "video: failed"
+	}
+	msg := ve.Kind.Error()
+	if ve.Reason != "" {
+		msg += ": " + ve.Reason
+	}
+	return msg
 }
 
 // videoMatchJSON says why a listed video matched: its name, the rule, the
@@ -245,3 +292,8 @@ func (s *Server) appendVideoMatches(dst []matchJSON, res []match.VideoResult, fi
 }
 
 func round1(x float64) float64 { return float64(int64(x*10+0.5)) / 10 }
+
+// eofReader is an empty reader.
+type eofReader struct{}
+
+func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }

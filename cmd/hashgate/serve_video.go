@@ -10,7 +10,9 @@ import (
 // addVideoFlags registers the video limits and match rules of serve.
 func addVideoFlags(fs *flag.FlagSet, c *edge.VideoConfig, m *match.Options) {
 	fs.BoolVar(&c.Off, "video-off", c.Off, "refuse every video upload (415 video_unavailable) even where FFmpeg is installed")
-	fs.Int64Var(&c.MaxBytes, "video-max-bytes", c.MaxBytes, "largest video file in `bytes` (uploads are also under --max-body)")
+	fs.Int64Var(&c.MaxBytes, "video-max-bytes", c.MaxBytes, "largest video file in `bytes` (a video streams to disk under it, not --max-body)")
+	fs.Int64Var(&c.SpoolBytes, "video-spool-bytes", c.SpoolBytes, "`bytes` of all video uploads on disk at once (0: 4 x --video-max-bytes)")
+	fs.DurationVar(&c.ReadTimeout, "video-read-timeout", c.ReadTimeout, "time a video upload has to arrive in all (--read-timeout bounds each pause)")
 	fs.DurationVar(&c.MaxDuration, "video-max-duration", c.MaxDuration, "longest video decoded, by its header and by its frames")
 	fs.IntVar(&c.MaxPixels, "video-max-pixels", c.MaxPixels, "largest video frame in `pixels` (width x height)")
 	fs.IntVar(&c.MaxFrames, "video-max-frames", c.MaxFrames, "most frames hashed in one video (one a second)")

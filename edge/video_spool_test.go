@@ -1,0 +1,222 @@
+package edge
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"io"
+	"net/http"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/hashgate/hashgate/internal/testenv"
+)
+
+// padMP4 appends a top-level "free" box of n bytes to an MP4: FFmpeg skips
+// it, so the video hashes the same but its bytes (and digests) grow.
+func padMP4(mp4 []byte, n int) []byte {
+	out := make([]byte, 0, len(mp4)+n)
+	out = append(out, mp4...)
+	out = binary.BigEndian.AppendUint32(out, uint32(n))
+	out = append(out, "free"...)
+	return append(out, make([]byte, n-8)...)
+}
+
+// chunked hides a body's length, so the client sends it chunked.
+type chunked struct{ io.Reader }
+
+func doChunked(t *testing.T, url string, body []byte, ctype string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest("POST", url, chunked{bytes.NewReader(body)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", ctype)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, b
+}
+
+// TestVideoStreamed: video bodies (and video parts of multipart bodies)
+// far over MaxBodyBytes stream to a spool file as they arrive, with or
+// without a Content-Length, are matched, and reach the origin byte for
+// byte from the spool; the edge's heap does not grow by the body's size;
+// what is not a video keeps MaxBodyBytes.
+func TestVideoStreamed(t *testing.T) {
+	vdir := filepath.Join(testenv.VPDQDir(t), "videos")
+	orig := mustRead(t, filepath.Join(vdir, "chair-orig-22-sd-bar.mp4"))
+	grey := mustRead(t, filepath.Join(vdir, "pattern-sd-grey-bar.mp4"))
+	huge := padMP4(grey, 24<<20) // for the heap check
+	clean := padMP4(grey, 2<<20)
+	spool := t.TempDir()
+	o := startOrigin(t)
+	cfg := testConfig()
+	cfg.MaxBodyBytes = 256 << 10 // every video here is over it
+	cfg.Origin = o.URL
+	cfg.UploadPaths = []string{"/upload/**"}
+	cfg.Video.TempDir = spool
+	e := startEdge(t, cfg)
+	e.Load(videoSnapshot(t, 1, nil, referenceVideo(t, "chair-orig-22-sd-bar", "listed")))
+
+	// Scan mode, the heap measured around one 24 MiB upload.
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	resp, body := do(t, "POST", e.url+"/v1/scan", huge, "Content-Type", "video/mp4")
+	runtime.ReadMemStats(&after)
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"match":false`) {
+		t.Fatalf("clean 24 MiB video = %d %s", resp.StatusCode, body)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > uint64(len(huge))/3 {
+		t.Errorf("the edge allocated %d MiB for a %d MiB video: the body was buffered", grew>>20, len(huge)>>20)
+	} else {
+		t.Logf("allocated %.1f MiB for a %d MiB video", float64(grew)/(1<<20), len(huge)>>20)
+	}
+	emptyDir(t, spool)
+	resp, body = doChunked(t, e.url+"/v1/scan", orig, "video/mp4")
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"match":true`) {
+		t.Fatalf("chunked listed video = %d %s", resp.StatusCode, body)
+	}
+	mp, ct := multipartBody(t, map[string]string{"title": "t"}, map[string][]byte{"v.mp4": orig})
+	resp, body = doChunked(t, e.url+"/v1/scan", mp, ct)
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"match":true`) {
+		t.Fatalf("chunked multipart listed video = %d %s", resp.StatusCode, body)
+	}
+	emptyDir(t, spool)
+
+	// Proxy mode.
+	if resp, body := do(t, "POST", e.url+"/upload/a", orig, "Content-Type", "video/mp4"); resp.StatusCode != 451 {
+		t.Fatalf("listed video via the proxy = %d %s", resp.StatusCode, body)
+	}
+	mp, ct = multipartBody(t, map[string]string{"title": "t"}, map[string][]byte{"v.mp4": orig})
+	if resp, body := do(t, "POST", e.url+"/upload/form", mp, "Content-Type", ct); resp.StatusCode != 451 {
+		t.Fatalf("listed video in a form via the proxy = %d %s", resp.StatusCode, body)
+	}
+	if n := len(o.requests()); n != 0 {
+		t.Fatalf("the origin received %d listed uploads", n)
+	}
+	for _, tc := range []struct {
+		name  string
+		body  []byte
+		ctype string
+		send  func(*testing.T, string, []byte, string) (*http.Response, []byte)
+	}{
+		{"clean video", clean, "video/mp4", func(t *testing.T, u string, b []byte, ct string) (*http.Response, []byte) {
+			return do(t, "POST", u, b, "Content-Type", ct)
+		}},
+		{"clean video, chunked", clean, "video/mp4", doChunked},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := len(o.requests())
+			resp, body := tc.send(t, e.url+"/upload/clean", tc.body, tc.ctype)
+			reqs := o.requests()
+			if resp.StatusCode != 201 || len(reqs) != n+1 || !bytes.Equal(reqs[n].body, tc.body) {
+				t.Fatalf("status %d %s; the origin did not get the body intact", resp.StatusCode, body)
+			}
+			emptyDir(t, spool)
+		})
+	}
+	mp, ct = multipartBody(t, map[string]string{"title": "t"}, map[string][]byte{"clean.mp4": clean})
+	n := len(o.requests())
+	if resp, body := do(t, "POST", e.url+"/upload/form", mp, "Content-Type", ct); resp.StatusCode != 201 ||
+		!bytes.Equal(o.requests()[n].body, mp) {
+		t.Fatalf("clean video in a form = %d %s; the origin did not get the body intact", resp.StatusCode, body)
+	}
+
+	// What is not a video keeps MaxBodyBytes, inside a form too.
+	big := bytes.Repeat([]byte("not a video "), 30_000)
+	resp, body = do(t, "POST", e.url+"/v1/scan", big, "Content-Type", "application/octet-stream")
+	wantError(t, resp, body, 413, CodeBodyTooLarge)
+	mp, ct = multipartBody(t, nil, map[string][]byte{"v.mp4": orig, "notes.txt": big})
+	resp, body = do(t, "POST", e.url+"/v1/scan", mp, "Content-Type", ct)
+	wantError(t, resp, body, 413, CodeBodyTooLarge)
+	emptyDir(t, spool)
+}
+
+// TestVideoSpoolLimits: a video over Video.MaxBytes is refused as it
+// streams (with or without a Content-Length), uploads beyond the spool
+// budget get 503 busy, and an error names no path of the edge's machine.
+func TestVideoSpoolLimits(t *testing.T) {
+	vdir := filepath.Join(testenv.VPDQDir(t), "videos")
+	orig := mustRead(t, filepath.Join(vdir, "chair-orig-22-sd-bar.mp4"))
+	spool := t.TempDir()
+	cfg := testConfig()
+	cfg.Video.TempDir = spool
+	cfg.Video.MaxBytes = 1 << 20
+	e := startEdge(t, cfg)
+	e.Load(videoSnapshot(t, 1, nil))
+	resp, body := do(t, "POST", e.url+"/v1/scan", orig, "Content-Type", "video/mp4")
+	wantError(t, resp, body, 413, CodeVideoTooLarge)
+	resp, body = doChunked(t, e.url+"/v1/scan", orig, "video/mp4")
+	wantError(t, resp, body, 413, CodeVideoTooLarge)
+	mp, ct := multipartBody(t, nil, map[string][]byte{"v.mp4": padMP4(orig, 31<<20)})
+	resp, body = do(t, "POST", e.url+"/v1/scan", mp, "Content-Type", ct)
+	wantError(t, resp, body, 413, CodeVideoTooLarge)
+	emptyDir(t, spool)
+
+	cfg.Video.MaxBytes = 8 << 20
+	cfg.Video.SpoolBytes = 1 << 20
+	e2 := startEdge(t, cfg)
+	e2.Load(videoSnapshot(t, 1, nil))
+	resp, body = do(t, "POST", e2.url+"/v1/scan", orig, "Content-Type", "video/mp4")
+	wantError(t, resp, body, 503, CodeBusy)
+	emptyDir(t, spool)
+	if got := e2.video.spooled.Load(); got != 0 {
+		t.Errorf("%d spool bytes still counted", got)
+	}
+
+	// FFmpeg's stderr names the spool file; the client is not told it.
+	noMoov := append(append([]byte(nil), orig[:32]...), orig[25682:25682+300_000]...)
+	resp, body = do(t, "POST", e2.url+"/v1/scan", noMoov, "Content-Type", "video/mp4")
+	wantError(t, resp, body, 415, CodeNotVideo)
+	if bytes.Contains(body, []byte(spool)) || bytes.Contains(body, []byte("hashgate-upload")) || bytes.Contains(body, []byte("ffmpeg:")) {
+		t.Errorf("the answer names the spool: %s", body)
+	}
+	if !strings.Contains(e2.logs.String(), "hashgate-upload") {
+		t.Errorf("the log does not keep FFmpeg's words: %s", e2.logs.String())
+	}
+}
+
+// FuzzCheckFramingReader: the streaming framing check of spooled bodies
+// agrees with the in-memory one on every body and boundary.
+func FuzzCheckFramingReader(f *testing.F) {
+	f.Add("XyZ", []byte("--XyZ\r\n\r\nx\r\n--XyZ--\r\n"))
+	f.Add("XyZ", []byte("--XyZ--"))
+	f.Add("XyZ", []byte("pre--XyZ\r\n\r\nx\r\n--XyZ--\r\n"))
+	f.Add("XyZ", []byte("--XyZ\r\n\r\nx\r\n--XyZ--\r\nepilogue"))
+	f.Add("a b", []byte("--a b\r\n\r\n--a b--"))
+	f.Fuzz(func(t *testing.T, boundary string, body []byte) {
+		if boundary == "" {
+			return
+		}
+		mem := checkFraming(body, boundary)
+		// One byte a read, so every window edge is crossed.
+		str := checkFramingReader(&oneByte{body}, boundary)
+		if (mem == nil) != (str == nil) {
+			t.Fatalf("in memory: %v; streamed: %v", mem, str)
+		}
+		if str != nil && errors.Is(str, io.ErrUnexpectedEOF) {
+			t.Fatalf("streamed: %v", str)
+		}
+	})
+}
+
+type oneByte struct{ b []byte }
+
+func (r *oneByte) Read(p []byte) (int, error) {
+	if len(r.b) == 0 {
+		return 0, io.EOF
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	p[0] = r.b[0]
+	r.b = r.b[1:]
+	return 1, nil
+}
