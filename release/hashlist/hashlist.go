@@ -31,12 +31,17 @@ var ErrInvalid = errors.New("hashlist: invalid line")
 
 // Options configure reading.
 type Options struct {
-	Source         string           // recorded on every entry; default: the file's base name
+	Source         string           // recorded on entries without a source of their own; default: none
 	DefaultKind    fingerprint.Kind // for lines holding only a hash
 	Strict         bool             // fail on the first invalid line instead of skipping it
 	MinPDQQuality  int              // default DefaultMinPDQQuality
 	KeepLowQuality bool             // keep PDQ hashes below MinPDQQuality
 	Added          time.Time        // date added for entries without one; default: now
+	// Columns maps column roles (ColType, ColValue, ...) to a CSV's header
+	// names (lower case), over the known aliases; see ParseColumns.
+	Columns map[string]string
+
+	at string // prefix of problem messages: a JSON record's position
 }
 
 // Problem is one skipped line.
@@ -46,7 +51,12 @@ type Problem struct {
 	Msg  string
 }
 
-func (p Problem) String() string { return p.File + ":" + strconv.Itoa(p.Line) + ": " + p.Msg }
+func (p Problem) String() string {
+	if p.Line <= 0 { // a record of a JSON document: Msg names it
+		return p.File + ": " + p.Msg
+	}
+	return p.File + ":" + strconv.Itoa(p.Line) + ": " + p.Msg
+}
 
 // List accumulates entries over several files, de-duplicating by kind and
 // value (labels of duplicates are merged).
@@ -141,11 +151,19 @@ var signalKinds = map[string]fingerprint.Kind{
 	"vpdq":      fingerprint.KindVPDQ,
 }
 
-// ParseSignalType maps a list's type name (case-insensitive) to a kind.
+// ParseSignalType maps a list's type name (case-insensitive) to a kind:
+// python-threatexchange's signal type names, ThreatExchange's indicator
+// types (HASH_PDQ, HASH_MD5, ...) and hashgate's own.
 func ParseSignalType(s string) (fingerprint.Kind, bool) {
-	k, ok := signalKinds[strings.ToLower(strings.TrimSpace(s))]
+	s = strings.ToLower(strings.TrimSpace(s))
+	if k, ok := signalKinds[s]; ok {
+		return k, ok
+	}
+	k, ok := teKinds[s]
 	return k, ok
 }
+
+func quote(s string) string { return strconv.Quote(trunc(s)) }
 
 // AddFile reads one list file into l.
 func (l *List) AddFile(path string, o Options) error {
@@ -164,16 +182,17 @@ func (l *List) Add(r io.Reader, name string, o Options) error {
 	if o.MinPDQQuality == 0 {
 		o.MinPDQQuality = DefaultMinPDQQuality
 	}
-	if o.Source == "" {
-		o.Source = baseName(name)
-	}
 	if o.Added.IsZero() {
 		o.Added = time.Now().UTC().Truncate(24 * time.Hour)
 	}
 	br := bufio.NewReaderSize(r, 64<<10)
 	// Peek at the first content line to tell CSV (header) from line formats.
 	head, _ := br.Peek(4096)
-	if isCSVHeader(head) {
+	first := firstLine(head)
+	if first != "" && (first[0] == '{' || first[0] == '[') {
+		return l.addJSON(br, name, o)
+	}
+	if len(o.Columns) > 0 || looksLikeHeader(first) {
 		return l.addCSV(br, name, o)
 	}
 	if isMetaVPDQ(head) {
@@ -195,7 +214,7 @@ func (l *List) Add(r io.Reader, name string, o Options) error {
 }
 
 func (l *List) problem(name string, line int, o Options, msg string) error {
-	p := Problem{File: name, Line: line, Msg: msg}
+	p := Problem{File: name, Line: line, Msg: o.at + msg}
 	if o.Strict {
 		return fmt.Errorf("%w: %s", ErrInvalid, p)
 	}
@@ -317,18 +336,16 @@ func splitLabels(s string) []string {
 	return out
 }
 
-// isCSVHeader reports whether the first non-comment line of head is a CSV
-// header with signal_type and signal columns.
-func isCSVHeader(head []byte) bool {
-	for _, line := range strings.Split(string(head), "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" || line[0] == '#' {
-			continue
+// firstLine is the first line of head that is neither blank nor a comment,
+// trimmed.
+func firstLine(head []byte) string {
+	for line := range strings.SplitSeq(string(head), "\n") {
+		line = strings.TrimSpace(strings.TrimPrefix(line, "\ufeff"))
+		if line != "" && line[0] != '#' {
+			return line
 		}
-		cols := strings.Split(strings.ToLower(line), ",")
-		return slices.Contains(cols, "signal_type") && slices.Contains(cols, "signal")
 	}
-	return false
+	return ""
 }
 
 func (l *List) addCSV(r io.Reader, name string, o Options) error {
@@ -340,16 +357,15 @@ func (l *List) addCSV(r io.Reader, name string, o Options) error {
 	if err != nil {
 		return fmt.Errorf("hashlist: %s: CSV header: %w", name, err)
 	}
-	col := map[string]int{}
-	for i, h := range header {
-		col[strings.ToLower(strings.TrimSpace(h))] = i
+	cols, err := mapColumns(header, o.Columns)
+	if err != nil {
+		return fmt.Errorf("%w (in %s)", err, name)
 	}
-	get := func(rec []string, c string) string {
-		if i, ok := col[c]; ok && i < len(rec) {
-			return rec[i]
-		}
-		return ""
+	if !cols.has(ColType) && o.DefaultKind == fingerprint.KindUnknown {
+		return fmt.Errorf("%w (in %s): found columns %s; want a type column (%s), --column type=NAME, or a default type",
+			ErrHeader, name, listColumns(header), strings.Join(columnAliases[ColType], ", "))
 	}
+	get := cols.get
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -373,15 +389,18 @@ func (l *List) addCSV(r io.Reader, name string, o Options) error {
 			}
 			continue
 		}
-		kind, ok := ParseSignalType(get(rec, "signal_type"))
+		kind, ok := o.DefaultKind, true
+		if cols.has(ColType) {
+			kind, ok = ParseSignalType(get(rec, ColType))
+		}
 		if !ok {
-			if perr := l.problem(name, line, o, "unsupported signal type "+strconv.Quote(trunc(get(rec, "signal_type")))); perr != nil {
+			if perr := l.problem(name, line, o, "unsupported signal type "+quote(get(rec, ColType))); perr != nil {
 				return perr
 			}
 			continue
 		}
 		quality := -1
-		if q := strings.TrimSpace(get(rec, "quality")); q != "" {
+		if q := strings.TrimSpace(get(rec, ColQuality)); q != "" {
 			n, err := strconv.Atoi(q)
 			if err != nil || n < 0 || n > 100 {
 				if perr := l.problem(name, line, o, "quality "+strconv.Quote(trunc(q))+" is not 0-100"); perr != nil {
@@ -392,31 +411,35 @@ func (l *List) addCSV(r io.Reader, name string, o Options) error {
 			quality = n
 		}
 		var added time.Time
-		if a := strings.TrimSpace(get(rec, "added")); a != "" {
+		if a := strings.TrimSpace(get(rec, ColAdded)); a != "" {
 			added, err = parseDate(a)
 			if err != nil {
-				if perr := l.problem(name, line, o, "added "+strconv.Quote(trunc(a))+" is not RFC 3339 or YYYY-MM-DD"); perr != nil {
+				if perr := l.problem(name, line, o, "added "+quote(a)+" is not RFC 3339 or YYYY-MM-DD"); perr != nil {
 					return perr
 				}
 				continue
 			}
 		}
-		src := strings.TrimSpace(get(rec, "source"))
+		src := strings.TrimSpace(get(rec, ColSource))
 		if kind == fingerprint.KindVPDQ {
-			if err := l.addVideoJSON([]byte(get(rec, "signal")), strings.TrimSpace(get(rec, "id")), l.labelSet(get(rec, "labels")), src, added, name, line, o); err != nil {
+			if err := l.addVideoJSON([]byte(get(rec, ColValue)), strings.TrimSpace(get(rec, ColID)), l.labelsOf(cols, rec), src, added, name, line, o); err != nil {
 				return err
 			}
 			continue
 		}
-		if err := l.addValue(kind, []byte(get(rec, "signal")), l.labelSet(get(rec, "labels")), quality, src, added, name, line, o); err != nil {
+		if err := l.addValue(kind, []byte(get(rec, ColValue)), l.labelsOf(cols, rec), quality, src, added, name, line, o); err != nil {
 			return err
 		}
 	}
 }
 
 func parseDate(s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t.UTC().Truncate(time.Second), nil
+	// RFC 3339, ThreatExchange's added_on ("2020-07-01T18:14:47+0000") or
+	// a date.
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05-0700"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC().Truncate(time.Second), nil
+		}
 	}
 	t, err := time.Parse("2006-01-02", s)
 	return t.UTC(), err

@@ -52,7 +52,7 @@ func TestPytxSignals(t *testing.T) {
 		t.Errorf("problem message %q", l.Problems[0].Msg)
 	}
 	e := l.Entries[0]
-	if e.Kind != fingerprint.KindPDQ || e.Source != "pytx-signals.txt" || !e.Added.Equal(day) {
+	if e.Kind != fingerprint.KindPDQ || e.Source != "" || !e.Added.Equal(day) {
 		t.Errorf("first entry %+v", e)
 	}
 	h, _ := fingerprint.ParsePDQ("f8f8f0cce0f4e84d0e370a22028f67f0b36e2ed596623e1d33e6339c4e9c9b22")

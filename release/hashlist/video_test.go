@@ -56,7 +56,7 @@ func TestPytxVideos(t *testing.T) {
 			t.Errorf("frame times %v, want %v", ms, want)
 		}
 	}
-	if e := l.Entries[1]; !slices.Equal(e.Labels, []string{"gifct:attacker-manifesto"}) || e.Source != "pytx-vpdq.txt" {
+	if e := l.Entries[1]; !slices.Equal(e.Labels, []string{"gifct:attacker-manifesto"}) || e.Source != "" {
 		t.Errorf("video entry labels %v source %q", e.Labels, e.Source)
 	}
 	k := load(t, "pytx-vpdq.txt", Options{KeepLowQuality: true})
