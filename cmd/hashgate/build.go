@@ -24,8 +24,12 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 Build a full release from hash lists and media: read every --list file
 (python-threatexchange signal files "<signal_type> <signal>", vpdq signals
 included, Meta's per-video vpdq-hash-video files, "TYPE<TAB>HEX[<TAB>labels]"
-lines, or CSV with a signal_type,signal[,labels,quality,source,added,id]
-header), hash every file under --from-media (images, and videos through
+lines, CSV with a header such as signal_type,signal[,labels,quality,source,
+added,id] or the column names of ThreatExchange and HMA exports
+(signal_str, hash_type, hash_value, tags, collab, ...; --column maps
+others), JSON: ThreatExchange descriptors and threat updates, HMA 2.0 bank
+content, the lines 'hashgate hash --json' prints), hash every file under
+--from-media (images, and videos through
 FFmpeg: vPDQ, SHA-256, MD5), de-duplicate,
 derive the filter keys, build the filter, encrypt the full list to each edge
 key, write manifest.json and sign it.
@@ -34,9 +38,17 @@ Invalid lines are reported with file and line number and skipped (--strict
 fails instead). PDQ hashes with a known quality below 50 are dropped and
 counted unless --keep-low-quality; so are video frames of quality below 50.
 Without --key, give --pub: the manifest
-is written unsigned for 'hashgate sign' on another machine.`, stdout, stderr)
+is written unsigned for 'hashgate sign' on another machine.
+
+Every edge needs the list encrypted to its key: give each edge's public key
+with --edge-pub, or --no-edge for a release that only browsers use (no edge
+can load it). --out must be a new or empty directory unless --force, which
+replaces the release there, old artifacts included. Publish a built release
+with 'hashgate publish'.`, stdout, stderr)
 	var lists, edgePubs []string
 	fl.Var(listVar(&lists, false), "list", "hash list file (repeatable)")
+	var columns []string
+	fl.Var(listVar(&columns, false), "column", "CSV column mapping ROLE=HEADER (roles: "+strings.Join(hashlist.Roles, ", ")+"), e.g. --column type=kind,value=digest; repeatable")
 	fl.Var(listVar(&edgePubs, false), "edge-pub", "edge public key file or keygen --edge directory to encrypt the list to (repeatable)")
 	media := fl.String("from-media", "", "directory of media files to hash and list")
 	crops := fl.Bool("crops", true, "also list the PDQ of 23 sub-crops of each --from-media image (fingerprint/canon.ListCrops), so cropped copies match")
@@ -52,7 +64,9 @@ is written unsigned for 'hashgate sign' on another machine.`, stdout, stderr)
 	fpr := fl.Float64("fpr", bloom.DefaultFPR, "target false-positive rate per look-up")
 	defType := fl.String("type", "", "signal type for lines that hold only a hash (e.g. pdq)")
 	label := fl.String("label", "", "labels for hashed media, comma-separated")
-	source := fl.String("source", "", "source name recorded on entries (default: each list's file name)")
+	source := fl.String("source", "", "list name recorded on entries, which edges name in block answers and metrics (default: none, or a CSV's source column)")
+	noEdge := fl.Bool("no-edge", false, "build without --edge-pub: a browser-only release that no edge can load")
+	force := fl.Bool("force", false, "replace the release already in --out (its manifest and artifacts)")
 	strict := fl.Bool("strict", false, "fail on the first invalid line instead of skipping it")
 	keepLow := fl.Bool("keep-low-quality", false, "keep PDQ hashes whose quality is below 50")
 	prev := fl.String("previous", "", "the previous release directory, to link its manifest digest")
@@ -65,6 +79,15 @@ is written unsigned for 'hashgate sign' on another machine.`, stdout, stderr)
 	}
 	if (*keyArg == "") == (*pubArg == "") {
 		return usageErr(stderr, "build", "want exactly one of --key (sign now) and --pub (sign later)")
+	}
+	if len(edgePubs) == 0 && !*noEdge {
+		return usageErr(stderr, "build", "no --edge-pub: every edge would refuse this release (no list encrypted to its key); give each edge's edge.pub, or --no-edge for a browser-only release")
+	}
+	if len(edgePubs) > 0 && *noEdge {
+		return usageErr(stderr, "build", "--no-edge with --edge-pub")
+	}
+	if err := checkOut(*out, *force); err != nil {
+		return fail(stderr, "build", err)
 	}
 	opts := release.BuildOptions{Channel: *channel, TTL: *ttl, TargetFPR: *fpr, Epoch: *epoch}
 	var err error
@@ -92,6 +115,9 @@ is written unsigned for 'hashgate sign' on another machine.`, stdout, stderr)
 		return fail(stderr, "build", err)
 	}
 	ho := hashlist.Options{Strict: *strict, KeepLowQuality: *keepLow, Source: *source}
+	if ho.Columns, err = hashlist.ParseColumns(columns); err != nil {
+		return usageErr(stderr, "build", err.Error())
+	}
 	if *defType != "" {
 		k, ok := hashlist.ParseSignalType(*defType)
 		if !ok {
@@ -152,6 +178,11 @@ is written unsigned for 'hashgate sign' on another machine.`, stdout, stderr)
 	if err != nil {
 		return fail(stderr, "build", err)
 	}
+	if *force {
+		if err := clearRelease(*out); err != nil {
+			return fail(stderr, "build", err)
+		}
+	}
 	if err := release.WriteDir(*out, b); err != nil {
 		return fail(stderr, "build", err)
 	}
@@ -202,9 +233,6 @@ func addMedia(ctx context.Context, l *hashlist.List, dir string, labels []string
 	p := newProgress(stderr, "hashing media", int64(len(files)))
 	defer p.Done()
 	src := o.Source
-	if src == "" {
-		src = filepath.Base(filepath.Clean(dir))
-	}
 	added := time.Now().UTC().Truncate(24 * time.Hour)
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {

@@ -155,7 +155,7 @@ func TestBuildReportsBadLines(t *testing.T) {
 	dir := t.TempDir()
 	k := genKeys(t, dir)
 	list := writeList(t, dir, "list.tsv", 10, 1, "pdq\tzz", "url https://example.com", "md5\td35c7855ab20d5d7ab2a7df5d5a2d6e2")
-	code, out, errb := hg(t, "build", "--list", list, "--out", filepath.Join(dir, "r"), "--key", k.pub)
+	code, out, errb := hg(t, "build", "--list", list, "--out", filepath.Join(dir, "r"), "--key", k.pub, "--no-edge")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errb)
 	}
@@ -169,7 +169,7 @@ func TestBuildReportsBadLines(t *testing.T) {
 	if strings.Contains(errb, "\r") {
 		t.Errorf("progress output on a non-terminal: %q", errb)
 	}
-	code, _, errb = hg(t, "build", "--strict", "--list", list, "--out", filepath.Join(dir, "r2"), "--key", k.pub)
+	code, _, errb = hg(t, "build", "--strict", "--list", list, "--out", filepath.Join(dir, "r2"), "--key", k.pub, "--no-edge")
 	if code != 1 || !strings.Contains(errb, "list.tsv:11") {
 		t.Errorf("--strict: exit %d, %q", code, errb)
 	}
@@ -183,7 +183,7 @@ func TestBuildUnsignedThenSign(t *testing.T) {
 	k := genKeys(t, dir)
 	list := writeList(t, dir, "list.tsv", 100, 3)
 	rel := filepath.Join(dir, "rel")
-	mustHG(t, "build", "--list", list, "--out", rel, "--pub", filepath.Join(k.pub, publisherPubFile))
+	mustHG(t, "build", "--list", list, "--out", rel, "--pub", filepath.Join(k.pub, publisherPubFile), "--no-edge")
 	if code, _, errb := hg(t, "verify", rel, "--pub", k.pub, "--browser"); code != 1 || !strings.Contains(errb, "rule signature") {
 		t.Fatalf("unsigned release: exit %d %q", code, errb)
 	}

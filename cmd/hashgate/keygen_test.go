@@ -48,8 +48,8 @@ func TestKeyRotationCLI(t *testing.T) {
 	mustHG(t, "keygen", "--out", newK)
 	list := writeList(t, dir, "l.tsv", 20, 1)
 	r1, r2 := filepath.Join(dir, "r1"), filepath.Join(dir, "r2")
-	mustHG(t, "build", "--list", list, "--out", r1, "--key", oldK, "--version", "1", "--next-pub", newK)
-	mustHG(t, "build", "--list", list, "--out", r2, "--key", newK, "--version", "2")
+	mustHG(t, "build", "--list", list, "--out", r1, "--key", oldK, "--version", "1", "--next-pub", newK, "--no-edge")
+	mustHG(t, "build", "--list", list, "--out", r2, "--key", newK, "--version", "2", "--no-edge")
 	if out := mustHG(t, "inspect", r1); !strings.Contains(out, "next key") {
 		t.Errorf("inspect does not show the next keys:\n%s", out)
 	}

@@ -19,6 +19,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "-h", "-help", "--help", "help":
 		usage(stdout)
 		return 0
+	case "-version", "--version", "version":
+		printVersion(stdout)
+		return 0
 	}
 	for _, c := range commands {
 		if c.name == args[0] {
@@ -41,5 +44,5 @@ Commands:
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
-	fmt.Fprint(w, "\nRun 'hashgate <command> --help' for a command's flags.\n")
+	fmt.Fprint(w, "\nRun 'hashgate <command> --help' for a command's flags, 'hashgate --version' for this build.\n")
 }

@@ -14,7 +14,6 @@ import (
 
 	"github.com/hashgate/hashgate/edge"
 	"github.com/hashgate/hashgate/match"
-	"github.com/hashgate/hashgate/release"
 )
 
 const serveSummary = "run the edge verifier (verify, scan, reverse proxy, release distribution)"
@@ -52,8 +51,8 @@ func newServeFlags(o *serveOptions, out io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen `address` (host:port)")
 	fs.StringVar(&o.metricsAddr, "metrics-addr", "127.0.0.1:9464", "`address` serving /metrics, kept off --addr (empty: no metrics)")
 	fs.StringVar(&o.release, "release", "", "release `source`: a release directory, or an http(s) URL serving one")
-	fs.StringVar(&o.trust, "trust", "", "publisher public key `file` (hashgate keygen); pins whose signatures are accepted")
-	fs.StringVar(&o.edgeKey, "edge-key", "", "this edge's private HPKE key `file`, which decrypts the full list")
+	fs.StringVar(&o.trust, "trust", "", "publisher public key `file` or hashgate keygen folder (its publisher.pub); pins whose signatures are accepted")
+	fs.StringVar(&o.edgeKey, "edge-key", "", "this edge's private HPKE key `file` or keygen --edge folder (its edge.key), which decrypts the full list")
 	fs.StringVar(&o.state, "state", "", "state `file` persisting the last accepted release version and the publisher keys a rotation moved to (rollback protection across restarts; its keys win over --trust; must be writable)")
 	fs.DurationVar(&o.poll, "poll", 30*time.Second, "how often to poll the release source")
 	fs.StringVar(&o.filterDir, "filter-dir", "", "`directory` (owned by this edge) where verified filters are kept and served from (default: a temporary directory removed at exit)")
@@ -128,9 +127,7 @@ edge key and answers:
 With --origin it is a reverse proxy: bodies sent to --upload-path are
 fingerprinted, matches are refused with 451, and the rest is forwarded.
 
-Memory: the index holds about 105 bytes per PDQ entry (1.1 GB RSS at 10
-million); loading the first release peaks about 15% above that, and a
-reload holds the old and the new index at once (2.4 GB at 10 million).
+` + memoryHelp + `
 GOMEMLIMIT near that peak makes the collector give garbage back sooner.
 
 Every flag can also be set by an environment variable: HASHGATE_ and the
@@ -163,7 +160,8 @@ func runServeEnv(ctx context.Context, args []string, stdout, stderr io.Writer, l
 	o.cfg.ExemptPaths = o.exemptPaths
 	o.cfg.CORSOrigins = o.corsOrigins
 	if err := serveEdge(ctx, &o, log); err != nil {
-		log.Error("hashgate serve: " + err.Error())
+		// Printed once, as every command prints its failure; the JSON log
+		// carries what happened while serving.
 		fmt.Fprintf(stderr, "hashgate serve: %v\n", err)
 		return 1
 	}
@@ -223,19 +221,13 @@ func startReleases(ctx context.Context, o *serveOptions, srv *edge.Server, log *
 			return fmt.Errorf("--filter-dir %s: not a directory", o.filterDir)
 		}
 	}
-	tb, err := os.ReadFile(o.trust)
-	if err != nil {
-		return err
-	}
-	trust, err := release.ParseTrust(tb)
+	// Key folders from hashgate keygen are taken as every publisher
+	// command takes them.
+	trust, err := loadTrust(o.trust)
 	if err != nil {
 		return fmt.Errorf("--trust %s: %w", o.trust, err)
 	}
-	kb, err := os.ReadFile(o.edgeKey)
-	if err != nil {
-		return err
-	}
-	key, err := release.ParseEdgeKey(kb)
+	key, err := loadEdgeKey(o.edgeKey)
 	if err != nil {
 		return fmt.Errorf("--edge-key %s: %w", o.edgeKey, err)
 	}

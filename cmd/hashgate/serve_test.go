@@ -54,6 +54,10 @@ func TestServeFlagErrors(t *testing.T) {
 			if code != tt.wantCode || !strings.Contains(errb.String(), tt.wantErr) {
 				t.Errorf("exit %d stderr %q; want %d and %q", code, errb.String(), tt.wantCode, tt.wantErr)
 			}
+			// A startup error is printed once, not logged and printed.
+			if n := strings.Count(errb.String(), tt.wantErr); n > 1 {
+				t.Errorf("%q printed %d times: %q", tt.wantErr, n, errb.String())
+			}
 		})
 	}
 }
