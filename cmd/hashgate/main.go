@@ -36,6 +36,7 @@ var commands = []command{
 	{"verify", "apply every acceptance rule to a release", runVerify},
 	{"inspect", "describe a release: counts, filter, rates, expiry, signers", runInspect},
 	{"diff", "make a delta release from two releases", runDiff},
+	{"publish", "promote a release to a site edges poll: versioned folders, an atomic current manifest, pruning", runPublish},
 	{"check", "check files against a release locally, as a browser would", runCheck},
 	{"serve", serveSummary, runServe},
 	{"demo", demoSummary, runDemo},
