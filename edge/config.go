@@ -98,6 +98,11 @@ type Config struct {
 
 	// Logger receives the JSON logs; nil means slog.Default().
 	Logger *slog.Logger
+	// AccessLog, when set, gets one record per answered request: its
+	// X-Request-Id, client address, method, path (no query), route,
+	// status, bytes and duration; never a body, so never a fingerprint.
+	// nil (the default) logs no requests.
+	AccessLog *slog.Logger
 	// Now is the clock (nil: time.Now); tests move it to expire releases.
 	Now func() time.Time
 }

@@ -22,6 +22,7 @@ import (
 type Server struct {
 	cfg     Config
 	log     *slog.Logger
+	access  *slog.Logger // nil: no access log
 	metrics *metrics
 	limiter *rateLimiter // nil when rate limiting is off
 	http    *fasthttp.Server
@@ -45,6 +46,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg:     cfg,
 		log:     cfg.Logger,
+		access:  cfg.AccessLog,
 		metrics: newMetrics(),
 		scans:   make(chan struct{}, cfg.ScanConcurrency),
 		budget:  newDecodeBudget(cfg.DecodeBudget),
@@ -192,6 +194,7 @@ func (s *Server) Current() *Snapshot { return s.snap.Load() }
 func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 	start := s.now()
 	r := routeNotFound
+	id := requestID(ctx)
 	defer func() {
 		if v := recover(); v != nil {
 			s.metrics.panics.Add(1)
@@ -200,7 +203,11 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 			writeError(ctx, fasthttp.StatusInternalServerError, CodeInternal, "internal error")
 			ctx.SetConnectionClose()
 		}
-		s.metrics.observe(r, ctx.Response.StatusCode(), s.now().Sub(start))
+		// After the handler: a proxied answer's headers replace ours.
+		ctx.Response.Header.SetBytesV(RequestIDHeader, id)
+		d := s.now().Sub(start)
+		s.metrics.observe(r, ctx.Response.StatusCode(), d)
+		s.logAccess(ctx, r, id, d)
 	}()
 	r = s.dispatch(ctx)
 }
@@ -357,7 +364,12 @@ func (s *Server) readBodyAfter(ctx *fasthttp.RequestCtx, head []byte, stream io.
 func (s *Server) handleReadError(ctx *fasthttp.RequestCtx, err error) {
 	var small *fasthttp.ErrSmallBuffer
 	var netErr net.Error
-	defer func() { s.metrics.observe(routeRejected, ctx.Response.StatusCode(), 0) }()
+	id := requestID(ctx)
+	defer func() {
+		ctx.Response.Header.SetBytesV(RequestIDHeader, id)
+		s.metrics.observe(routeRejected, ctx.Response.StatusCode(), 0)
+		s.logAccess(ctx, routeRejected, id, 0)
+	}()
 	switch {
 	case errors.Is(err, fasthttp.ErrBodyTooLarge):
 		writeError(ctx, fasthttp.StatusRequestEntityTooLarge, CodeBodyTooLarge,

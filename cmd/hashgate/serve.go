@@ -21,7 +21,7 @@ const serveSummary = "run the edge verifier (verify, scan, reverse proxy, releas
 // serveOptions are the flags of `hashgate serve`.
 type serveOptions struct {
 	addr, release, trust, edgeKey, state  string
-	metricsAddr                           string
+	metricsAddr, accessLog                string
 	filterDir                             string
 	filtersInMemory                       bool
 	poll, grace                           time.Duration
@@ -83,6 +83,7 @@ func newServeFlags(o *serveOptions, out io.Writer) *flag.FlagSet {
 	fs.IntVar(&c.TrustedHops, "trusted-hops", 1, "with --client-ip-header: the client is the N-th entry from the right (N trusted proxies append to it)")
 	fs.DurationVar(&c.OriginTimeout, "origin-timeout", c.OriginTimeout, "proxy mode: time for one round trip to the origin")
 	fs.StringVar(&o.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
+	fs.StringVar(&o.accessLog, "access-log", "", "append one JSON line per request (X-Request-Id, client, method, path without query, route, status, bytes, duration; never a body or a fingerprint) to this `file`, or - for stderr (default: no access log)")
 	fs.StringVar(&o.channel, "channel", "", "accept only releases of this `channel` (default: any)")
 	o.match = match.DefaultOptions()
 	fs.IntVar(&o.match.PDQThreshold, "pdq-threshold", o.match.PDQThreshold, "largest PDQ Hamming distance that matches (0..255)")
@@ -156,6 +157,19 @@ func runServeEnv(ctx context.Context, args []string, stdout, stderr io.Writer, l
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
 	o.cfg.Logger = log
+	if o.accessLog != "" {
+		w := stderr
+		if o.accessLog != "-" {
+			f, err := os.OpenFile(o.accessLog, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+			if err != nil {
+				fmt.Fprintf(stderr, "hashgate serve: --access-log: %v\n", err)
+				return 1
+			}
+			defer f.Close()
+			w = f
+		}
+		o.cfg.AccessLog = slog.New(slog.NewJSONHandler(w, nil))
+	}
 	o.cfg.UploadPaths = o.uploadPaths
 	o.cfg.ExemptPaths = o.exemptPaths
 	o.cfg.CORSOrigins = o.corsOrigins

@@ -129,7 +129,7 @@ func TestServeEndToEnd(t *testing.T) {
 	env := map[string]string{"HASHGATE_TRUST": trust, "HASHGATE_EDGE_KEY": key}
 	done := make(chan int, 1)
 	go func() {
-		done <- runServeEnv(ctx, []string{"--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--release", relDir, "--state", filepath.Join(dir, "state.json"), "--poll", "100ms"},
+		done <- runServeEnv(ctx, []string{"--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--release", relDir, "--state", filepath.Join(dir, "state.json"), "--poll", "100ms", "--access-log", filepath.Join(dir, "access.log")},
 			io.Discard, logs, func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	}()
 	addrRE := regexp.MustCompile(`"msg":"edge: listening","addr":"([^"]+)"`)
@@ -162,6 +162,12 @@ func TestServeEndToEnd(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || !strings.Contains(string(body), `"match":true`) {
 		t.Errorf("verify = %d %s", resp.StatusCode, body)
+	}
+	// --access-log: a line per request with the answer's id, no fingerprint.
+	if al, err := os.ReadFile(filepath.Join(dir, "access.log")); err != nil ||
+		!strings.Contains(string(al), `"id":"`+resp.Header.Get("X-Request-Id")+`"`) ||
+		!strings.Contains(string(al), `"route":"verify","status":200`) || strings.Contains(string(al), listed.String()) {
+		t.Errorf("access log (%v):\n%s", err, al)
 	}
 
 	// Metrics are on their own address, not on the serving port.
