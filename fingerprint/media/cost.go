@@ -18,42 +18,68 @@ type Cost struct {
 	// layout plus every large buffer on the way (progressive JPEG
 	// coefficients, interlaced PNG passes, a GIF canvas, a rotated copy).
 	// TestCostCoversDecode holds it above what the decoders really
-	// allocate.
+	// allocate; for libjpeg-turbo it includes the decoder's C memory.
 	Bytes int64
+	// Decoder is what will decode the file ("image/jpeg", "libjpeg-turbo",
+	// "image/png", ...), and Scale the DCT scale of a libjpeg-turbo
+	// decode: 1, or 2, 4, 8 for a JPEG decoded at 1/Scale to the
+	// canonical grid.
+	Decoder string
+	Scale   int
 }
 
 // decodeSlack covers the fixed-size work of a decode and the fingerprint
 // pipeline: Huffman and zlib state, a 512x512 canonical copy, PDQ buffers.
 const decodeSlack = 4 << 20
 
-// EstimateCost reads b's header and returns what decoding it will cost,
-// with the errors Decode would return for its header (ErrUnsupportedFormat,
-// ErrCorrupt, ErrTooLarge over MaxPixels or MaxDecodeBytes).
+// EstimateCost reads b's header and returns what fingerprinting it
+// (FingerprintBytes) will cost, with the errors it would return for its
+// header (ErrUnsupportedFormat, ErrCorrupt, ErrTooLarge over MaxPixels or
+// MaxDecodeBytes). DecodeBytes, which decodes at full size, may cost more.
 func EstimateCost(b []byte, o Options) (Cost, error) {
+	c, _, err := estimate(b, o, true)
+	return c, err
+}
+
+// estimate is EstimateCost for a decode to the canonical grid (grid) or at
+// full size, and the JPEG decoder it chose.
+func estimate(b []byte, o Options, grid bool) (Cost, jpegPlan, error) {
+	var plan jpegPlan
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(b))
 	if err != nil {
 		if errors.Is(err, image.ErrFormat) {
-			return Cost{}, unsupported(b)
+			return Cost{}, plan, unsupported(b)
 		}
-		return Cost{Format: format}, &Error{Err: ErrCorrupt, Format: format, Detail: err.Error()}
+		return Cost{Format: format}, plan, &Error{Err: ErrCorrupt, Format: format, Detail: err.Error()}
 	}
-	c := Cost{Format: format, Width: cfg.Width, Height: cfg.Height}
+	c := Cost{Format: format, Width: cfg.Width, Height: cfg.Height, Decoder: "image/" + format, Scale: 1}
+	if format == "webp" || format == "bmp" {
+		c.Decoder = "golang.org/x/image/" + format
+	}
 	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return c, &Error{Err: ErrCorrupt, Format: format, Detail: "empty image " + dims(cfg.Width, cfg.Height)}
+		return c, plan, &Error{Err: ErrCorrupt, Format: format, Detail: "empty image " + dims(cfg.Width, cfg.Height)}
 	}
 	px := int64(cfg.Width) * int64(cfg.Height)
 	if px > o.maxPixels() {
-		return c, &Error{Err: ErrTooLarge, Format: format, Detail: dims(cfg.Width, cfg.Height) + " is over " + strconv.FormatInt(o.maxPixels(), 10) + " pixels"}
+		return c, plan, &Error{Err: ErrTooLarge, Format: format, Detail: dims(cfg.Width, cfg.Height) + " is over " + strconv.FormatInt(o.maxPixels(), 10) + " pixels"}
 	}
 	switch format {
 	case "jpeg":
 		h, err := parseJPEGHeader(b)
 		if err != nil {
-			return c, &Error{Err: ErrCorrupt, Format: format, Detail: err.Error()}
+			return c, plan, &Error{Err: ErrCorrupt, Format: format, Detail: err.Error()}
 		}
-		c.Bytes = h.cost(cfg.Width, cfg.Height)
-		if !o.IgnoreOrientation && JPEGOrientation(b) > 1 {
-			c.Bytes += 4 * px // Orient writes a new NRGBA beside the decoded image
+		plan = planJPEG(b, cfg.Width, cfg.Height, grid)
+		if plan.turbo {
+			c.Decoder, c.Scale = "libjpeg-turbo", plan.scale
+			c.Bytes = plan.cost(h, cfg.Width, cfg.Height)
+		} else {
+			c.Bytes = h.cost(cfg.Width, cfg.Height)
+		}
+		if plan.scale <= 1 && !o.IgnoreOrientation && JPEGOrientation(b) > 1 {
+			// Orient writes a new NRGBA beside the decoded image; a scaled
+			// decode is sampled through the orientation instead.
+			c.Bytes += 4 * px
 		}
 	case "png":
 		c.Bytes = pngCost(b, px)
@@ -68,10 +94,10 @@ func EstimateCost(b []byte, o Options) (Cost, error) {
 	}
 	c.Bytes += decodeSlack
 	if max := o.MaxDecodeBytes; max > 0 && c.Bytes > max {
-		return c, &Error{Err: ErrTooLarge, Format: format, Detail: dims(cfg.Width, cfg.Height) + " would take " +
+		return c, plan, &Error{Err: ErrTooLarge, Format: format, Detail: dims(cfg.Width, cfg.Height) + " would take " +
 			strconv.FormatInt(c.Bytes>>20, 10) + " MiB to decode, over " + strconv.FormatInt(max>>20, 10) + " MiB"}
 	}
-	return c, nil
+	return c, plan, nil
 }
 
 // jpegHeader is what the memory of a JPEG decode depends on.
@@ -79,6 +105,10 @@ type jpegHeader struct {
 	progressive bool
 	jfif        bool // an APP0 JFIF segment before the first scan
 	comps       []jpegComp
+	// firstScanComps is how many components the first scan holds: fewer
+	// than the frame's (a non-interleaved file) makes libjpeg keep every
+	// coefficient, as for a progressive file.
+	firstScanComps int
 }
 
 type jpegComp struct{ id, h, v byte }
@@ -138,6 +168,9 @@ func parseJPEGHeader(b []byte) (jpegHeader, error) {
 			if h.comps == nil {
 				return h, errJPEGHeader
 			}
+			if len(seg) > 0 {
+				h.firstScanComps = int(seg[0])
+			}
 			return h, nil
 		}
 	}
@@ -153,20 +186,7 @@ func parseJPEGHeader(b []byte) (jpegHeader, error) {
 // until the last scan), and a 4-byte-a-pixel RGBA or CMYK copy for
 // three-component images that may be RGB and for four-component images.
 func (h jpegHeader) cost(w, ht int) int64 {
-	h0, v0 := int64(h.comps[0].h), int64(h.comps[0].v)
-	if len(h.comps) == 1 {
-		h0, v0 = 1, 1
-	}
-	mxx := (int64(w) + 8*h0 - 1) / (8 * h0)
-	myy := (int64(ht) + 8*v0 - 1) / (8 * v0)
-	var samples int64
-	for _, c := range h.comps {
-		hi, vi := int64(c.h), int64(c.v)
-		if len(h.comps) == 1 {
-			hi, vi = 1, 1
-		}
-		samples += 64 * mxx * myy * hi * vi
-	}
+	samples := h.samples(w, ht)
 	total := samples
 	if h.progressive {
 		total += 4 * samples // int32 coefficients: 256 bytes a 64-sample block
@@ -181,6 +201,25 @@ func (h jpegHeader) cost(w, ht int) int64 {
 		total += 4 * px
 	}
 	return total
+}
+
+// samples is how many samples the components hold, padded to whole MCUs.
+func (h jpegHeader) samples(w, ht int) int64 {
+	h0, v0 := int64(h.comps[0].h), int64(h.comps[0].v)
+	if len(h.comps) == 1 {
+		h0, v0 = 1, 1
+	}
+	mxx := (int64(w) + 8*h0 - 1) / (8 * h0)
+	myy := (int64(ht) + 8*v0 - 1) / (8 * v0)
+	var samples int64
+	for _, c := range h.comps {
+		hi, vi := int64(c.h), int64(c.v)
+		if len(h.comps) == 1 {
+			hi, vi = 1, 1
+		}
+		samples += 64 * mxx * myy * hi * vi
+	}
+	return samples
 }
 
 // pngCost is the decoded image's size in image/png's layout (8 bytes a

@@ -18,6 +18,7 @@ import (
 
 	"github.com/hashgate/hashgate/fingerprint"
 	"github.com/hashgate/hashgate/fingerprint/canon"
+	"github.com/hashgate/hashgate/fingerprint/media/internal/tjpeg"
 )
 
 // Errors callers branch on with errors.Is. Every error media returns for bad
@@ -116,28 +117,52 @@ func DecodeBytes(b []byte, o Options) (image.Image, error) {
 }
 
 func decode(b []byte, o Options) (image.Image, string, error) {
-	c, err := EstimateCost(b, o)
+	c, plan, err := estimate(b, o, false)
 	if err != nil {
 		return nil, c.Format, err
 	}
-	cfg := image.Config{Width: c.Width, Height: c.Height}
-	img, format, err := image.Decode(bytes.NewReader(b))
+	img, err := decodePixels(b, c, plan)
 	if err != nil {
-		return nil, format, &Error{Err: ErrCorrupt, Format: format, Detail: err.Error()}
+		return nil, c.Format, err
 	}
-	if format == "gif" {
-		img = gifCanvas(img, cfg.Width, cfg.Height)
-	}
-	if sz := img.Bounds().Size(); sz.X != cfg.Width || sz.Y != cfg.Height {
-		// A decoder that disagrees with its own header is not trusted.
-		return nil, format, &Error{Err: ErrCorrupt, Format: format, Detail: "header says " + dims(cfg.Width, cfg.Height) + ", pixels are " + dims(sz.X, sz.Y)}
-	}
-	if format == "jpeg" && !o.IgnoreOrientation {
+	if c.Format == "jpeg" && !o.IgnoreOrientation {
 		if orient := JPEGOrientation(b); orient > 1 {
 			img = Orient(img, orient)
 		}
 	}
-	return img, format, nil
+	return img, c.Format, nil
+}
+
+// decodePixels decodes b, whose header estimate read as c, with the
+// decoder it chose, and checks the pixels against the header: at full
+// size, or at 1/c.Scale for a scaled JPEG decode.
+func decodePixels(b []byte, c Cost, plan jpegPlan) (image.Image, error) {
+	var img image.Image
+	var err error
+	format := c.Format
+	if plan.turbo {
+		img, err = decodeTurbo(b, plan)
+	} else {
+		img, format, err = image.Decode(bytes.NewReader(b))
+		if err != nil {
+			err = &Error{Err: ErrCorrupt, Format: format, Detail: err.Error()}
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if format == "gif" {
+		img = gifCanvas(img, c.Width, c.Height)
+	}
+	w, h := c.Width, c.Height
+	if plan.turbo {
+		w, h = tjpeg.ScaledSize(w, h, plan.scale)
+	}
+	if sz := img.Bounds().Size(); sz.X != w || sz.Y != h {
+		// A decoder that disagrees with its own header is not trusted.
+		return nil, &Error{Err: ErrCorrupt, Format: format, Detail: "header says " + dims(w, h) + ", pixels are " + dims(sz.X, sz.Y)}
+	}
+	return img, nil
 }
 
 // gifCanvas places a GIF's first frame on its logical screen, as a browser
@@ -179,17 +204,43 @@ func readAll(r io.Reader, max int64) ([]byte, error) {
 // FingerprintBytes fingerprints an encoded image held in memory: digests of
 // b, then the canonical pipeline on the decoded, upright pixels.
 func FingerprintBytes(b []byte, o Options) (fingerprint.Fingerprints, error) {
-	img, _, err := decode(b, o)
+	c, plan, err := estimate(b, o, true)
 	if err != nil {
 		return fingerprint.Fingerprints{}, err
 	}
-	f, c, grey, err := fingerprint.FromImageCanonical(img)
+	img, err := decodePixels(b, c, plan)
+	if err != nil {
+		return fingerprint.Fingerprints{}, err
+	}
+	orient := 1
+	if c.Format == "jpeg" && !o.IgnoreOrientation {
+		orient = JPEGOrientation(b)
+	}
+	var f fingerprint.Fingerprints
+	var canonical *image.NRGBA
+	var grey bool
+	if c.Scale > 1 {
+		// A JPEG decoded at 1/Scale: the canonical grid is sampled from
+		// it through the orientation; the image is the upright original's
+		// size.
+		f, canonical, grey, err = fingerprint.FromImageCanonical(sampleGrid(img, c.Width, c.Height, c.Scale, orient))
+		if orient >= 5 {
+			f.Width, f.Height = c.Height, c.Width
+		} else {
+			f.Width, f.Height = c.Width, c.Height
+		}
+	} else {
+		if orient > 1 {
+			img = Orient(img, orient)
+		}
+		f, canonical, grey, err = fingerprint.FromImageCanonical(img)
+	}
 	if err != nil {
 		return fingerprint.Fingerprints{}, &Error{Err: ErrCorrupt, Detail: err.Error()}
 	}
 	f.SHA256, f.MD5 = fingerprint.Digest(b)
 	if o.Robust {
-		f.Robust = canon.Robust(c, grey)
+		f.Robust = canon.Robust(canonical, grey)
 	}
 	return f, nil
 }
