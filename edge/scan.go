@@ -320,6 +320,19 @@ func (s *Server) scanUploads(ctx context.Context, snap *Snapshot, ups []upload) 
 		if res := snap.Index.Match(q); len(res) > 0 {
 			out.matches = s.appendMatches(out.matches, res, u.name)
 		}
+		if s.video.unavailable == nil && isAnimatedGIF(u.data) {
+			// Its vPDQ too (video.go). Its first frame has been checked, so
+			// a GIF FFmpeg cannot hash is not refused for it.
+			ms, err := s.scanVideo(vctx, snap, u)
+			switch {
+			case errors.Is(err, errBusy):
+				return out, err
+			case err != nil:
+				s.log.Info("edge: animated GIF checked by its first frame only", "error", err.Error())
+			default:
+				out.matches = append(out.matches, ms...)
+			}
+		}
 	}
 	return out, nil
 }

@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -143,11 +144,20 @@ func newVideoScanner(cfg VideoConfig, log *slog.Logger) *videoScanner {
 }
 
 // isVideo reports whether b's bytes start like a video container this edge
-// decodes (MP4/MOV/3GP, Matroska/WebM). GIFs, animated or not, stay with
-// the image decoder.
+// decodes (MP4/MOV/3GP, Matroska/WebM). GIFs go to the image decoder, and
+// animated ones to FFmpeg as well (isAnimatedGIF).
 func isVideo(b []byte) bool {
 	c := video.Container(b)
 	return c == "mp4" || c == "matroska"
+}
+
+// isAnimatedGIF reports whether b is a GIF of more than one frame.
+func isAnimatedGIF(b []byte) bool {
+	if video.Container(b) != "gif" {
+		return false
+	}
+	n, _ := video.GIFFrames(bytes.NewReader(b), 2)
+	return n > 1
 }
 
 // scanVideo checks one video upload's vPDQ through FFmpeg under the

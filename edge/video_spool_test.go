@@ -1,17 +1,25 @@
 package edge
 
 import (
+	"bufio"
 	"bytes"
+	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/hashgate/hashgate/fingerprint/video"
 	"github.com/hashgate/hashgate/internal/testenv"
+	"github.com/hashgate/hashgate/match"
 )
 
 // padMP4 appends a top-level "free" box of n bytes to an MP4: FFmpeg skips
@@ -131,12 +139,49 @@ func TestVideoStreamed(t *testing.T) {
 
 	// What is not a video keeps MaxBodyBytes, inside a form too.
 	big := bytes.Repeat([]byte("not a video "), 30_000)
-	resp, body = do(t, "POST", e.url+"/v1/scan", big, "Content-Type", "application/octet-stream")
+	resp, body = refusedUpload(t, e.addr, big, "application/octet-stream", false)
 	wantError(t, resp, body, 413, CodeBodyTooLarge)
 	mp, ct = multipartBody(t, nil, map[string][]byte{"v.mp4": orig, "notes.txt": big})
 	resp, body = do(t, "POST", e.url+"/v1/scan", mp, "Content-Type", ct)
 	wantError(t, resp, body, 413, CodeBodyTooLarge)
 	emptyDir(t, spool)
+}
+
+// refusedUpload posts body to /v1/scan over a raw connection and reads the
+// answer while still writing: the edge answers a body over a limit before
+// it has all of it and closes, which an http.Client reports as a reset.
+func refusedUpload(t *testing.T, addr string, body []byte, ctype string, chunk bool) (*http.Response, []byte) {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	go func() {
+		hdr := "POST /v1/scan HTTP/1.1\r\nHost: x\r\nContent-Type: " + ctype + "\r\n"
+		if chunk {
+			c.Write([]byte(hdr + "Transfer-Encoding: chunked\r\n\r\n"))
+			for b := body; len(b) > 0; {
+				n := min(len(b), 64<<10)
+				if _, err := c.Write([]byte(strconv.FormatInt(int64(n), 16) + "\r\n" + string(b[:n]) + "\r\n")); err != nil {
+					return
+				}
+				b = b[n:]
+			}
+			c.Write([]byte("0\r\n\r\n"))
+			return
+		}
+		c.Write([]byte(hdr + "Content-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n"))
+		c.Write(body)
+	}()
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, b
 }
 
 // TestVideoSpoolLimits: a video over Video.MaxBytes is refused as it
@@ -151,12 +196,12 @@ func TestVideoSpoolLimits(t *testing.T) {
 	cfg.Video.MaxBytes = 1 << 20
 	e := startEdge(t, cfg)
 	e.Load(videoSnapshot(t, 1, nil))
-	resp, body := do(t, "POST", e.url+"/v1/scan", orig, "Content-Type", "video/mp4")
+	resp, body := refusedUpload(t, e.addr, orig, "video/mp4", false)
 	wantError(t, resp, body, 413, CodeVideoTooLarge)
-	resp, body = doChunked(t, e.url+"/v1/scan", orig, "video/mp4")
+	resp, body = refusedUpload(t, e.addr, orig, "video/mp4", true)
 	wantError(t, resp, body, 413, CodeVideoTooLarge)
 	mp, ct := multipartBody(t, nil, map[string][]byte{"v.mp4": padMP4(orig, 31<<20)})
-	resp, body = do(t, "POST", e.url+"/v1/scan", mp, "Content-Type", ct)
+	resp, body = refusedUpload(t, e.addr, mp, ct, false)
 	wantError(t, resp, body, 413, CodeVideoTooLarge)
 	emptyDir(t, spool)
 
@@ -219,4 +264,56 @@ func (r *oneByte) Read(p []byte) (int, error) {
 	p[0] = r.b[0]
 	r.b = r.b[1:]
 	return 1, nil
+}
+
+// TestAnimatedGIF: an animated GIF is matched by its vPDQ (a listed
+// video's scaled copy made a GIF), besides its first frame's image
+// hashes; a still GIF is not sent to FFmpeg; without FFmpeg an animated
+// GIF is still scanned as an image.
+func TestAnimatedGIF(t *testing.T) {
+	vdir := filepath.Join(testenv.VPDQDir(t), "videos")
+	work := t.TempDir()
+	src := filepath.Join(vdir, "pattern-sd-grey-bar.mp4")
+	gifOf := func(name string, width int) []byte {
+		return ffmpegTo(t, filepath.Join(work, name), "-i", src, "-t", "4",
+			"-vf", "fps=10,scale="+strconv.Itoa(width)+":-1,split[a][b];[a]palettegen[p];[b][p]paletteuse")
+	}
+	listedGIF := gifOf("listed.gif", 240)
+	upload := gifOf("upload.gif", 180)
+	res, err := video.HashFile(context.Background(), filepath.Join(work, "listed.gif"), video.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := match.Video{ID: "listed-gif", Labels: []string{"gif-listed"}, Source: "gifct"}
+	for _, f := range res.Frames {
+		listed.Frames = append(listed.Frames, match.Frame{PDQ: f.PDQ, Quality: f.Quality, Timestamp: time.Duration(f.Timestamp * float64(time.Second))})
+	}
+	still := ffmpegTo(t, filepath.Join(work, "still.gif"), "-i", filepath.Join(work, "upload.gif"), "-frames:v", "1")
+
+	spool := t.TempDir()
+	cfg := testConfig()
+	cfg.Video.TempDir = spool
+	e := startEdge(t, cfg)
+	e.Load(videoSnapshot(t, 1, nil, listed))
+	resp, body := do(t, "POST", e.url+"/v1/scan", upload, "Content-Type", "image/gif")
+	var v videoVerdict
+	if err := json.Unmarshal(body, &v); err != nil || resp.StatusCode != 200 || !v.Match || v.Matches[0].Video == nil ||
+		v.Matches[0].Video.ID != "listed-gif" {
+		t.Fatalf("animated GIF = %d %s", resp.StatusCode, body)
+	}
+	emptyDir(t, spool)
+	before := strings.Count(e.logs.String(), "video scanned")
+	resp, body = do(t, "POST", e.url+"/v1/scan", still, "Content-Type", "image/gif")
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"match":false`) ||
+		strings.Count(e.logs.String(), "video scanned") != before {
+		t.Fatalf("still GIF = %d %s (or it went to FFmpeg)", resp.StatusCode, body)
+	}
+
+	cfg.Video.FFmpeg = filepath.Join(work, "no-ffmpeg")
+	e2 := startEdge(t, cfg)
+	e2.Load(videoSnapshot(t, 1, []match.Entry{listedEntry(t, listedGIF, "first-frame")}, listed))
+	resp, body = do(t, "POST", e2.url+"/v1/scan", listedGIF, "Content-Type", "image/gif")
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "first-frame") || strings.Contains(string(body), "listed-gif") {
+		t.Fatalf("animated GIF without FFmpeg = %d %s", resp.StatusCode, body)
+	}
 }

@@ -274,6 +274,15 @@ func addMedia(ctx context.Context, l *hashlist.List, dir string, labels []string
 		for _, v := range values {
 			l.Append(release.ListEntry{Kind: v.kind, Value: v.value, Labels: labels, Source: src, Added: added})
 		}
+		if isAnimatedGIF(f) { // a video too: its vPDQ (build_video.go)
+			rel, _ := filepath.Rel(dir, f)
+			if err := addAnimatedGIF(ctx, l, f, rel, labels, src, added, o); err != nil {
+				if ctx.Err() != nil {
+					return err
+				}
+				fmt.Fprintf(stderr, "%s: vpdq: %v (listed as an image only)\n", f, err)
+			}
+		}
 		p.Add(1)
 	}
 	return nil

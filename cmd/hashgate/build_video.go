@@ -49,6 +49,18 @@ func addVideoFile(ctx context.Context, l *hashlist.List, path, rel string, label
 	return nil
 }
 
+// addAnimatedGIF lists the vPDQ of an animated GIF of --from-media under
+// the id rel; its digests and first frame are listed as an image's.
+func addAnimatedGIF(ctx context.Context, l *hashlist.List, path, rel string, labels []string, src string,
+	added time.Time, o hashlist.Options) error {
+	res, err := video.HashFile(ctx, path, video.Options{})
+	if err != nil {
+		return err
+	}
+	_, err = l.AppendVideo(filepath.ToSlash(rel), hashlist.VideoFrames(res.Frames), labels, src, added, o)
+	return err
+}
+
 func digestEntries(sha fingerprint.SHA256Digest, md fingerprint.MD5Digest) []release.ListEntry {
 	return []release.ListEntry{
 		{Kind: fingerprint.KindSHA256, Value: append([]byte(nil), sha[:]...)},

@@ -25,6 +25,8 @@ func TestBuildVideos(t *testing.T) {
 	copyFile(t, filepath.Join(vdir, "videos", "pattern-sd-grey-bar.mp4"), filepath.Join(mediaDir, "clips", "grey.mp4"))
 	// A ZIP named .mp4 is listed by its digests alone, and no video.
 	os.WriteFile(filepath.Join(mediaDir, "fake.mp4"), []byte("PK\x03\x04 not a video"), 0o644)
+	// An animated GIF is an image (its first frame) and a video.
+	animatedGIF(t, filepath.Join(mediaDir, "clips", "anim.gif"))
 
 	// chair-19 as a pytx signal line, as python-threatexchange writes one.
 	f, err := os.Open(filepath.Join(vdir, "expected-here-1fps", "chair-19-sd-bar.txt"))
@@ -52,26 +54,26 @@ func TestBuildVideos(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("build: %d %s", code, errb)
 	}
-	if !strings.Contains(out, "videos: 3 listed") || !strings.Contains(errb, "fake.mp4") {
+	if !strings.Contains(out, "videos: 4 listed") || !strings.Contains(errb, "fake.mp4") {
 		t.Errorf("build output %q, stderr %q", out, errb)
 	}
 	var rep inspectReport
 	if err := json.Unmarshal([]byte(mustHG(t, "inspect", rel, "--json", "--edge-key", k.edge)), &rep); err != nil {
 		t.Fatal(err)
 	}
-	if rep.Entries["vpdq"] != 3 || rep.Entries["md5"] != 2 || rep.Entries["sha256"] != 2 {
+	if rep.Entries["vpdq"] != 4 || rep.Entries["md5"] != 3 || rep.Entries["sha256"] != 3 || rep.Entries["pdq"] == 0 {
 		t.Errorf("entries %v", rep.Entries)
 	}
 	got := map[string]inspectVideo{}
 	for _, v := range rep.Videos {
 		got[v.ID] = v
 	}
-	grey, door := got["clips/grey.mp4"], got["doorknob-hd-no-bar"]
-	if grey.Frames < 5 || grey.Labels[0] != "tve" || door.Frames < 2 || len(rep.Videos) != 3 {
+	grey, door, anim := got["clips/grey.mp4"], got["doorknob-hd-no-bar"], got["clips/anim.gif"]
+	if grey.Frames < 5 || grey.Labels[0] != "tve" || door.Frames < 2 || anim.Frames < 2 || len(rep.Videos) != 4 {
 		t.Errorf("videos %+v", rep.Videos)
 	}
 	text := mustHG(t, "inspect", rel, "--edge-key", k.edge)
-	if !strings.Contains(text, "videos     3 listed") || !strings.Contains(text, "clips/grey.mp4") {
+	if !strings.Contains(text, "videos     4 listed") || !strings.Contains(text, "clips/grey.mp4") {
 		t.Errorf("inspect text:\n%s", text)
 	}
 }

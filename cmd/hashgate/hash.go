@@ -64,10 +64,11 @@ Output: a table, or with --json one object per file per line:
 pdq_dihedral is in the reference's order: original, rotate 90, rotate 180,
 rotate 270, flip x, flip y, flip +1 diagonal, flip -1 diagonal.
 
-Videos (MP4/MOV, WebM, MKV, recognised by their bytes; animated GIF with
---format vpdq) get vPDQ, Meta's video fingerprint, with FFmpeg (ffmpeg and
-ffprobe from $PATH): one PDQ per --seconds-per-hash of video (0: every
-frame), as Meta's vpdq-hash-video computes it (docs/video.md). In the
+Videos (MP4/MOV, WebM, MKV, recognised by their bytes, and animated GIFs)
+get vPDQ, Meta's video fingerprint, with FFmpeg (ffmpeg and ffprobe from
+$PATH): one PDQ per --seconds-per-hash of video (0: every frame), as Meta's
+vpdq-hash-video computes it (docs/video.md). A GIF of more than one frame
+gets both: the image line of its first frame, then its video line. In the
 table a video is one row; with --json one object per video:
   {"path","kind":"video","width","height","fps","duration","frame_mod",
    "codec","vpdq":[{"frame","quality","pdq","timestamp"}],"sha256","md5"}
@@ -134,11 +135,20 @@ video into DIR.`, stdout, stderr)
 		if table != nil {
 			fmt.Fprintf(table, "%s\t%dx%d\t%d\t%v\t%v\t%v\t%v\t%v\t%v\n", path, f.Width, f.Height, f.PDQQuality,
 				f.PDQ, f.PHash, f.DHash, f.AHash, f.SHA256, f.MD5)
-			return
-		}
-		if err := enc.Encode(newHashRecord(path, f)); err != nil {
+		} else if err := enc.Encode(newHashRecord(path, f)); err != nil {
 			failed++
 			fmt.Fprintf(stderr, "hashgate hash: %s: %v\n", path, err)
+			return
+		}
+		if isAnimatedGIF(path) { // hash_video.go: its vPDQ too
+			r, err := hashVideo(ctx, path, vopts)
+			if err == nil {
+				err = vout.write(path, r)
+			}
+			if err != nil {
+				failed++
+				fmt.Fprintf(stderr, "hashgate hash: %s: vpdq: %v\n", path, err)
+			}
 		}
 	}
 	for _, arg := range fs.Args() {

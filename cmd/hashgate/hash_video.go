@@ -88,14 +88,29 @@ func (v *videoOutput) write(path string, r *video.Result) error {
 }
 
 // isVideoFile reports whether path's bytes show a video container. GIFs
-// count only when every file is hashed as video (--format vpdq): an
-// animated GIF is otherwise fingerprinted as an image, by its first frame.
+// count only when every file is hashed as video (--format vpdq): a GIF is
+// otherwise fingerprinted as an image, by its first frame, and an animated
+// one as a video too (isAnimatedGIF).
 func isVideoFile(path string, allVideo bool) bool {
 	c, err := video.FileContainer(path)
 	if err != nil {
 		return false
 	}
 	return c == "mp4" || c == "matroska" || (allVideo && c == "gif")
+}
+
+// isAnimatedGIF reports whether path is a GIF of more than one frame.
+func isAnimatedGIF(path string) bool {
+	if c, err := video.FileContainer(path); err != nil || c != "gif" {
+		return false
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	n, _ := video.GIFFrames(f, 2)
+	return n > 1
 }
 
 func hashVideo(ctx context.Context, path string, o video.Options) (*video.Result, error) {
