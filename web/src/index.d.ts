@@ -43,12 +43,16 @@ export interface CheckerOptions {
    */
   videoPixels?: 'i420' | 'rgba';
   /**
-   * A video is a local candidate (and the edge is asked) when a digest hits
-   * or at least min(videoMinFrameHits, its distinct frames of quality ≥ 50)
-   * frames hit the filter. Default 2: one stray false hit among a long
-   * video's frames is likely; the edge's rules need several matching frames.
+   * The edge's video rules (its --video-query-percent, --video-contains-percent
+   * and --video-contains-min-frames; defaults 80, 80, 5). A video is a local
+   * candidate, and the edge is asked, when a digest hits or at least
+   * min(⌈videoQueryPercent % of its usable frames⌉, videoContainsMinFrames)
+   * of its distinct frames of quality ≥ 50 hit the filter: fewer could
+   * satisfy neither rule (src/videorule.js). Set them as the edge is set.
    */
-  videoMinFrameHits?: number;
+  videoQueryPercent?: number;
+  videoContainsPercent?: number;
+  videoContainsMinFrames?: number;
   /** false: a video WebCodecs cannot decode is an error instead of being played in a <video> element. */
   fallback?: boolean;
 }
@@ -121,12 +125,19 @@ export interface Fingerprints {
 }
 
 export interface LocalHit {
-  /** true when any filter key of any fingerprint hit: a candidate, not a verdict. */
+  /**
+   * true when the fingerprints are a candidate (not a verdict): for an image
+   * any filter key hit; for a video a digest hit, or at least `need` of its
+   * `usable` frames hit (see CheckerOptions.videoQueryPercent).
+   */
   hit: boolean;
   /** frame: the video frame whose PDQ hit. */
   hits: { kind: 'pdq' | 'phash' | 'sha256' | 'md5'; key: string; frame?: number }[];
   /** Videos: the frame numbers whose PDQ hit a filter key. */
   frames?: number[];
+  /** Videos: distinct frame hashes of quality ≥ 50, and how many of them must hit (null: none usable). */
+  usable?: number;
+  need?: number | null;
 }
 
 export interface EdgeVerdict {

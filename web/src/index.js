@@ -113,6 +113,8 @@ export async function createChecker(options) {
   const resize = options.resize || 'auto';
   const demuxerURL = options.demuxerURL ? new URL(options.demuxerURL, globalThis.location?.href).href : undefined;
   const dihedral = options.dihedral !== false;
+  // The edge's video rules, so the checker asks only when they could hold.
+  const videoRules = { queryPercent: options.videoQueryPercent, containsPercent: options.videoContainsPercent, containsMinFrames: options.videoContainsMinFrames };
   const fetchImpl = options.fetch || globalThis.fetch.bind(globalThis);
   const worker = new WorkerClient(options.workerURL || new URL('./worker.js', import.meta.url));
   const abs = (u) => new URL(u, globalThis.location?.href).href;
@@ -141,13 +143,13 @@ export async function createChecker(options) {
         r = await worker.call('check', {
           file, resize, dihedral, demuxerURL, videoPixels: checkOptions.videoPixels || options.videoPixels,
           fallback: checkOptions.fallback ?? options.fallback, decoder: checkOptions.videoDecoder,
-          minFrameHits: options.videoMinFrameHits,
+          videoRules,
         }, { signal, onProgress });
         if (r.fallback) {
           // WebCodecs cannot decode this codec: the page plays the video
           // in a <video> element and captures the selected frames.
           const frames = await captureFrames(file, r.fallback, { signal, onProgress });
-          r = await worker.call('videoFrames', { file, info: r.fallback, frames, minFrameHits: options.videoMinFrameHits }, { signal });
+          r = await worker.call('videoFrames', { file, info: r.fallback, frames, videoRules }, { signal });
         }
       } catch (err) {
         if (err.name === 'AbortError') throw err;

@@ -5,6 +5,7 @@ import { Module } from './module.js';
 import { update } from './release.js';
 import { imageSize } from './imagesize.js';
 import { sniffVideo, probe, hashFrames, hashRGBAFrames, VideoError } from './video.js';
+import { framesNeeded, videoCandidate } from './videorule.js';
 
 let mod = null;
 let releaseURL = null;
@@ -247,13 +248,10 @@ const MIN_FRAME_QUALITY = 50;
 
 // lookupVideo looks up the file's digests and every frame's PDQ (listed
 // videos put the PDQ keys of their frames in the filter). The video is a
-// candidate when a digest hits or at least min(minFrameHits, its frames)
-// frames do, through as many distinct keys: every filter key of a frame is a false hit at the filter's
-// rate, so over the hundreds of frames of a long clean video one stray hit
-// is likely, while the edge's rules need several matching frames (80 % of
-// the upload's, or 80 % of a listed video's and at least 10). The hit frames
-// give the moderator's time ranges.
-function lookupVideo(frames, dg, minFrameHits = 2) {
+// candidate when a digest hits or enough distinct usable frames hit for one
+// of the edge's rules to be possible (videorule.js). The hit frames give the
+// moderator's time ranges.
+function lookupVideo(frames, dg, rules) {
   const base = mod.check(`sha256 ${dg.sha256}\nmd5 ${dg.md5}\n`);
   const hits = [...base.hits];
   const hitFrames = [];
@@ -268,16 +266,16 @@ function lookupVideo(frames, dg, minFrameHits = 2) {
       for (const h of r.hits) hits.push({ ...h, frame: f.frame });
     }
   }
-  // Distinct keys count too: the same content twice (a loop, a repeated
-  // scene) hitting one stray key is one false hit, not two.
-  const keys = new Set(hits.filter((h) => h.frame !== undefined).map((h) => h.key)).size;
-  const need = Math.max(1, Math.min(minFrameHits, seen.size));
-  return { hit: base.hit || (hitFrames.length >= need && keys >= need), hits, frames: hitFrames };
+  const need = framesNeeded(seen.size, rules);
+  return {
+    hit: videoCandidate({ digestHit: base.hit, hitFrames: hitFrames.length, usable: seen.size }, rules),
+    hits, frames: hitFrames, usable: seen.size, need: Number.isFinite(need) ? need : null,
+  };
 }
 
-function videoResult(v, frames, dg, decoder, t0, tFrames, minFrameHits) {
+function videoResult(v, frames, dg, decoder, t0, tFrames, videoRules) {
   const t2 = performance.now();
-  const localHit = lookupVideo(frames, dg, minFrameHits);
+  const localHit = lookupVideo(frames, dg, videoRules);
   const t3 = performance.now();
   return {
     video: {
@@ -310,7 +308,7 @@ async function checkVideo(file, opts, t0) {
     throw err;
   }
   const tFrames = performance.now();
-  const res = videoResult(v, r.frames, await dgP, r.decoder, t0, tFrames, opts.minFrameHits);
+  const res = videoResult(v, r.frames, await dgP, r.decoder, t0, tFrames, opts.videoRules);
   res.video.skipped = r.skipped;
   res.timings.luma = r.spent.luma;
   res.timings.fingerprint = r.spent.pdq;
@@ -318,11 +316,11 @@ async function checkVideo(file, opts, t0) {
 }
 
 // checkCaptured finishes a video check from frames the page captured.
-async function checkCaptured(file, info, captured, minFrameHits) {
+async function checkCaptured(file, info, captured, videoRules) {
   const t0 = performance.now();
   const frames = hashRGBAFrames(mod, info.fps, captured);
   const dg = await digest(file, null);
-  return videoResult(info, frames, dg, 'HTMLVideoElement', t0, performance.now(), minFrameHits);
+  return videoResult(info, frames, dg, 'HTMLVideoElement', t0, performance.now(), videoRules);
 }
 
 const aborted = new Set();
@@ -341,19 +339,19 @@ const ops = {
     release = r.info;
     return r;
   },
-  async check({ id, file, resize, dihedral, demuxerURL, videoPixels, fallback, decoder, minFrameHits }) {
+  async check({ id, file, resize, dihedral, demuxerURL, videoPixels, fallback, decoder, videoRules }) {
     if (!mod) throw new Error('hashgate: checker not initialised');
     const signal = { get aborted() { return aborted.has(id); } };
     const onProgress = (p) => self.postMessage({ id, progress: p });
     try {
-      return await check(file, resize || 'auto', { signal, onProgress, demuxerURL, videoPixels, fallback, decoder, minFrameHits, dihedral: dihedral !== false });
+      return await check(file, resize || 'auto', { signal, onProgress, demuxerURL, videoPixels, fallback, decoder, videoRules, dihedral: dihedral !== false });
     } finally {
       aborted.delete(id);
     }
   },
-  async videoFrames({ file, info, frames, minFrameHits }) {
+  async videoFrames({ file, info, frames, videoRules }) {
     if (!mod) throw new Error('hashgate: checker not initialised');
-    return checkCaptured(file, info, frames, minFrameHits);
+    return checkCaptured(file, info, frames, videoRules);
   },
   abort({ target }) { aborted.add(target); return null; },
 };
