@@ -77,22 +77,99 @@ func pdqFromLuma(luma, scratch []float32, rows, cols int) (h [8]PDQHash, quality
 }
 
 // decimate blurs the plane with the two-pass Jarosz (tent) filter and
-// samples it at 64x64 cell centres into s.a.
+// samples it at 64x64 cell centres into s.a. Only those 64x64 values are
+// used, so the second pass computes no others: along the rows it keeps the
+// running sums over every column (the sums, added in the reference's
+// order, decide the bits) but divides and stores only at the 64 sample
+// columns, and down the columns it filters those 64 only. The sampled
+// values are the reference's, bit for bit, at a little over half the work.
 func (s *pdqState) decimate(luma, scratch []float32, rows, cols int) {
 	wr := jaroszWindow(cols, 64) // along each row
 	wc := jaroszWindow(rows, 64) // along each column
-	for range pdqJaroszPasses {
+	var ri, ci [64]int
+	for o := range 64 {
+		ri[o] = int((float64(o) + 0.5) * float64(rows) / 64)
+		ci[o] = int((float64(o) + 0.5) * float64(cols) / 64)
+	}
+	passes := pdqJaroszPasses
+	if cols >= 64 {
+		passes-- // the last pass is sampled below; it needs rows×64 of scratch
+	}
+	for range passes {
 		for i := range rows {
 			box1D(luma[i*cols:], scratch[i*cols:], cols, 1, wr)
 		}
 		boxCols(scratch, luma, rows, cols, wc, s.colSums(cols))
 	}
-	for oi := range 64 {
-		ii := int((float64(oi) + 0.5) * float64(rows) / 64)
-		for oj := range 64 {
-			ij := int((float64(oj) + 0.5) * float64(cols) / 64)
-			s.a[oi*64+oj] = luma[ii*cols+ij]
+	if cols >= 64 {
+		for i := range rows {
+			box1DAt(luma[i*cols:(i+1)*cols], 1, cols, wr, &ci, scratch[i*64:(i+1)*64], 1)
 		}
+		for j := range 64 {
+			box1DAt(scratch[j:], 64, rows, wc, &ri, s.a[j:], 64)
+		}
+		return
+	}
+	for oi := range 64 {
+		for oj := range 64 {
+			s.a[oi*64+oj] = luma[ri[oi]*cols+ci[oj]]
+		}
+	}
+}
+
+// box1DAt is box1D that writes only the outputs at positions at[0..63]
+// (non-decreasing; a position may repeat), output k to out[k*outStride].
+// The running sum goes through every sample exactly as in box1D.
+func box1DAt(in []float32, stride, n, w int, at *[64]int, out []float32, outStride int) {
+	half := (w + 2) / 2
+	var sum float32
+	cur := 0
+	li, ri, oi, k := 0, 0, 0, 0
+	next := at[0]
+	for range half - 1 {
+		sum += in[ri]
+		cur++
+		ri += stride
+	}
+	for range w - half + 1 {
+		sum += in[ri]
+		cur++
+		for oi == next {
+			out[k*outStride] = sum / float32(cur)
+			if k++; k == 64 {
+				return
+			}
+			next = at[k]
+		}
+		ri += stride
+		oi++
+	}
+	for range n - w {
+		sum += in[ri]
+		sum -= in[li]
+		for oi == next {
+			out[k*outStride] = sum / float32(cur)
+			if k++; k == 64 {
+				return
+			}
+			next = at[k]
+		}
+		li += stride
+		ri += stride
+		oi++
+	}
+	for range half - 1 {
+		sum -= in[li]
+		cur--
+		for oi == next {
+			out[k*outStride] = sum / float32(cur)
+			if k++; k == 64 {
+				return
+			}
+			next = at[k]
+		}
+		li += stride
+		oi++
 	}
 }
 
