@@ -1,8 +1,12 @@
 // Types for hashgate's browser checker (src/index.js).
 
 export interface CheckerOptions {
-  /** URL of hashgate.wasm (the checker module). */
-  wasmURL: string | URL;
+  /**
+   * URL of hashgate.wasm (the checker module), served as application/wasm.
+   * Default: the module shipped in the package, `@hashgate/web/hashgate.wasm`
+   * (new URL('../hashgate.wasm', import.meta.url) from src/index.js).
+   */
+  wasmURL?: string | URL;
   /** An edge's manifest URL (…/v1/manifest) or a release directory URL ending in "/". */
   releaseURL: string | URL;
   /** The edge to confirm local hits with (POST /v1/verify). Without it a local hit is the verdict. */
@@ -57,11 +61,25 @@ export interface CheckerOptions {
   fallback?: boolean;
 }
 
+/**
+ * Progress of a check. Images: bytes read and digested (unit 'bytes'; the
+ * pixels decode meanwhile), from { done: 0 } to { done: total }. Videos:
+ * frames decoded so far of the track's frames (no unit).
+ */
+export interface Progress {
+  done: number;
+  total: number;
+  unit?: 'bytes';
+}
+
 export interface CheckOptions {
-  /** Cancels the check: check() rejects with an AbortError and the worker stops decoding. */
+  /**
+   * Cancels the check, image or video: check() rejects at once with a
+   * DOMException named 'AbortError', nothing is sent to the edge, and the
+   * worker stops at its next step (a video's decoder is closed).
+   */
   signal?: AbortSignal;
-  /** Progress of a video check: frames decoded so far (done) of the track's frames (total). */
-  onProgress?: (p: { done: number; total: number }) => void;
+  onProgress?: (p: Progress) => void;
   videoPixels?: 'i420' | 'rgba';
   fallback?: boolean;
   /** 'video' takes the <video> fallback even where WebCodecs could decode (for measurement and tests). */

@@ -4,8 +4,8 @@
 // the fingerprints (never the file) sent to the edge's /v1/verify, which
 // gives the verdict; a miss sends nothing anywhere.
 //
-//   const checker = await createChecker({ wasmURL, releaseURL, edgeURL, publicKeys });
-//   const r = await checker.check(file); // r.verdict: 'clear' | 'match' | 'error'
+//   const checker = await createChecker({ releaseURL, edgeURL, publicKeys });
+//   const r = await checker.check(file, { onProgress, signal }); // r.verdict: 'clear' | 'match' | 'error'
 
 export { CheckerError } from './module.js';
 import { captureFrames } from './videofallback.js';
@@ -105,10 +105,15 @@ function verifyBody(r) {
   return JSON.stringify(body);
 }
 
+// The packed module sits at the package's root, beside src/ (npm pack
+// copies it there from dist/; see scripts/prepack.mjs).
+const PACKAGED_WASM = new URL('../hashgate.wasm', import.meta.url);
+
 export async function createChecker(options) {
-  const { wasmURL, releaseURL, edgeURL, publicKeys } = options || {};
-  if (!wasmURL || !releaseURL || !publicKeys) {
-    throw new TypeError('hashgate: createChecker needs wasmURL, releaseURL and publicKeys');
+  const { releaseURL, edgeURL, publicKeys } = options || {};
+  const wasmURL = options?.wasmURL || PACKAGED_WASM;
+  if (!releaseURL || !publicKeys) {
+    throw new TypeError('hashgate: createChecker needs releaseURL and publicKeys');
   }
   const resize = options.resize || 'auto';
   const demuxerURL = options.demuxerURL ? new URL(options.demuxerURL, globalThis.location?.href).href : undefined;

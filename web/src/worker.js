@@ -175,8 +175,9 @@ function sample(buf, offset, stride, W, H, DW, DH, orientation, bpp, bgr) {
 
 // digest streams the file through the module's SHA-256 and MD5 in chunks,
 // from bytes when the file was read whole, else reading slice by slice so a
-// large file never sits in memory.
-async function digest(file, bytes) {
+// large file never sits in memory. onChunk(bytesDone) follows each chunk;
+// it may throw to stop (an aborted check).
+async function digest(file, bytes, onChunk) {
   await null; // let a decode started just before reach the browser first
   const id = mod.digestInit();
   const p = mod.alloc(Math.min(CHUNK, Math.max(file.size, 1)));
@@ -185,6 +186,7 @@ async function digest(file, bytes) {
       const chunk = bytes ? bytes.subarray(off, off + CHUNK) : new Uint8Array(await file.slice(off, off + CHUNK).arrayBuffer());
       mod.bytes().set(chunk, p); // a fresh view: memory may have grown
       mod.digestUpdate(id, p, chunk.length);
+      onChunk?.(off + chunk.length);
     }
   } finally {
     mod.free(p);
@@ -192,10 +194,20 @@ async function digest(file, bytes) {
   return mod.digestFinal(id);
 }
 
+// stopIfAborted ends an aborted image check between its steps (the page has
+// already rejected it; this spares the work).
+function stopIfAborted(signal) {
+  if (signal?.aborted) throw new DOMException('hashgate: the check was cancelled', 'AbortError');
+}
+
 async function check(file, resize, opts) {
   const t0 = performance.now();
   const head = new Uint8Array(await file.slice(0, 64).arrayBuffer());
   if (sniffVideo(head)) return checkVideo(file, opts, t0);
+  // An image's progress is its bytes digested: { done, total, unit: 'bytes' }.
+  const progress = (done) => opts.onProgress?.({ done, total: file.size, unit: 'bytes' });
+  const { signal } = opts;
+  progress(0);
   // An image is read whole once (decoder and digest share the bytes); only
   // files too large to be images the checker decodes are streamed.
   const bytes = file.size <= WHOLE ? new Uint8Array(await file.arrayBuffer()) : null;
@@ -208,11 +220,12 @@ async function check(file, resize, opts) {
   let tDigest = t0;
   let px;
   try {
-    dg = await digest(file, bytes);
+    dg = await digest(file, bytes, (done) => { stopIfAborted(signal); progress(done); });
     tDigest = performance.now();
   } finally {
     px = await pxP; // never leave the decode running unobserved
   }
+  stopIfAborted(signal);
   const t3 = performance.now();
   const p = mod.put(px.data);
   let fp;

@@ -58,6 +58,7 @@ async function pickFiles(page, files) {
     before + files.length, { timeout: 60000 });
   return page.evaluate(() => [...document.querySelectorAll('#results tbody tr')].map((tr) => ({
     name: tr.querySelector('.name').textContent, verdict: tr.dataset.verdict,
+    summary: tr.querySelector('.summary').textContent, text: tr.textContent,
   })));
 }
 
@@ -76,6 +77,11 @@ test('a listed image and a resized re-encode of it match, confirmed by the edge'
   // The same through the page's file picker.
   const rows = await pickFiles(page, [listed, resized]);
   assert.deepEqual(rows.map((r) => r.verdict), ['match', 'match']);
+  // In plain words, naming the list; no run of filter-key kinds.
+  for (const r of rows) {
+    assert.equal(r.summary, 'Matched a known image from list “hashgate demo” (demo:harbour).');
+    assert.doesNotMatch(r.text, /pdq, pdq|filter: hit/);
+  }
   await page.close();
 });
 
@@ -88,9 +94,45 @@ test('a clean photo is clear and no request leaves the page for it', async () =>
   assert.equal(r.edge, undefined);
   const rows = await pickFiles(page, [clean]);
   assert.equal(rows[0].verdict, 'clear');
+  assert.match(rows[0].summary, /^No match: not a known image in release \d+\. Nothing was sent\.$/);
   await page.waitForTimeout(300); // anything sent late would show up here
   assert.deepEqual(requests.slice(n0), [], 'requests after choosing a clean file');
   await page.screenshot({ path: join(results, 'demo.png'), fullPage: true });
+  await page.close();
+});
+
+test('an image check reports its progress and stops on an AbortSignal, sending nothing', async () => {
+  const { page, requests } = await openDemo();
+  const b64 = readFileSync(listed).toString('base64');
+  const got = await page.evaluate(async (b64) => {
+    const file = new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], 'listed.jpg');
+    const seen = [];
+    const r = await window.hashgateChecker.check(file, { onProgress: (p) => seen.push(p) });
+    const outcome = async (signal) => {
+      try {
+        const x = await window.hashgateChecker.check(file, { signal });
+        return `resolved ${x.verdict}`;
+      } catch (err) {
+        return err.name;
+      }
+    };
+    const pre = await outcome(AbortSignal.abort());
+    const ac = new AbortController();
+    const p = outcome(ac.signal);
+    ac.abort();
+    const mid = await p;
+    return { size: file.size, verdict: r.verdict, seen, pre, mid };
+  }, b64);
+  assert.equal(got.verdict, 'match');
+  assert.ok(got.seen.length >= 2, JSON.stringify(got.seen));
+  assert.deepEqual(got.seen[0], { done: 0, total: got.size, unit: 'bytes' });
+  assert.deepEqual(got.seen.at(-1), { done: got.size, total: got.size, unit: 'bytes' });
+  assert.ok(got.seen.every((p, i) => i === 0 || p.done >= got.seen[i - 1].done));
+  assert.equal(got.pre, 'AbortError');
+  assert.equal(got.mid, 'AbortError');
+  // One verify, for the check that ran; none for the two cancelled ones.
+  await page.waitForTimeout(300);
+  assert.equal(requests.filter((q) => new URL(q.url).pathname === '/v1/verify').length, 1);
   await page.close();
 });
 
