@@ -9,6 +9,11 @@ DIST        := dist
 ADDR        ?= 127.0.0.1:8080
 # The module's budget: 750 KB brotli-compressed; the build fails above it.
 WASM_MAX    ?= 750000
+# go test's own default is 10 minutes per package binary; CI sets its bound
+# here, so a hung test fails the run with a stack dump instead of hanging it.
+TEST_TIMEOUT ?= 12m
+# Where the reference vectors live (make vectors fetches them when absent).
+SHARED      ?= ../shared
 
 # The wasm checker and the browser layer join the build and the test run as
 # soon as their folders exist.
@@ -16,9 +21,17 @@ HAVE_WASM := $(wildcard wasm/*.go)
 HAVE_WEB  := $(wildcard web/package.json)
 HAVE_NODE := $(shell command -v node 2>/dev/null)
 
-.PHONY: all build cli wasm test lint openapi-lint unit wasm-test browser-test bench fuzz demo clean
+.PHONY: all setup vectors build cli wasm test lint openapi-lint unit wasm-test browser-test bench fuzz demo clean
 
 all: build
+
+## setup: install what a fresh Debian/Ubuntu machine lacks (apt packages, npm ci)
+setup:
+	.ci/setup
+
+## vectors: fetch the reference vectors into $(SHARED)/testdata when absent
+vectors:
+	SHARED=$(SHARED) .ci/vectors
 
 ## build: the CLI and the .wasm checker into dist/
 build: cli $(if $(HAVE_WASM),wasm)
@@ -50,7 +63,7 @@ openapi-lint:
 
 # The Go tests that run the built module in wazero find it through HASHGATE_WASM.
 unit: $(if $(HAVE_WASM),wasm)
-	HASHGATE_WASM=$(CURDIR)/$(DIST)/hashgate.wasm $(GO) test -race -count=1 ./...
+	HASHGATE_WASM=$(CURDIR)/$(DIST)/hashgate.wasm $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 browser-test: build
 	cd web && npm test
@@ -80,8 +93,13 @@ fuzz:
 	  done; \
 	done
 
-## demo: build, then start an edge with a demo release and the web checker
-demo: build
+## demo: build, then start an edge with a demo release and the web checker (ADDR=host:port)
+demo:
+	@echo "demo: [1/3] building the CLI (dist/hashgate)"
+	@$(MAKE) --no-print-directory cli
+	@echo "demo: [2/3] building the .wasm checker (dist/hashgate.wasm; the first build takes a minute or two)"
+	@$(if $(HAVE_WASM),$(MAKE) --no-print-directory wasm)
+	@echo "demo: [3/3] starting at http://$(ADDR)/ (another address: make demo ADDR=127.0.0.1:9090)"
 	$(DIST)/hashgate demo --addr $(ADDR) --wasm $(DIST)/hashgate.wasm
 
 clean:
