@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"bytes"
 	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
@@ -10,6 +11,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/valyala/fasthttp"
 
 	"github.com/hashgate/hashgate/fingerprint"
 	"github.com/hashgate/hashgate/internal/testenv"
@@ -182,4 +185,27 @@ func TestAccessLogRejected(t *testing.T) {
 	if len(recs) != 1 || recs[0].Route != "rejected" || recs[0].Status != 431 || recs[0].ID != resp.Header.Get(RequestIDHeader) {
 		t.Errorf("access records %+v", recs)
 	}
+}
+
+// Whatever a client sends as its request id, the id the edge answers and
+// logs is a sane one, and it is the client's exactly when that was sane.
+func FuzzRequestID(f *testing.F) {
+	for _, s := range []string{"", "3f2a9c1e-7b44-4e0f-9d1a-2c5e8b7a6f10", "a b", "x\"y", "é", strings.Repeat("z", 65), "lb.example:42_a"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var ctx fasthttp.RequestCtx
+		ctx.Request.Header.SetBytesV(RequestIDHeader, in)
+		sent := append([]byte(nil), ctx.Request.Header.Peek(RequestIDHeader)...)
+		id := requestID(&ctx)
+		if !saneRequestID(id) {
+			t.Fatalf("id %q from %q is not sane", id, in)
+		}
+		if saneRequestID(sent) != bytes.Equal(id, sent) {
+			t.Fatalf("sent %q (sane %v), answered %q", sent, saneRequestID(sent), id)
+		}
+		if got := ctx.Request.Header.Peek(RequestIDHeader); !bytes.Equal(got, id) {
+			t.Fatalf("the request carries %q onward, not %q", got, id)
+		}
+	})
 }
