@@ -1,7 +1,9 @@
 package main
 
 import (
+	"debug/buildinfo"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
@@ -83,6 +85,42 @@ func TestVersionString(t *testing.T) {
 		code, out, _ := hg(t, arg)
 		if code != 0 || !strings.HasPrefix(out, "hashgate ") {
 			t.Errorf("hashgate %s: exit %d, %q", arg, code, out)
+		}
+	}
+}
+
+// TestVersionOfBuiltBinary builds the command as a user would and checks
+// that --version prints what the binary's build information holds, and,
+// when Go stamped the VCS state (a git clone), the checkout's commit.
+func TestVersionOfBuiltBinary(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "hashgate")
+	build := exec.Command("go", "build", "-trimpath", "-o", bin, ".") // as make cli builds it
+	build.Env = append(os.Environ(), "GOFLAGS=-buildvcs=auto")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin, "--version").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bi, err := buildinfo.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.TrimSpace(string(out))
+	if want := versionString(bi, true); got != want {
+		t.Errorf("--version printed %q; the binary's build information says %q", got, want)
+	}
+	for _, s := range bi.Settings {
+		if s.Key != "vcs.revision" {
+			continue
+		}
+		head, err := exec.Command("git", "rev-parse", "HEAD").Output()
+		if err != nil {
+			t.Fatalf("stamped %s but git rev-parse fails: %v", s.Value, err)
+		}
+		if s.Value != strings.TrimSpace(string(head)) || !strings.Contains(got, s.Value[:12]) {
+			t.Errorf("--version %q, stamped %s, HEAD %s", got, s.Value, head)
 		}
 	}
 }
