@@ -19,6 +19,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
 const out = join(root, 'bench', 'out');
 const runs = Number(process.argv[2] || 5);
+// HASHGATE_VIDEO_HASHER=inline hashes frames in the checker's worker instead
+// of the second (hasher) worker, for comparison.
+const checkOpts = process.env.HASHGATE_VIDEO_HASHER === 'inline' ? { videoHasher: false } : {};
 mkdirSync(out, { recursive: true });
 
 const clip = join(out, 'clip-60s-720p-h264.mp4');
@@ -67,23 +70,23 @@ try {
     const blob = await (await fetch('/bench/clip.mp4')).blob();
     window.benchFile = new File([blob], 'clip.mp4', { type: 'video/mp4' });
   });
-  const first = await page.evaluate(async () => {
+  const first = await page.evaluate(async (opts) => {
     const t0 = performance.now();
-    await window.hashgateChecker.check(window.benchFile);
+    await window.hashgateChecker.check(window.benchFile, opts);
     return performance.now() - t0;
-  });
+  }, checkOpts);
   const cpu0 = cpuSeconds();
-  r = await page.evaluate(async ({ runs }) => {
+  r = await page.evaluate(async ({ runs, opts }) => {
     const file = window.benchFile;
     const times = [];
     let last;
     for (let i = 0; i < runs; i++) {
       const t0 = performance.now();
-      last = await window.hashgateChecker.check(file);
+      last = await window.hashgateChecker.check(file, opts);
       times.push(performance.now() - t0);
     }
     return { localHit: last.localHit, times, verdict: last.verdict, decoder: last.decoder, timings: last.timings, frames: last.video?.frames, hashed: last.video?.hashes.length, skipped: last.video?.skipped, size: file.size, error: last.error };
-  }, { runs });
+  }, { runs, opts: checkOpts });
   r.first = first;
   r.cpuPerCheck = (cpuSeconds() - cpu0) / runs;
 } finally {

@@ -59,6 +59,11 @@ export interface CheckerOptions {
   videoContainsMinFrames?: number;
   /** false: a video WebCodecs cannot decode is an error instead of being played in a <video> element. */
   fallback?: boolean;
+  /**
+   * false: hash a video's selected frames in the checker's worker instead of
+   * a second worker (src/hasher.js) that hashes while the first one decodes.
+   */
+  videoHasher?: boolean;
 }
 
 /**
@@ -84,6 +89,7 @@ export interface CheckOptions {
   fallback?: boolean;
   /** 'video' takes the <video> fallback even where WebCodecs could decode (for measurement and tests). */
   videoDecoder?: 'auto' | 'video';
+  videoHasher?: boolean;
 }
 
 /** One hashed video frame, as vPDQ: frame number (decoder output order), PDQ at the frame's own size. */

@@ -148,7 +148,7 @@ export async function createChecker(options) {
         r = await worker.call('check', {
           file, resize, dihedral, demuxerURL, videoPixels: checkOptions.videoPixels || options.videoPixels,
           fallback: checkOptions.fallback ?? options.fallback, decoder: checkOptions.videoDecoder,
-          videoRules,
+          videoRules, videoHasher: checkOptions.videoHasher ?? options.videoHasher,
         }, { signal, onProgress });
         if (r.fallback) {
           // WebCodecs cannot decode this codec: the page plays the video

@@ -28,17 +28,23 @@ export class Module {
     const wasi = createWASI();
     const imports = { wasi_snapshot_preview1: wasi.imports };
     let instance;
-    if (source instanceof Response || source instanceof Promise) {
-      ({ instance } = await WebAssembly.instantiateStreaming(source, imports));
+    let compiled = source;
+    if (source instanceof WebAssembly.Module) {
+      // Already compiled (another worker's, posted here): instantiate only.
+      instance = await WebAssembly.instantiate(source, imports);
+    } else if (source instanceof Response || source instanceof Promise) {
+      ({ module: compiled, instance } = await WebAssembly.instantiateStreaming(source, imports));
     } else {
-      ({ instance } = await WebAssembly.instantiate(source, imports));
+      ({ module: compiled, instance } = await WebAssembly.instantiate(source, imports));
     }
     wasi.setMemory(instance.exports.memory);
     instance.exports._initialize();
-    return new Module(instance.exports);
+    return new Module(instance.exports, compiled);
   }
 
-  constructor(exports) { this.x = exports; }
+  // compiled is the WebAssembly.Module, which a worker can post to another
+  // to start a second instance without fetching or compiling again.
+  constructor(exports, compiled) { this.x = exports; this.compiled = compiled; }
 
   bytes() { return new Uint8Array(this.x.memory.buffer); }
 

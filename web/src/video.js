@@ -7,7 +7,7 @@
 // (SOURCE.md of the vPDQ vectors). A hashed frame is copied out as I420,
 // converted to luma as libswscale + PDQ would (frameluma.js), and hashed at
 // its own size by the module (hg_frame_pdq).
-import { i420Luma, rgbaLuma } from './frameluma.js';
+import { FrameHasher } from './framehash.js';
 
 // The demuxer, as served beside src/ (web/node_modules); a page can point
 // createChecker's demuxerURL elsewhere.
@@ -87,10 +87,13 @@ export async function probe(file, { demuxerURL = defaultDemuxerURL, secondsPerHa
 }
 
 // hashFrames decodes the probed track with WebCodecs and hashes the
-// selected frames. mod is the checker module; signal { aborted } is polled;
-// onProgress({ done, total }) is called as frames are decoded. It returns
-// the frames [{ frame, timestamp, pdq, quality }] and the decoder's name.
-export async function hashFrames(mod, v, { signal, onProgress, pixels = 'i420' } = {}) {
+// selected frames. mod is the checker module; hasher, when given, hashes
+// frames elsewhere ({ hash(frame, pixels) → Promise, spent() → Promise }, a
+// second worker: see hasher.js), else they are hashed here; signal
+// { aborted } is polled; onProgress({ done, total }) is called as frames
+// are decoded. It returns the frames [{ frame, timestamp, pdq, quality }]
+// and the decoder's name.
+export async function hashFrames(mod, v, { signal, onProgress, pixels = 'i420', hasher = null } = {}) {
   if (typeof VideoDecoder !== 'function') {
     throw new VideoError('unsupported-codec', 'hashgate: this browser has no WebCodecs VideoDecoder');
   }
@@ -99,53 +102,29 @@ export async function hashFrames(mod, v, { signal, onProgress, pixels = 'i420' }
   if (!support || !support.supported) {
     throw new VideoError('unsupported-codec', `hashgate: WebCodecs cannot decode ${v.codec || 'this codec'}`);
   }
+  const local = hasher ? null : new FrameHasher(mod);
+  const h = hasher || local;
   const out = [];
   let n = 0; // the decoder's output counter
   let failed = null;
-  let chain = Promise.resolve();
-  let lumaPtr = 0;
-  let lumaLen = 0;
-  let copyBuf = null;
   let format = '';
-  const spent = { luma: 0, pdq: 0 }; // milliseconds in the worker, for the timings
-  const hash = async (frame, idx) => {
-    try {
-      if (failed || signal?.aborted) return;
-      const w = frame.visibleRect?.width ?? frame.displayWidth;
-      const h = frame.visibleRect?.height ?? frame.displayHeight;
-      const i420 = pixels === 'i420' && frame.format === 'I420';
-      const cw = (w + 1) >> 1;
-      const ch = (h + 1) >> 1;
-      const need = i420 ? w * h + 2 * cw * ch : 4 * w * h;
-      if (!copyBuf || copyBuf.length < need) copyBuf = new Uint8Array(need);
-      let stride = 4 * w;
-      if (i420) {
-        await frame.copyTo(copyBuf, { layout: [{ offset: 0, stride: w }, { offset: w * h, stride: cw }, { offset: w * h + cw * ch, stride: cw }] });
-      } else {
-        const layout = await frame.copyTo(copyBuf, { format: 'RGBA', colorSpace: 'srgb', layout: [{ offset: 0, stride: 4 * w }] });
-        stride = layout[0].stride;
-      }
-      format = i420 ? 'I420' : `${frame.format}→RGBA`;
-      const tc = performance.now();
+  let inflight = 0; // selected frames handed to the hasher, not yet hashed
+  const hashing = [];
+  const hash = (frame, idx) => {
+    if (failed || signal?.aborted) {
       frame.close();
-      frame = null;
-      if (lumaLen < 4 * w * h) {
-        if (lumaPtr) mod.free(lumaPtr);
-        lumaPtr = mod.alloc(4 * w * h);
-        lumaLen = 4 * w * h;
-      }
-      const plane = new Float32Array(mod.bytes().buffer, lumaPtr, w * h);
-      if (i420) i420Luma(copyBuf, w, h, plane); else rgbaLuma(copyBuf, w, h, stride, plane);
-      const tl = performance.now();
-      const r = mod.framePDQ(lumaPtr, 4 * w * h, w, h);
-      spent.luma += tl - tc;
-      spent.pdq += performance.now() - tl;
-      out.push({ frame: idx, timestamp: Math.round(idx / v.fps * 1000) / 1000, pdq: r.pdq, quality: r.quality, width: w, height: h });
-    } catch (err) {
-      failed = failed || err;
-    } finally {
-      frame?.close();
+      return;
     }
+    inflight++;
+    hashing.push(h.hash(frame, pixels).then((r) => {
+      format = r.format;
+      out.push({ frame: idx, timestamp: Math.round(idx / v.fps * 1000) / 1000, pdq: r.pdq, quality: r.quality, width: r.width, height: r.height });
+    }, (err) => {
+      failed = failed || (err instanceof Error ? err : new VideoError('video', `hashgate: hashing a frame failed: ${err}`));
+    }).finally(() => {
+      inflight--;
+      wake?.();
+    }));
   };
   // Frame n is the n-th frame in presentation order, which is the order
   // the decoder outputs frames in (the reference's output counter). Knowing
@@ -154,12 +133,17 @@ export async function hashFrames(mod, v, { signal, onProgress, pixels = 'i420' }
   // and with B-frames that is up to half the decoding.
   const sink = new v.mb.EncodedPacketSink(v.track);
   const stamps = [];
-  for await (const p of sink.packets(undefined, undefined, { metadataOnly: true })) stamps.push(p.microsecondTimestamp);
+  const keys = []; // [decode index, packet] of the key packets
+  for await (const p of sink.packets(undefined, undefined, { metadataOnly: true })) {
+    if (p.type === 'key') keys.push([stamps.length, p]);
+    stamps.push(p.microsecondTimestamp);
+  }
   const sorted = Float64Array.from(stamps).sort();
   const rank = new Map();
   sorted.forEach((t, i) => rank.set(t, i));
   const byRank = rank.size === sorted.length; // unique timestamps: ranks are frame numbers
   const nalLength = byRank ? avcNALLength(config) : 0;
+  const needed = nalLength ? await neededPackets(sink, stamps, keys, rank, v.frameMod, nalLength) : null;
   let wake = null;
   let done = 0;
   const decoder = new VideoDecoder({
@@ -167,7 +151,7 @@ export async function hashFrames(mod, v, { signal, onProgress, pixels = 'i420' }
       const idx = byRank ? rank.get(frame.timestamp) ?? -1 : n;
       n++;
       if (idx >= 0 && idx % v.frameMod === 0) {
-        chain = chain.then(() => hash(frame, idx));
+        hash(frame, idx);
       } else {
         frame.close();
       }
@@ -183,32 +167,72 @@ export async function hashFrames(mod, v, { signal, onProgress, pixels = 'i420' }
       if (failed) throw failed;
       done++;
       if (onProgress && (done % 15 === 0 || done === v.frames)) onProgress({ done, total: v.frames });
-      if (nalLength && rank.get(packet.microsecondTimestamp) % v.frameMod !== 0 && !avcReference(packet.data, nalLength)) {
+      if (needed && !needed[done - 1] || nalLength && rank.get(packet.microsecondTimestamp) % v.frameMod !== 0 && !avcReference(packet.data, nalLength)) {
         skipped++;
         continue;
       }
       decoder.decode(packet.toEncodedVideoChunk());
       // Keep a few packets in flight: enough to keep the decoder's threads
       // busy, few enough that frames do not pile up.
-      while (decoder.decodeQueueSize > 4 && !failed && !signal?.aborted) {
+      // Frames waiting for the hasher hold decoder buffers: a few at most.
+      while ((decoder.decodeQueueSize > 4 || inflight > 3) && !failed && !signal?.aborted) {
         await new Promise((res) => { wake = res; });
         wake = null;
       }
     }
     await decoder.flush();
-    await chain;
+    await Promise.all(hashing);
     if (failed) throw failed;
     if (signal?.aborted) throw new AbortError();
   } finally {
     if (decoder.state !== 'closed') decoder.close();
-    await chain.catch(() => {});
-    if (lumaPtr) mod.free(lumaPtr);
+    await Promise.all(hashing);
+    local?.release();
   }
   if (!byRank && n !== v.frames) {
     throw new VideoError('video', `hashgate: the decoder gave ${n} frames of ${v.frames}: frame numbers would not be the reference's`);
   }
   out.sort((a, b) => a.frame - b.frame);
-  return { frames: out, decoder: `VideoDecoder ${format}`, decoded: n, skipped, spent };
+  const spent = local ? local.spent : await h.spent();
+  return { frames: out, decoder: `VideoDecoder ${format}` + (hasher ? ' (hasher worker)' : ''), decoded: n, skipped, spent };
+}
+
+// neededPackets marks, by decode index, the H.264 packets a selected frame
+// can depend on: an IDR picture empties the decoder's reference list, so
+// nothing after it refers to anything before it, and a packet whose GOP
+// (from one IDR to the next) has no selected frame at or after it in decode
+// order need not be decoded, reference or not: the tail of a GOP after its
+// last selected frame, and whole GOPs shorter than the selection step. Only
+// key packets whose data holds an IDR slice (NAL type 5) count as bounds; an
+// open-GOP I picture is not one. Selected packets are always needed.
+async function neededPackets(sink, stamps, keys, rank, frameMod, nalLength) {
+  const idr = new Uint8Array(stamps.length);
+  for (const [d, p] of keys) {
+    const k = await sink.getKeyPacket(p.timestamp).catch(() => null);
+    if (k && k.microsecondTimestamp === p.microsecondTimestamp && avcIDR(k.data, nalLength)) idr[d] = 1;
+  }
+  const needed = new Uint8Array(stamps.length);
+  let pending = false;
+  for (let d = stamps.length - 1; d >= 0; d--) {
+    if (rank.get(stamps[d]) % frameMod === 0) pending = true;
+    needed[d] = pending ? 1 : 0;
+    if (idr[d]) pending = false;
+  }
+  return needed;
+}
+
+// avcIDR reports whether an AVCC access unit holds an IDR slice.
+function avcIDR(data, lengthSize) {
+  let p = 0;
+  while (p + lengthSize < data.length) {
+    let len = 0;
+    for (let i = 0; i < lengthSize; i++) len = len * 256 + data[p + i];
+    p += lengthSize;
+    if (len === 0 || p + len > data.length) return false;
+    if ((data[p] & 0x1f) === 5) return true;
+    p += len;
+  }
+  return false;
 }
 
 // avcNALLength is the NAL length field size of an AVCC (MP4-style) H.264
@@ -247,17 +271,10 @@ function avcReference(data, lengthSize) {
 // hashRGBAFrames hashes frames the page captured itself (the <video>
 // fallback): [{ frame, data (RGBA), width, height }].
 export function hashRGBAFrames(mod, fps, frames) {
-  const out = [];
-  for (const f of frames) {
-    const { width: w, height: h } = f;
-    const p = mod.alloc(4 * w * h);
-    try {
-      rgbaLuma(f.data, w, h, 4 * w, new Float32Array(mod.bytes().buffer, p, w * h));
-      const r = mod.framePDQ(p, 4 * w * h, w, h);
-      out.push({ frame: f.frame, timestamp: Math.round(f.frame / fps * 1000) / 1000, pdq: r.pdq, quality: r.quality, width: w, height: h });
-    } finally {
-      mod.free(p);
-    }
+  const fh = new FrameHasher(mod);
+  try {
+    return frames.map((f) => ({ frame: f.frame, timestamp: Math.round(f.frame / fps * 1000) / 1000, ...fh.hashRGBA(f.data, f.width, f.height) }));
+  } finally {
+    fh.release();
   }
-  return out;
 }

@@ -301,18 +301,81 @@ function videoResult(v, frames, dg, decoder, t0, tFrames, videoRules) {
   };
 }
 
+// A second worker hashes the selected video frames while this one feeds the
+// decoder (hasher.js); started on the first video, kept for the next. null
+// when it cannot start: frames are then hashed here.
+let hasherP = null;
+function videoHasher() {
+  hasherP ??= startHasher().catch(() => null);
+  return hasherP;
+}
+
+async function startHasher() {
+  if (typeof Worker !== 'function' || !mod.compiled) return null;
+  const w = new Worker(new URL('./hasher.js', import.meta.url), { type: 'module', name: 'hashgate-hasher' });
+  const ready = await new Promise((res) => {
+    w.onmessage = (e) => res(e.data);
+    w.onerror = () => res({ ready: false });
+    w.postMessage({ init: mod.compiled });
+  });
+  if (!ready.ready) {
+    w.terminate();
+    return null;
+  }
+  const pending = new Map();
+  let next = 1;
+  let spentWaiter = null;
+  const fail = (msg) => {
+    for (const p of pending.values()) p.reject(new VideoError('video', msg));
+    pending.clear();
+  };
+  w.onmessage = (e) => {
+    const d = e.data;
+    if (d.spent) {
+      spentWaiter?.(d.spent);
+      return;
+    }
+    const p = pending.get(d.id);
+    if (!p) return;
+    pending.delete(d.id);
+    if (d.error) p.reject(new VideoError('video', `hashgate: hashing a frame failed: ${d.error}`));
+    else p.resolve(d.result);
+  };
+  w.onerror = (e) => {
+    fail(`hashgate: the hasher worker failed: ${e.message || 'unknown'}`);
+    hasherP = null; // the next video starts a new one
+  };
+  return {
+    hash(frame, pixels) {
+      const id = next++;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        w.postMessage({ id, frame, pixels }, [frame]);
+      });
+    },
+    spent() {
+      return new Promise((res) => {
+        spentWaiter = res;
+        w.postMessage({ spent: true });
+      });
+    },
+  };
+}
+
 // checkVideo hashes a video's frames with WebCodecs while the module
 // digests its bytes. When WebCodecs cannot decode the codec it answers
 // { fallback } with what the page needs to capture the frames from a
 // <video> element itself (see index.js).
 async function checkVideo(file, opts, t0) {
   const v = await probe(file, { demuxerURL: opts.demuxerURL });
-  const dgP = digest(file, null);
+  let tDigest = 0;
+  const dgP = digest(file, null).then((d) => { tDigest = performance.now() - t0; return d; });
   dgP.catch(() => {});
   let r;
   try {
     if (opts.decoder === 'video') throw new VideoError('unsupported-codec', 'hashgate: the <video> path was asked for');
-    r = await hashFrames(mod, v, { signal: opts.signal, onProgress: opts.onProgress, pixels: opts.videoPixels });
+    const hasher = opts.videoHasher === false ? null : await videoHasher();
+    r = await hashFrames(mod, v, { signal: opts.signal, onProgress: opts.onProgress, pixels: opts.videoPixels, hasher });
   } catch (err) {
     await dgP.catch(() => {});
     if (err instanceof VideoError && err.code === 'unsupported-codec' && opts.fallback !== false) {
@@ -323,8 +386,10 @@ async function checkVideo(file, opts, t0) {
   const tFrames = performance.now();
   const res = videoResult(v, r.frames, await dgP, r.decoder, t0, tFrames, opts.videoRules);
   res.video.skipped = r.skipped;
+  res.timings.copy = r.spent.copy;
   res.timings.luma = r.spent.luma;
   res.timings.fingerprint = r.spent.pdq;
+  res.timings.digest = tDigest;
   return res;
 }
 
@@ -352,12 +417,12 @@ const ops = {
     release = r.info;
     return r;
   },
-  async check({ id, file, resize, dihedral, demuxerURL, videoPixels, fallback, decoder, videoRules }) {
+  async check({ id, file, resize, dihedral, demuxerURL, videoPixels, fallback, decoder, videoRules, videoHasher: vh }) {
     if (!mod) throw new Error('hashgate: checker not initialised');
     const signal = { get aborted() { return aborted.has(id); } };
     const onProgress = (p) => self.postMessage({ id, progress: p });
     try {
-      return await check(file, resize || 'auto', { signal, onProgress, demuxerURL, videoPixels, fallback, decoder, videoRules, dihedral: dihedral !== false });
+      return await check(file, resize || 'auto', { signal, onProgress, demuxerURL, videoPixels, fallback, decoder, videoRules, videoHasher: vh, dihedral: dihedral !== false });
     } finally {
       aborted.delete(id);
     }
