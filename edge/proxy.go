@@ -133,7 +133,8 @@ func canonicalPath(raw []byte, fold bool) string {
 }
 
 // forward sends the request to the origin as it came (method, URI, headers
-// and body byte for byte, less hop-by-hop headers, plus X-Forwarded-For) and
+// and body byte for byte, less hop-by-hop headers, plus X-Forwarded-For;
+// X-Request-Id is the request's id, set by handle) and
 // answers with the origin's answer. The origin's answer is read whole
 // before anything is written, so a failing origin yields a clean 502.
 //

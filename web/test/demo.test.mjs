@@ -82,6 +82,7 @@ test('a listed image and a resized re-encode of it match, confirmed by the edge'
     assert.equal(r.summary, 'Matched a known image from list “hashgate demo” (demo:harbour).');
     assert.doesNotMatch(r.text, /pdq, pdq|filter: hit/);
   }
+  await page.screenshot({ path: join(results, 'demo-match.png'), fullPage: true });
   await page.close();
 });
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer, request } from 'node:http';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { brotliCompressSync, constants as zlib } from 'node:zlib';
@@ -31,7 +31,9 @@ test('npm pack --dry-run ships the module, every source file, the types and the 
   assert.equal(pkg.private, undefined, 'the package is publishable');
   const files = new Map(p.files.map((f) => [f.path, f.size]));
   const src = readdirSync(join(web, 'src')).map((f) => `src/${f}`);
-  assert.deepEqual([...files.keys()].sort(), ['README.md', 'hashgate.wasm', 'package.json', ...src].sort());
+  // The repository's LICENSE goes in beside them (prepack copies it).
+  const license = existsSync(join(repoRoot, 'LICENSE')) ? ['LICENSE'] : [];
+  assert.deepEqual([...files.keys()].sort(), ['README.md', 'hashgate.wasm', 'package.json', ...license, ...src].sort());
   assert.ok(src.includes('src/index.d.ts') && src.includes('src/worker.js'));
   assert.equal(files.get('hashgate.wasm'), statSync(join(repoRoot, 'dist', 'hashgate.wasm')).size, 'the module is dist/hashgate.wasm');
   // Every export and every relative import of a shipped module is shipped.
