@@ -62,10 +62,13 @@ openapi-lint:
 	cd tools/openapi && npm run --silent lint
 
 # The Go tests that run the built module in wazero find it through HASHGATE_WASM.
-# NORACE packages have no concurrency of their own, so the race detector
-# finds nothing there, and it made bloom's statistical tests take 1288 s
-# instead of 100 s (load average 19): they run without it.
-NORACE ?= github.com/hashgate/hashgate/bloom
+# NORACE packages start no goroutines of their own (a sync.Pool at most), so
+# the race detector finds nothing there, while it made their tests take
+# 1288 s (bloom's statistical tests; 100 s without) and 1117 s
+# (fingerprint's conformance over every reference image) at load average
+# 19: they run without it. Their subpackages (fingerprint/video's FFmpeg
+# supervision, ...) keep -race.
+NORACE ?= github.com/hashgate/hashgate/bloom github.com/hashgate/hashgate/fingerprint
 unit: $(if $(HAVE_WASM),wasm)
 	HASHGATE_WASM=$(CURDIR)/$(DIST)/hashgate.wasm $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) \
 	  $$($(GO) list ./... | grep -vxF $(foreach p,$(NORACE),-e $(p)))
