@@ -71,30 +71,72 @@ export function i420RGB(src, w, h, dst = new Uint8Array(3 * w * h)) {
   return dst;
 }
 
-// i420Luma writes the frame's PDQ luma plane (w·h float32) into out.
+// Clamped float32 luma terms indexed by an unclamped RGB value + OFF:
+// TY + a chroma term stays within [-280, 540], so one table look-up does
+// clip() and the weight product together.
+const OFF = 320;
+const CLR = new Float32Array(1024);
+const CLG = new Float32Array(1024);
+const CLB = new Float32Array(1024);
+for (let i = 0; i < 1024; i++) {
+  const c = clip(i - OFF);
+  CLR[i] = LR[c];
+  CLG[i] = LG[c];
+  CLB[i] = LB[c];
+}
+
+// i420Luma writes the frame's PDQ luma plane (w·h float32) into out. Each
+// chroma sample's three terms are computed once for its 2×2 block.
 export function i420Luma(src, w, h, out) {
   const cw = (w + 1) >> 1;
   const uo = w * h;
   const vo = uo + cw * ((h + 1) >> 1);
-  let grey = true;
+  if (i420Grey(src, w, h)) {
+    for (let i = 0; i < w * h; i++) out[i] = clip(TY[src[i]]);
+    return out;
+  }
+  const cr = new Int32Array(cw);
+  const cg = new Int32Array(cw);
+  const cb = new Int32Array(cw);
   for (let y = 0; y < h; y++) {
+    if ((y & 1) === 0) {
+      const co = (y >> 1) * cw;
+      for (let c = 0; c < cw; c++) {
+        const u = src[uo + co + c];
+        const v = src[vo + co + c];
+        cr[c] = TVR[v] + OFF;
+        cg[c] = TUG[u] + TVG[v] + OFF;
+        cb[c] = TUB[u] + OFF;
+      }
+    }
     const yr = y * w;
-    const cr = (y >> 1) * cw;
     for (let x = 0; x < w; x++) {
       const l = TY[src[yr + x]];
-      const u = src[uo + cr + (x >> 1)];
-      const v = src[vo + cr + (x >> 1)];
-      const r = clip(l + TVR[v]);
-      const g = clip(l + TUG[u] + TVG[v]);
-      const b = clip(l + TUB[u]);
-      if (grey && (r !== g || r !== b)) grey = false;
-      out[yr + x] = f32(LR[r] + LG[g]) + LB[b];
+      const c = x >> 1;
+      out[yr + x] = f32(CLR[l + cr[c]] + CLG[l + cg[c]]) + CLB[l + cb[c]];
     }
   }
-  if (grey) {
-    for (let i = 0; i < w * h; i++) out[i] = clip(TY[src[i]]);
-  }
   return out;
+}
+
+// i420Grey reports whether every pixel converts to R = G = B (then PDQ
+// takes R itself); it stops at the first one that does not.
+function i420Grey(src, w, h) {
+  const cw = (w + 1) >> 1;
+  const uo = w * h;
+  const vo = uo + cw * ((h + 1) >> 1);
+  for (let y = 0; y < h; y++) {
+    const yr = y * w;
+    const co = (y >> 1) * cw;
+    for (let x = 0; x < w; x++) {
+      const l = TY[src[yr + x]];
+      const u = src[uo + co + (x >> 1)];
+      const v = src[vo + co + (x >> 1)];
+      const r = clip(l + TVR[v]);
+      if (r !== clip(l + TUG[u] + TVG[v]) || r !== clip(l + TUB[u])) return false;
+    }
+  }
+  return true;
 }
 
 // rgbaLuma writes the PDQ luma plane of w×h RGBA pixels (row stride in
