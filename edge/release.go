@@ -73,6 +73,11 @@ func (v *ReleaseVerifier) Verify(ctx context.Context, b *release.Bundle, lastVer
 	v.mu.Unlock()
 	ix, err := buildIndex(ctx, b, rel, v.EdgeKey, v.Match, workers)
 	if err != nil {
+		if ctx.Err() == nil {
+			// No list for this edge's key, or a damaged one: the release's
+			// fault, so the reload log names a rule.
+			err = &release.RuleError{Rule: "list", Err: err}
+		}
 		return nil, err
 	}
 	snap := &Snapshot{

@@ -1,14 +1,18 @@
 package main
 
 import (
+	"context"
 	"debug/buildinfo"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/hashgate/hashgate/internal/testenv"
 	"github.com/hashgate/hashgate/release"
 )
 
@@ -122,5 +126,31 @@ func TestVersionOfBuiltBinary(t *testing.T) {
 		if s.Value != strings.TrimSpace(string(head)) || !strings.Contains(got, s.Value[:12]) {
 			t.Errorf("--version %q, stamped %s, HEAD %s", got, s.Value, head)
 		}
+	}
+}
+
+// TestServeNamesTheListRule: a release without a list for this edge (built
+// --no-edge) is refused with rule "list" in the log, not an empty one.
+func TestServeNamesTheListRule(t *testing.T) {
+	dir := t.TempDir()
+	k := genKeys(t, dir)
+	rel := filepath.Join(dir, "rel")
+	mustHG(t, "build", "--list", writeList(t, dir, "l.tsv", 5, 1), "--out", rel, "--key", k.pub, "--no-edge")
+	t.Setenv("TMPDIR", t.TempDir())
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &testenv.SyncBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- runServeEnv(ctx, []string{"--addr", "127.0.0.1:0", "--metrics-addr", "", "--release", rel,
+			"--trust", k.pub, "--edge-key", k.edge, "--poll", "100ms"}, io.Discard, logs, func(string) (string, bool) { return "", false })
+	}()
+	defer func() { cancel(); <-done }()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if strings.Contains(logs.String(), `"msg":"edge: release rejected`) {
+			break
+		}
+	}
+	if !strings.Contains(logs.String(), `"rule":"list"`) || !strings.Contains(logs.String(), "no edge list") {
+		t.Errorf("log does not name rule list:\n%s", logs.String())
 	}
 }
