@@ -197,6 +197,41 @@ func TestBox1DAgainstSlow(t *testing.T) {
 	}
 }
 
+// boxRow and box1DAt are box1D, bit for bit (the sampled second pass and
+// the row pass written for bounds-check elimination).
+func TestBoxRowAndAtMatchBox1D(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, n := range []int{1, 2, 5, 17, 64, 65, 200, 720, 1280} {
+		for _, w := range []int{1, 2, 3, 4, 7, 8, 10, jaroszWindow(n, 64), n} {
+			if w > n {
+				continue
+			}
+			in := make([]float32, n)
+			for i := range in {
+				in[i] = float32(rng.IntN(256)) * 0.37
+			}
+			want := make([]float32, n)
+			box1D(in, want, n, 1, w)
+			got := make([]float32, n+3)
+			boxRow(in, got, w)
+			if !slices.Equal(got[:n], want) {
+				t.Fatalf("n=%d w=%d: boxRow differs from box1D", n, w)
+			}
+			var at [64]int
+			for o := range at {
+				at[o] = int((float64(o) + 0.5) * float64(n) / 64)
+			}
+			sampled := make([]float32, 64*2)
+			box1DAt(in, 1, n, w, &at, sampled, 2)
+			for o := range at {
+				if sampled[2*o] != want[at[o]] {
+					t.Fatalf("n=%d w=%d: box1DAt output %d (at %d) = %v, want %v", n, w, o, at[o], sampled[2*o], want[at[o]])
+				}
+			}
+		}
+	}
+}
+
 func TestJaroszWindow(t *testing.T) {
 	for _, tt := range []struct{ in, want int }{{64, 1}, {128, 1}, {129, 2}, {512, 4}, {513, 5}, {1024, 8}, {5, 1}} {
 		if got := jaroszWindow(tt.in, 64); got != tt.want {

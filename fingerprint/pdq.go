@@ -97,7 +97,7 @@ func (s *pdqState) decimate(luma, scratch []float32, rows, cols int) {
 	}
 	for range passes {
 		for i := range rows {
-			box1D(luma[i*cols:], scratch[i*cols:], cols, 1, wr)
+			boxRow(luma[i*cols:(i+1)*cols], scratch[i*cols:(i+1)*cols], wr)
 		}
 		boxCols(scratch, luma, rows, cols, wc, s.colSums(cols))
 	}
@@ -212,10 +212,13 @@ func boxCols(in, out []float32, rows, cols, w int, sum []float32) {
 	for range rows - w {
 		dst := out[oi*cols : oi*cols+cols]
 		add, sub := row(ri), row(li)
+		add, sub, sum := add[:len(dst)], sub[:len(dst)], sum[:len(dst)]
 		for j := range dst {
-			sum[j] += add[j]
-			sum[j] -= sub[j]
-			dst[j] = sum[j] / n
+			v := sum[j]
+			v += add[j]
+			v -= sub[j]
+			sum[j] = v
+			dst[j] = v / n
 		}
 		li++
 		ri++
@@ -231,6 +234,42 @@ func boxCols(in, out []float32, rows, cols, w int, sum []float32) {
 		}
 		li++
 		oi++
+	}
+}
+
+// boxRow is box1D along one row (stride 1, n = len(in) ≤ len(out)): the
+// same additions and divisions in the same order, written so that the
+// compiler drops the bounds checks and the divisor is hoisted out of the
+// middle loop, which matters most in the wasm build.
+func boxRow(in, out []float32, w int) {
+	n := len(in)
+	out = out[:n]
+	half := (w + 2) / 2
+	var sum float32
+	cur := 0
+	for _, v := range in[:half-1] {
+		sum += v
+		cur++
+	}
+	for ri := half - 1; ri < w; ri++ {
+		sum += in[ri]
+		cur++
+		out[ri-half+1] = sum / float32(cur)
+	}
+	fc := float32(cur)
+	add := in[w:]
+	sub := in[:len(add)]
+	dst := out[w-half+1:]
+	dst = dst[:len(add)]
+	for i, v := range add {
+		sum += v
+		sum -= sub[i]
+		dst[i] = sum / fc
+	}
+	for li := n - w; li < n-w+half-1; li++ {
+		sum -= in[li]
+		cur--
+		out[li+w-half+1] = sum / float32(cur)
 	}
 }
 

@@ -1,10 +1,13 @@
 package wasmtest
 
 import (
+	"encoding/binary"
+	"math"
 	"strconv"
 	"testing"
 
 	"github.com/hashgate/hashgate/fingerprint"
+	"github.com/hashgate/hashgate/internal/testenv"
 )
 
 // The module's own cost in wazero's compiler, beside the native code: the
@@ -54,4 +57,29 @@ func BenchmarkDigest(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkFramePDQ is hg_frame_pdq on a 1280×720 luma plane (one selected
+// frame of a 720p video; the browser adds the decode and the luma step).
+func BenchmarkFramePDQ(b *testing.B) {
+	const w, h = 1280, 720
+	luma := make([]byte, 4*w*h)
+	for i := 0; i < len(luma); i += 4 {
+		binary.LittleEndian.PutUint32(luma[i:], math.Float32bits(float32((i/4*7+i/4096)%256)))
+	}
+	m := newModule(b)
+	p, err := m.Alloc(luma)
+	if err != nil {
+		b.Fatal(err)
+	}
+	testenv.ReportCPU(b, func() {
+		// hg_frame_pdq overwrites the plane: put it back each time.
+		if !m.m.Memory().Write(p, luma) {
+			b.Fatal("write")
+		}
+		code, res, err := m.Call("hg_frame_pdq", uint64(p), uint64(len(luma)), w, h)
+		if err != nil || code != 0 {
+			b.Fatalf("%d %s %v", code, res, err)
+		}
+	})
 }
