@@ -37,7 +37,7 @@ func TestVideoBadInputLive(t *testing.T) {
 	work := t.TempDir()
 	src := filepath.Join(vdir, "pattern-sd-grey-bar.mp4")
 	rawMOV := ffmpegTo(t, filepath.Join(work, "raw.mov"), "-f", "lavfi", "-i", "testsrc2=size=64x48:rate=5:duration=1", "-c:v", "rawvideo", "-pix_fmt", "gray")
-	smallMP4 := ffmpegTo(t, filepath.Join(work, "small.mp4"), "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=10:duration=3", "-c:v", "libx264", "-preset", "ultrafast")
+	smallMP4 := ffmpegTo(t, filepath.Join(work, "small.mp4"), "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=10:duration=2", "-c:v", "libx264", "-preset", "ultrafast")
 	manyArgs := []string{"-i", filepath.Join(work, "small.mp4")}
 	for range 50 {
 		manyArgs = append(manyArgs, "-map", "0:v:0")
@@ -61,14 +61,14 @@ func TestVideoBadInputLive(t *testing.T) {
 		{"variable frame rate", ffmpegTo(t, filepath.Join(work, "vfr.mp4"), "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=30:duration=4", "-vf", `select=lt(mod(n\,7)\,4)`, "-fps_mode", "vfr", "-c:v", "libx264", "-preset", "ultrafast"), 200, "false"},
 		// Rotation metadata is ignored, as by the reference: a listed
 		// video tagged to play rotated still matches.
-		{"rotation metadata on the listed video", ffmpegTo(t, filepath.Join(work, "rotated.mp4"), "-i", filepath.Join(vdir, "chair-orig-22-sd-bar.mp4"), "-c", "copy", "-metadata:s:v:0", "rotate=90"), 200, "true"},
+		{"rotation metadata on the listed video", ffmpegTo(t, filepath.Join(work, "rotated.mp4"), "-i", filepath.Join(vdir, "test-padded-dimensions.mp4"), "-c", "copy", "-metadata:s:v:0", "rotate=90"), 200, "true"},
 		{"animated GIF claiming a 65535x65535 screen", hugeGIF, 413, CodeImageTooLarge},
 	}
 	spool := t.TempDir()
 	cfg := testConfig()
 	cfg.Video.TempDir = spool
 	e := startEdge(t, cfg)
-	e.Load(videoSnapshot(t, 1, nil, referenceVideo(t, "chair-orig-22-sd-bar", "listed")))
+	e.Load(videoSnapshot(t, 1, nil, referenceVideo(t, "test-padded-dimensions", "listed")))
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			resp, body := do(t, "POST", e.url+"/v1/scan", c.body, "Content-Type", "video/mp4")

@@ -58,19 +58,20 @@ func doChunked(t *testing.T, url string, body []byte, ctype string) (*http.Respo
 // what is not a video keeps MaxBodyBytes.
 func TestVideoStreamed(t *testing.T) {
 	vdir := filepath.Join(testenv.VPDQDir(t), "videos")
-	orig := mustRead(t, filepath.Join(vdir, "chair-orig-22-sd-bar.mp4"))
+	// A short listed video (5 hashed frames), so the decodes are quick.
+	orig := mustRead(t, filepath.Join(vdir, "test-padded-dimensions.mp4"))
 	grey := mustRead(t, filepath.Join(vdir, "pattern-sd-grey-bar.mp4"))
 	huge := padMP4(grey, 24<<20) // for the heap check
-	clean := padMP4(grey, 2<<20)
+	clean := padMP4(grey, 1<<20)
 	spool := t.TempDir()
 	o := startOrigin(t)
 	cfg := testConfig()
-	cfg.MaxBodyBytes = 256 << 10 // every video here is over it
+	cfg.MaxBodyBytes = 32 << 10 // every video here is over it
 	cfg.Origin = o.URL
 	cfg.UploadPaths = []string{"/upload/**"}
 	cfg.Video.TempDir = spool
 	e := startEdge(t, cfg)
-	e.Load(videoSnapshot(t, 1, nil, referenceVideo(t, "chair-orig-22-sd-bar", "listed")))
+	e.Load(videoSnapshot(t, 1, nil, referenceVideo(t, "test-padded-dimensions", "listed")))
 
 	// Scan mode, the heap measured around one 24 MiB upload.
 	var before, after runtime.MemStats
@@ -138,7 +139,7 @@ func TestVideoStreamed(t *testing.T) {
 	}
 
 	// What is not a video keeps MaxBodyBytes, inside a form too.
-	big := bytes.Repeat([]byte("not a video "), 30_000)
+	big := bytes.Repeat([]byte("not a video "), 4_000)
 	resp, body = refusedUpload(t, e.addr, big, "application/octet-stream", false)
 	wantError(t, resp, body, 413, CodeBodyTooLarge)
 	mp, ct = multipartBody(t, nil, map[string][]byte{"v.mp4": orig, "notes.txt": big})
@@ -275,8 +276,8 @@ func TestAnimatedGIF(t *testing.T) {
 	work := t.TempDir()
 	src := filepath.Join(vdir, "pattern-sd-grey-bar.mp4")
 	gifOf := func(name string, width int) []byte {
-		return ffmpegTo(t, filepath.Join(work, name), "-i", src, "-t", "4",
-			"-vf", "fps=10,scale="+strconv.Itoa(width)+":-1,split[a][b];[a]palettegen[p];[b][p]paletteuse")
+		return ffmpegTo(t, filepath.Join(work, name), "-i", src, "-t", "3",
+			"-vf", "fps=5,scale="+strconv.Itoa(width)+":-1,split[a][b];[a]palettegen[p];[b][p]paletteuse")
 	}
 	listedGIF := gifOf("listed.gif", 240)
 	upload := gifOf("upload.gif", 180)
