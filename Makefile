@@ -21,7 +21,7 @@ HAVE_WASM := $(wildcard wasm/*.go)
 HAVE_WEB  := $(wildcard web/package.json)
 HAVE_NODE := $(shell command -v node 2>/dev/null)
 
-.PHONY: all setup vectors build cli wasm test lint openapi-lint unit wasm-test browser-test bench fuzz demo clean
+.PHONY: all setup vectors build cli static wasm test lint openapi-lint unit wasm-test browser-test bench fuzz demo clean
 
 all: build
 
@@ -39,6 +39,12 @@ build: cli $(if $(HAVE_WASM),wasm)
 cli:
 	@mkdir -p $(DIST)
 	$(GO) build -trimpath -o $(DIST)/hashgate ./cmd/hashgate
+
+## static: a static CLI without cgo (JPEG through Go's image/jpeg); `--version` says which
+static:
+	@mkdir -p $(DIST)
+	CGO_ENABLED=0 $(GO) build -trimpath -tags purego -o $(DIST)/hashgate-static ./cmd/hashgate
+	@$(DIST)/hashgate-static --version
 
 wasm:
 	@mkdir -p $(DIST)

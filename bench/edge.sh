@@ -4,7 +4,8 @@
 #
 #   verify throughput and latency at each size in SIZES (PDQ entries)
 #   a single-connection verify run at the largest size (per-query latency)
-#   scan throughput for 1-MP and 12-MP JPEGs
+#   scan throughput and CPU per scan for 1-MP and 12-MP JPEGs and a 12-MP
+#   phone photo, for each JPEG decoder in SCAN_BUILDS
 #   RSS after the release is loaded, and its peak while loading
 #   RSS across a reload at the largest size (RELOAD_RSS=0 skips it)
 #   a reload under sustained load: zero failed requests, p99 <= 2x steady
@@ -13,11 +14,18 @@
 # default 15), CONNS (default 64), PORT (default 18080), CACHE (a directory
 # that keeps the keys and the large releases between runs: a release of
 # 10^7 entries takes minutes to build). Traffic goes to loopback only;
-# every wrk run is bounded by DURATION.
+# every wrk run is bounded by DURATION. SCAN_ONLY=1 runs the scan rows
+# alone. SCAN_BUILDS (default "default purego") names the builds whose scan
+# rows are measured in the same run: the default build decodes JPEG with
+# libjpeg-turbo at the canonical grid's scale, `purego` with Go's
+# image/jpeg at full size (the decoder before libjpeg-turbo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SIZES=${SIZES:-"100000 10000000"}
+SCAN_ONLY=${SCAN_ONLY:-0}
+SCAN_BUILDS=${SCAN_BUILDS:-"default purego"}
+if [ "$SCAN_ONLY" = 1 ]; then SIZES=""; RELOAD_RSS=0; fi
+SIZES=${SIZES-"100000 10000000"}
 DURATION=${DURATION:-15}
 CONNS=${CONNS:-64}
 PORT=${PORT:-18080}
@@ -27,6 +35,9 @@ URL="http://127.0.0.1:$PORT"
 bench_need bench/edge.sh wrk curl go
 
 go build -o "$WORK/hashgate" ./cmd/hashgate
+for b in $SCAN_BUILDS; do
+  [ "$b" = default ] || go build -tags "$b" -o "$WORK/hashgate-$b" ./cmd/hashgate
+done
 go build -o "$WORK/edgebench" ./bench/edge
 CACHE=${CACHE:-}
 KEYS="$WORK/keys"
@@ -41,7 +52,7 @@ fi
 start_edge() {
   local dir=$1; shift
   local t0; t0=$(date +%s.%N)
-  "$WORK/hashgate" serve --addr "127.0.0.1:$PORT" --release "$dir" \
+  "${HASHGATE_BIN:-$WORK/hashgate}" serve --addr "127.0.0.1:$PORT" --release "$dir" \
     --trust "$KEYS/publisher.pub" --edge-key "$KEYS/edge.key" \
     --state "$WORK/state-$RANDOM.json" --rate 0 --max-conns-per-ip 0 \
     --metrics-addr "127.0.0.1:$((PORT+1))" \
@@ -135,26 +146,50 @@ if [ -n "$largest" ] && [ "${RELOAD_RSS:-1}" = 1 ]; then
 fi
 
 # --- scan ----------------------------------------------------------------
+# CPU per scan is the edge process's user+system time over the wrk run
+# (/proc/PID/stat) divided by the requests it answered.
+cpu_ticks() { awk '{print $14+$15}' "/proc/$PID/stat"; }
+HZ=$(getconf CLK_TCK)
 rel="$WORK/rel-scan"
 "$WORK/edgebench" release -keys "$KEYS" -out "$rel" -n 100000 -seed 1
-start_edge "$rel"
+scan_files=()
 for mp in 1 12; do
   "$WORK/edgebench" jpeg -out "$WORK/$mp.jpg" -mp "$mp"
-  cat >"$WORK/scan-$mp.lua" <<LUA
-local f = assert(io.open("$WORK/$mp.jpg", "rb"))
+  scan_files+=("$WORK/$mp.jpg|$mp-MP JPEG")
+done
+# A real 12-MP phone photo (4032x3024, EXIF orientation 6) when the PDQ
+# reference vectors sit beside the checkout.
+phone=../shared/testdata/pdq/images/reg-test-input/exif-rotn/exif-rotn-6.jpg
+[ -f "$phone" ] && scan_files+=("$phone|12-MP phone photo")
+for b in $SCAN_BUILDS; do
+  HASHGATE_BIN="$WORK/hashgate"
+  [ "$b" = default ] || HASHGATE_BIN="$WORK/hashgate-$b"
+  decoder=$("$HASHGATE_BIN" version | sed -n 's/.*JPEG: //p')
+  start_edge "$rel"
+  for entry in "${scan_files[@]}"; do
+    file=${entry%%|*}; label=${entry#*|}
+    cat >"$WORK/scan.lua" <<LUA
+local f = assert(io.open("$file", "rb"))
 wrk.body = f:read("*all")
 f:close()
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "image/jpeg"
 LUA
-  size_kb=$(( $(stat -c %s "$WORK/$mp.jpg") / 1024 ))
-  echo "== scan, $mp-MP JPEG ($size_kb KiB)" >&2
-  run_wrk "scan-$mp" 4 2 "$WORK/scan-$mp.lua" /v1/scan
-  row "scan, $mp-MP JPEG ($size_kb KiB), 4 conns" "$RPS" "$P50" "$P99" "$FAILS" "RSS $(rss_mb) MB (peak $(hwm_mb) MB)"
+    size_kb=$(( $(stat -c %s "$file") / 1024 ))
+    echo "== scan, $label ($size_kb KiB), $decoder" >&2
+    c0=$(cpu_ticks)
+    run_wrk "scan" 4 2 "$WORK/scan.lua" /v1/scan
+    c1=$(cpu_ticks)
+    n=$(awk '/requests in/{print $1}' "$WORK/scan.wrk")
+    cpu=$(awk -v d=$((c1 - c0)) -v hz="$HZ" -v n="$n" 'BEGIN{if (n > 0) printf "%.1f", 1000*d/hz/n; else print "-"}')
+    row "scan, $label ($size_kb KiB), 4 conns" "$RPS" "$P50" "$P99" "$FAILS" "$decoder; CPU $cpu ms a scan; RSS $(rss_mb) MB (peak $(hwm_mb) MB)"
+  done
+  stop_edge
 done
-stop_edge
+HASHGATE_BIN=""
 
 # --- reload under load ---------------------------------------------------
+if [ "$SCAN_ONLY" != 1 ]; then
 rel="$WORK/rel-reload"
 n=100000
 "$WORK/edgebench" release -keys "$KEYS" -out "$rel" -n "$n" -seed 1 -version 1
@@ -185,6 +220,7 @@ verdict="FAIL"
 if [ "$FAILS" = 0 ] && [ "$VERSION" = 2 ] && awk -v a="$P99" -v b="$STEADY_P99" 'BEGIN{exit !(a <= 2*b)}'; then verdict="PASS"; fi
 row "reload under load (v1 -> v$VERSION)" "$RPS" "$P50" "$P99" "$FAILS" "$verdict: reloads=$RELOADS, p99 $P99 ms vs 2 x $STEADY_P99 ms"
 stop_edge
+fi
 
 echo
 echo "edge load benchmark: $(nproc) cores, wrk ${DURATION}s per run, $(date -u +%Y-%m-%dT%H:%MZ), load average at start $LOAD_AT_START, at end $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"github.com/hashgate/hashgate/fingerprint/media"
 )
 
 // Server is the edge. Create it with New, give it a release with Load (or a
@@ -110,7 +112,7 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(ln) }()
-	s.log.Info("edge: listening", "addr", ln.Addr().String(), "proxy", s.origin != nil)
+	s.log.Info("edge: listening", "addr", ln.Addr().String(), "proxy", s.origin != nil, "jpeg", media.JPEGDecoder())
 	select {
 	case err := <-errc:
 		return fmt.Errorf("edge: serve: %w", err)

@@ -5,6 +5,8 @@ import (
 	"io"
 	"runtime/debug"
 	"strings"
+
+	"github.com/hashgate/hashgate/fingerprint/media"
 )
 
 // versionString describes this binary from its build information: the
@@ -50,6 +52,8 @@ func versionString(bi *debug.BuildInfo, ok bool) string {
 	return b.String()
 }
 
+// printVersion also names the JPEG decoder, which depends on the build
+// (libjpeg-turbo with cgo, image/jpeg without).
 func printVersion(w io.Writer) {
-	fmt.Fprintln(w, versionString(debug.ReadBuildInfo()))
+	fmt.Fprintln(w, versionString(debug.ReadBuildInfo())+", JPEG: "+media.JPEGDecoder())
 }

@@ -40,7 +40,7 @@ const Available = true
 
 // Version names the JPEG decoder of this build (the headers it was
 // compiled against).
-var Version = "libjpeg-turbo " + versionString(int(C.LIBJPEG_TURBO_VERSION_NUMBER))
+var Version = "libjpeg-turbo " + versionString(int(C.LIBJPEG_TURBO_VERSION_NUMBER)) + " (cgo)"
 
 func versionString(n int) string {
 	return itoa(n/1000000) + "." + itoa(n/1000%1000) + "." + itoa(n%1000)
