@@ -80,7 +80,7 @@ run_wrk() {
   parse_wrk "$WORK/$name.wrk"
 }
 parse_wrk() {
-  RPS=$(awk '/^Requests\/sec/{printf "%.0f", $2}' "$1")
+  RPS=$(awk '/^Requests\/sec/{printf "%.1f", $2}' "$1")
   P50=$(awk '$1=="50%"{print $2}' "$1" | to_ms)
   P99=$(awk '$1=="99%"{print $2}' "$1" | to_ms)
   local non2xx sock

@@ -112,7 +112,7 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(ln) }()
-	s.log.Info("edge: listening", "addr", ln.Addr().String(), "proxy", s.origin != nil, "jpeg", media.JPEGDecoder())
+	s.log.Info("edge: listening", "addr", ln.Addr().String(), "proxy", s.origin != nil, "jpeg", media.JPEGDecoder(), "heif", media.HEIFDecoder())
 	select {
 	case err := <-errc:
 		return fmt.Errorf("edge: serve: %w", err)

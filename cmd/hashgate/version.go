@@ -52,8 +52,9 @@ func versionString(bi *debug.BuildInfo, ok bool) string {
 	return b.String()
 }
 
-// printVersion also names the JPEG decoder, which depends on the build
-// (libjpeg-turbo with cgo, image/jpeg without).
+// printVersion also names the JPEG and HEIC/AVIF decoders, which depend
+// on the build (libjpeg-turbo and libheif with cgo, image/jpeg and none
+// without).
 func printVersion(w io.Writer) {
-	fmt.Fprintln(w, versionString(debug.ReadBuildInfo())+", JPEG: "+media.JPEGDecoder())
+	fmt.Fprintln(w, versionString(debug.ReadBuildInfo())+", HEIC/AVIF: "+media.HEIFDecoder()+", JPEG: "+media.JPEGDecoder())
 }

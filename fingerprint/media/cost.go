@@ -6,6 +6,8 @@ import (
 	"errors"
 	"image"
 	"strconv"
+
+	"github.com/hashgate/hashgate/fingerprint/media/internal/heif"
 )
 
 // Cost is what decoding a file will take, estimated from its header alone
@@ -45,6 +47,9 @@ func EstimateCost(b []byte, o Options) (Cost, error) {
 // full size, and the JPEG decoder it chose.
 func estimate(b []byte, o Options, grid bool) (Cost, jpegPlan, error) {
 	var plan jpegPlan
+	if format, ok := heif.Sniff(b); ok {
+		return estimateHEIF(b, o, format)
+	}
 	cfg, format, err := image.DecodeConfig(bytes.NewReader(b))
 	if err != nil {
 		if errors.Is(err, image.ErrFormat) {
@@ -93,11 +98,16 @@ func estimate(b []byte, o Options, grid bool) (Cost, jpegPlan, error) {
 		c.Bytes = 4 * px
 	}
 	c.Bytes += decodeSlack
+	return c, plan, overBudget(c, o)
+}
+
+// overBudget refuses c when it is over Options.MaxDecodeBytes.
+func overBudget(c Cost, o Options) error {
 	if max := o.MaxDecodeBytes; max > 0 && c.Bytes > max {
-		return c, plan, &Error{Err: ErrTooLarge, Format: format, Detail: dims(cfg.Width, cfg.Height) + " would take " +
+		return &Error{Err: ErrTooLarge, Format: c.Format, Detail: dims(c.Width, c.Height) + " would take " +
 			strconv.FormatInt(c.Bytes>>20, 10) + " MiB to decode, over " + strconv.FormatInt(max>>20, 10) + " MiB"}
 	}
-	return c, plan, nil
+	return nil
 }
 
 // jpegHeader is what the memory of a JPEG decode depends on.

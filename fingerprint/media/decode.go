@@ -18,6 +18,7 @@ import (
 
 	"github.com/hashgate/hashgate/fingerprint"
 	"github.com/hashgate/hashgate/fingerprint/canon"
+	"github.com/hashgate/hashgate/fingerprint/media/internal/heif"
 	"github.com/hashgate/hashgate/fingerprint/media/internal/tjpeg"
 )
 
@@ -140,9 +141,12 @@ func decodePixels(b []byte, c Cost, plan jpegPlan) (image.Image, error) {
 	var img image.Image
 	var err error
 	format := c.Format
-	if plan.turbo {
+	switch {
+	case plan.heif != nil:
+		img, err = decodeHEIF(b, *plan.heif)
+	case plan.turbo:
 		img, err = decodeTurbo(b, plan)
-	} else {
+	default:
 		img, format, err = image.Decode(bytes.NewReader(b))
 		if err != nil {
 			err = &Error{Err: ErrCorrupt, Format: format, Detail: err.Error()}
@@ -182,6 +186,9 @@ func gifCanvas(frame image.Image, w, h int) image.Image {
 
 func unsupported(b []byte) error {
 	detail := "not JPEG, PNG, GIF, WebP or BMP"
+	if heif.Available {
+		detail = "not JPEG, PNG, GIF, WebP, BMP, HEIC or AVIF"
+	}
 	if bytes.HasPrefix(b, []byte("II*\x00")) || bytes.HasPrefix(b, []byte("MM\x00*")) {
 		detail = "TIFF is not accepted"
 	}

@@ -5,6 +5,7 @@ import (
 	"image/color"
 
 	"github.com/hashgate/hashgate/fingerprint"
+	"github.com/hashgate/hashgate/fingerprint/media/internal/heif"
 	"github.com/hashgate/hashgate/fingerprint/media/internal/tjpeg"
 )
 
@@ -21,6 +22,7 @@ type jpegPlan struct {
 	turbo bool
 	hdr   tjpeg.Header
 	scale int
+	heif  *heif.Header // a HEIC or AVIF file, decoded by libheif
 }
 
 // planJPEG picks the decoder for a w×h JPEG. For the canonical grid (grid)

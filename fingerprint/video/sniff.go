@@ -7,12 +7,15 @@ import (
 )
 
 // Container names the container the first bytes of a file show — "mp4"
-// (ISO BMFF and QuickTime: MP4, MOV, 3GP), "matroska" (also WebM) or
-// "gif" — or "" for anything else. It looks at bytes, not names, so an
+// (ISO BMFF and QuickTime: MP4, MOV, 3GP), "matroska" (also WebM), "gif",
+// or "heif" for an ISO BMFF still image (HEIC, AVIF: an image, not a
+// video) — or "" for anything else. It looks at bytes, not names, so an
 // upload cannot pass as a video by its extension or Content-Type alone.
 // 16 bytes are enough; GIF here is any GIF, animated or not.
 func Container(head []byte) string {
 	switch {
+	case len(head) >= 12 && bytes.Equal(head[4:8], []byte("ftyp")) && isHEIFBrand(head[8:12]):
+		return "heif"
 	case len(head) >= 12 && bytes.Equal(head[4:8], []byte("ftyp")):
 		return "mp4"
 	case len(head) >= 8 && isQuickTimeAtom(head[4:8]):
@@ -23,6 +26,16 @@ func Container(head []byte) string {
 		return "gif"
 	}
 	return ""
+}
+
+// isHEIFBrand: the major brands of HEIF still images (image sequences,
+// msf1, hevc, avis, stay videos).
+func isHEIFBrand(b []byte) bool {
+	switch string(b) {
+	case "mif1", "heic", "heix", "heim", "heis", "avif":
+		return true
+	}
+	return false
 }
 
 func isQuickTimeAtom(t []byte) bool {

@@ -50,11 +50,13 @@ var policy = map[string]rule{
 	// canon: robust hashes (trimmed picture, list crops) on the canonical
 	// image; headed for the wasm module, so lean.
 	"fingerprint/canon": {floor: 2, may: []string{"fingerprint"}, not: [][]string{lean, decoders}},
-	"fingerprint/media": {floor: 3, may: []string{"fingerprint", "fingerprint/canon", "fingerprint/media/internal/tjpeg"}},
+	"fingerprint/media": {floor: 3, may: []string{"fingerprint", "fingerprint/canon", "fingerprint/media/internal/heif", "fingerprint/media/internal/tjpeg"}},
 	// tjpeg: libjpeg-turbo through cgo (a stub without cgo); imports nothing.
 	"fingerprint/media/internal/tjpeg": {floor: 0, not: [][]string{lean}},
-	"fingerprint/video":                {floor: 2, may: []string{"fingerprint"}},
-	"match":                            {floor: 2, may: []string{"fingerprint"}},
+	// heif: libheif through cgo (a stub without cgo); imports nothing.
+	"fingerprint/media/internal/heif": {floor: 0},
+	"fingerprint/video":               {floor: 2, may: []string{"fingerprint"}},
+	"match":                           {floor: 2, may: []string{"fingerprint"}},
 	"release": {floor: 2, may: []string{"bloom", "fingerprint", "internal/wire"},
 		not: [][]string{lean, heavyCrypto, {"encoding/base64"}}},
 
