@@ -164,7 +164,7 @@ phone=../shared/testdata/pdq/images/reg-test-input/exif-rotn/exif-rotn-6.jpg
 for b in $SCAN_BUILDS; do
   HASHGATE_BIN="$WORK/hashgate"
   [ "$b" = default ] || HASHGATE_BIN="$WORK/hashgate-$b"
-  decoder=$("$HASHGATE_BIN" version | sed -n 's/.*JPEG: //p')
+  decoder=$("$HASHGATE_BIN" version | sed -n 's/^JPEG: \([^;]*\);.*/\1/p')
   start_edge "$rel"
   for entry in "${scan_files[@]}"; do
     file=${entry%%|*}; label=${entry#*|}

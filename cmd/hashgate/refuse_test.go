@@ -111,9 +111,14 @@ func TestVersionOfBuiltBinary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := strings.TrimSpace(string(out))
-	if want := versionString(bi, true); got != want {
-		t.Errorf("--version printed %q; the binary's build information says %q", got, want)
+	// The first line is the build information; the second names the
+	// image decoders the build carries.
+	first, decoders, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	if want := versionString(bi, true); first != want {
+		t.Errorf("--version printed %q; the binary's build information says %q", first, want)
+	}
+	if !strings.HasPrefix(decoders, "JPEG: ") || !strings.Contains(decoders, "; HEIC/AVIF: ") {
+		t.Errorf("--version's second line %q does not name the decoders", decoders)
 	}
 	for _, s := range bi.Settings {
 		if s.Key != "vcs.revision" {
@@ -123,8 +128,8 @@ func TestVersionOfBuiltBinary(t *testing.T) {
 		if err != nil {
 			t.Fatalf("stamped %s but git rev-parse fails: %v", s.Value, err)
 		}
-		if s.Value != strings.TrimSpace(string(head)) || !strings.Contains(got, s.Value[:12]) {
-			t.Errorf("--version %q, stamped %s, HEAD %s", got, s.Value, head)
+		if s.Value != strings.TrimSpace(string(head)) || !strings.Contains(first, s.Value[:12]) {
+			t.Errorf("--version %q, stamped %s, HEAD %s", first, s.Value, head)
 		}
 	}
 }

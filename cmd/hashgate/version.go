@@ -52,9 +52,10 @@ func versionString(bi *debug.BuildInfo, ok bool) string {
 	return b.String()
 }
 
-// printVersion also names the JPEG and HEIC/AVIF decoders, which depend
-// on the build (libjpeg-turbo and libheif with cgo, image/jpeg and none
-// without).
+// printVersion also names, on a second line, the JPEG and HEIC/AVIF
+// decoders, which depend on the build (libjpeg-turbo and libheif with cgo,
+// image/jpeg and none without).
 func printVersion(w io.Writer) {
-	fmt.Fprintln(w, versionString(debug.ReadBuildInfo())+", HEIC/AVIF: "+media.HEIFDecoder()+", JPEG: "+media.JPEGDecoder())
+	fmt.Fprintln(w, versionString(debug.ReadBuildInfo()))
+	fmt.Fprintln(w, "JPEG: "+media.JPEGDecoder()+"; HEIC/AVIF: "+media.HEIFDecoder())
 }
