@@ -145,7 +145,11 @@ video into DIR.`, stdout, stderr)
 			if err == nil {
 				err = vout.write(path, r)
 			}
-			if err != nil {
+			switch {
+			case errors.Is(err, video.ErrNoFFmpeg):
+				// The image hashes stand; without FFmpeg there is no vPDQ.
+				fmt.Fprintf(stderr, "hashgate hash: %s: no vpdq (FFmpeg not found)\n", path)
+			case err != nil:
 				failed++
 				fmt.Fprintf(stderr, "hashgate hash: %s: vpdq: %v\n", path, err)
 			}
