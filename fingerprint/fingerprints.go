@@ -49,14 +49,8 @@ type Fingerprints struct {
 // 0.299R+0.587G+0.114B, which differs from it in the last float32 bit.
 // Digests are left zero.
 func FromRGBA(pix []byte, width, height int) (Fingerprints, error) {
-	if err := checkDims(width, height); err != nil {
-		return Fingerprints{}, err
-	}
-	if len(pix)/4/height < width {
-		return Fingerprints{}, imageError("RGBA buffer of " + strconv.Itoa(len(pix)) + " bytes is shorter than 4x" + strconv.Itoa(width) + "x" + strconv.Itoa(height))
-	}
-	src := &image.NRGBA{Pix: pix[:4*width*height], Stride: 4 * width, Rect: image.Rect(0, 0, width, height)}
-	return fromCanonical(canonicalNRGBA(src), rgbaAllGrey(src.Pix), width, height), nil
+	f, _, _, err := FromRGBACanonical(pix, width, height)
+	return f, err
 }
 
 // FromImage computes the perceptual fingerprints of img through the same

@@ -1,6 +1,9 @@
 package fingerprint
 
-import "image"
+import (
+	"image"
+	"strconv"
+)
 
 // PDQRegion is the PDQ hash (all eight dihedral variants) and quality of
 // the rectangle r of c, hashed at its own size: c is a canonical image
@@ -51,4 +54,20 @@ func FromImageCanonical(img image.Image) (Fingerprints, *image.NRGBA, bool, erro
 	c := Canonical(img)
 	grey := imageAllGrey(img)
 	return fromCanonical(c, grey, w, h), c, grey, nil
+}
+
+// FromRGBACanonical is FromRGBA that also returns the canonical image it
+// hashed and whether it took the grey path, like FromImageCanonical. It
+// takes no image.Image, so the wasm module that calls it links none of the
+// image package's generic colour conversions.
+func FromRGBACanonical(pix []byte, width, height int) (Fingerprints, *image.NRGBA, bool, error) {
+	if err := checkDims(width, height); err != nil {
+		return Fingerprints{}, nil, false, err
+	}
+	if len(pix)/4/height < width {
+		return Fingerprints{}, nil, false, imageError("RGBA buffer of " + strconv.Itoa(len(pix)) + " bytes is shorter than 4x" + strconv.Itoa(width) + "x" + strconv.Itoa(height))
+	}
+	src := &image.NRGBA{Pix: pix[:4*width*height], Stride: 4 * width, Rect: image.Rect(0, 0, width, height)}
+	c, grey := canonicalNRGBA(src), rgbaAllGrey(src.Pix)
+	return fromCanonical(c, grey, width, height), c, grey, nil
 }

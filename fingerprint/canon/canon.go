@@ -28,12 +28,6 @@ func Add(f *fingerprint.Fingerprints, img image.Image) {
 	f.Robust = Robust(c, allGrey(c))
 }
 
-// AddRGBA is Add for the RGBA pixels fingerprint.FromRGBA was given.
-func AddRGBA(f *fingerprint.Fingerprints, pix []byte, w, h int) {
-	src := &image.NRGBA{Pix: pix[:4*w*h], Stride: 4 * w, Rect: image.Rect(0, 0, w, h)}
-	Add(f, src)
-}
-
 func allGrey(c *image.NRGBA) bool {
 	for y := c.Rect.Min.Y; y < c.Rect.Max.Y; y++ {
 		row := c.Pix[(y-c.Rect.Min.Y)*c.Stride:]

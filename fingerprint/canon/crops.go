@@ -16,8 +16,9 @@ type crop [4]float64
 // and 76 % against each edge. PDQ moves 20–40 bits when 3 % is taken off
 // each side centrally and more off-centre (bench/variants), so these catch
 // crops near their own framing, not every crop: docs/fingerprint.md says
-// what they buy.
-var listCrops = func() []crop {
+// what they buy. (A function, not a package variable: the wasm module
+// links canon for Trim, and a variable's initialiser would come with it.)
+func listCrops() []crop {
 	var out []crop
 	for k := 0.96; k > 0.7; k -= 0.04 {
 		m := (1 - k) / 2
@@ -30,7 +31,7 @@ var listCrops = func() []crop {
 		out = append(out, crop{0, 0, k, 1}, crop{1 - k, 0, 1, 1}, crop{0, 0, 1, k}, crop{0, 1 - k, 1, 1})
 	}
 	return out
-}()
+}
 
 // ListCrops returns the PDQ hashes (upright only) of the listed image img's
 // sub-crops, each hashed through the canonical pipeline as a file of that
@@ -48,7 +49,7 @@ func ListCrops(img image.Image) []fingerprint.PDQHash {
 		return nil
 	}
 	var out []fingerprint.PDQHash
-	for _, c := range listCrops {
+	for _, c := range listCrops() {
 		r := image.Rect(
 			b.Min.X+int(c[0]*float64(b.Dx())+0.5), b.Min.Y+int(c[1]*float64(b.Dy())+0.5),
 			b.Min.X+int(c[2]*float64(b.Dx())+0.5), b.Min.Y+int(c[3]*float64(b.Dy())+0.5))

@@ -13,10 +13,12 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/hashgate/hashgate/fingerprint"
+	"github.com/hashgate/hashgate/fingerprint/canon"
 )
 
 type fpResult struct {
@@ -191,4 +193,74 @@ func TestFingerprintBadInput(t *testing.T) {
 			t.Errorf("%s: got %v, want status %d", tc.name, err, CodeImage)
 		}
 	}
+}
+
+// The module's robust hashes (fingerprint/canon: the trimmed picture)
+// equal the native package's on the same pixels, bit for bit: the corpus
+// as it is (a few of its photos have borders) and a third of its pictures
+// letterboxed in black, as a repost would be.
+func TestRobustMatchesNative(t *testing.T) {
+	m := newModule(t)
+	type robust struct {
+		Name     string   `json:"name"`
+		Quality  int      `json:"quality"`
+		Dihedral []string `json:"dihedral"`
+	}
+	trimmed := 0
+	for i, c := range loadCorpus(t) {
+		for _, box := range []bool{false, true} {
+			if box && i%3 != 0 {
+				continue // a third of them letterboxed keeps the test short
+			}
+			pix, w, h := c.pix, c.w, c.h
+			if box {
+				pix, h = letterbox(c.pix, c.w, c.h)
+			}
+			_, cn, grey, err := fingerprint.FromRGBACanonical(pix, w, h)
+			if err != nil {
+				t.Fatalf("%s: native: %v", c.name, err)
+			}
+			var want []robust
+			for _, r := range canon.Robust(cn, grey) {
+				if r.Name == "" {
+					continue
+				}
+				x := robust{Name: r.Name, Quality: r.Quality}
+				for _, d := range r.Dihedral {
+					x.Dihedral = append(x.Dihedral, d.String())
+				}
+				want = append(want, x)
+			}
+			res, err := m.Fingerprint(pix, w, h)
+			if err != nil {
+				t.Fatalf("%s: module: %v", c.name, err)
+			}
+			var got struct {
+				Robust []robust `json:"robust"`
+			}
+			if err := json.Unmarshal(res, &got); err != nil {
+				t.Fatalf("%s: result %q: %v", c.name, res, err)
+			}
+			if !slices.EqualFunc(got.Robust, want, func(a, b robust) bool {
+				return a.Name == b.Name && a.Quality == b.Quality && slices.Equal(a.Dihedral, b.Dihedral)
+			}) {
+				t.Errorf("%s (letterboxed %v):\nmodule %+v\nnative %+v", c.name, box, got.Robust, want)
+			}
+			trimmed += len(want)
+		}
+	}
+	if trimmed < 10 {
+		t.Errorf("only %d robust hashes compared: the letterboxed pictures should be trimmed", trimmed)
+	}
+}
+
+// letterbox puts w×h NRGBA pixels between black bands of a sixth of h each.
+func letterbox(pix []byte, w, h int) ([]byte, int) {
+	band := h / 6
+	out := make([]byte, 4*w*(h+2*band))
+	for i := 3; i < len(out); i += 4 {
+		out[i] = 0xff
+	}
+	copy(out[4*w*band:], pix[:4*w*h])
+	return out, h + 2*band
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashgate/hashgate/bloom"
 	"github.com/hashgate/hashgate/fingerprint"
+	"github.com/hashgate/hashgate/fingerprint/canon"
 	"github.com/hashgate/hashgate/internal/wire"
 	"github.com/hashgate/hashgate/release"
 )
@@ -225,7 +226,7 @@ func (c *Checker) Info() Code {
 // writes {"width","height","pdq","quality","phash","dhash","ahash"} with
 // hashes in their hex forms.
 func (c *Checker) Fingerprint(pix []byte, w, h int) Code {
-	f, err := fingerprint.FromRGBA(pix, w, h)
+	f, cn, grey, err := fingerprint.FromRGBACanonical(pix, w, h)
 	if err != nil {
 		return c.fail(CodeImage, "checker: "+err.Error())
 	}
@@ -240,6 +241,25 @@ func (c *Checker) Fingerprint(pix []byte, w, h int) Code {
 	// The dihedral variants are looked up as PDQ too: the browser matches
 	// rotated and mirrored copies as the edge does.
 	j.Raw("dihedral", appendHexList(nil, f.PDQDihedral[:]))
+	// The robust hashes (fingerprint/canon: the picture with borders,
+	// bands and blurred fill trimmed) are looked up as PDQ too, as the
+	// edge searches them.
+	f.Robust = canon.Robust(cn, grey)
+	rb := []byte{'['}
+	for _, r := range f.Robust {
+		if r.Name == "" {
+			continue
+		}
+		if len(rb) > 1 {
+			rb = append(rb, ',')
+		}
+		o := wire.NewObject(nil)
+		o.Str("name", r.Name)
+		o.Int("quality", int64(r.Quality))
+		o.Raw("dihedral", appendHexList(nil, r.Dihedral[:]))
+		rb = append(rb, o.Done()...)
+	}
+	j.Raw("robust", append(rb, ']'))
 	return c.ok(j.Done())
 }
 
