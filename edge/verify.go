@@ -12,7 +12,8 @@ import (
 )
 
 // MaxVerifyBytes caps a /v1/verify body: the largest valid one (all eight
-// dihedral PDQ variants and every digest) is under 1 KiB.
+// dihedral PDQ variants, two robust hashes with theirs and every digest) is
+// under 2.5 KiB.
 const MaxVerifyBytes = 4 << 10
 
 // verifyRequest is the JSON body of POST /v1/verify: the fingerprints a
@@ -22,12 +23,21 @@ type verifyRequest struct {
 	PDQ         *string  `json:"pdq"`
 	PDQQuality  *int     `json:"pdq_quality"`
 	PDQDihedral []string `json:"pdq_dihedral"`
-	PHash       *string  `json:"phash"`
-	SHA256      *string  `json:"sha256"`
-	MD5         *string  `json:"md5"`
+	// PDQRobust are the file's robust PDQ hashes (fingerprint/canon: the
+	// picture with borders, bands and blurred fill trimmed), each with its
+	// quality and eight dihedral variants, as the edge computes them.
+	PDQRobust []verifyRobust `json:"pdq_robust"`
+	PHash     *string        `json:"phash"`
+	SHA256    *string        `json:"sha256"`
+	MD5       *string        `json:"md5"`
 	// VPDQ are a video's frame hashes in python-threatexchange's form,
 	// "pdq_hex,quality,timestamp" (verify_video.go).
 	VPDQ []string `json:"vpdq"`
+}
+
+type verifyRobust struct {
+	Quality  *int     `json:"quality"`
+	Dihedral []string `json:"dihedral"`
 }
 
 // verifyQuery is a parsed, checked verifyRequest.
@@ -35,6 +45,7 @@ type verifyQuery struct {
 	PDQ        *fingerprint.PDQHash
 	PDQQuality int
 	Dihedral   []fingerprint.PDQHash
+	Robust     []fingerprint.RobustPDQ
 	PHash      *fingerprint.Hash64
 	SHA256     *fingerprint.SHA256Digest
 	MD5        *fingerprint.MD5Digest
@@ -82,8 +93,28 @@ func parseVerify(body []byte) (verifyQuery, error) {
 			return q, badVerify("pdq_quality %d outside 0..100", *r.PDQQuality)
 		}
 		q.PDQ, q.PDQQuality = &h, *r.PDQQuality
-	} else if r.PDQQuality != nil || r.PDQDihedral != nil {
-		return q, badVerify("pdq_quality and pdq_dihedral need pdq")
+	} else if r.PDQQuality != nil || r.PDQDihedral != nil || r.PDQRobust != nil {
+		return q, badVerify("pdq_quality, pdq_dihedral and pdq_robust need pdq")
+	}
+	if len(r.PDQRobust) > fingerprint.MaxRobust {
+		return q, badVerify("pdq_robust has %d hashes, at most %d", len(r.PDQRobust), fingerprint.MaxRobust)
+	}
+	for i, x := range r.PDQRobust {
+		if x.Quality == nil || *x.Quality < 0 || *x.Quality > 100 {
+			return q, badVerify("pdq_robust[%d]: want a quality in 0..100", i)
+		}
+		if len(x.Dihedral) != 8 {
+			return q, badVerify("pdq_robust[%d]: want 8 dihedral hashes, got %d", i, len(x.Dihedral))
+		}
+		rb := fingerprint.RobustPDQ{Name: "trim", Quality: *x.Quality}
+		for k, s := range x.Dihedral {
+			h, err := fingerprint.ParsePDQ(s)
+			if err != nil {
+				return q, badVerify("pdq_robust[%d].dihedral[%d]: %w", i, k, err)
+			}
+			rb.Dihedral[k] = h
+		}
+		q.Robust = append(q.Robust, rb)
 	}
 	if len(r.PDQDihedral) > 8 {
 		return q, badVerify("pdq_dihedral has %d hashes, at most 8", len(r.PDQDihedral))
@@ -156,6 +187,7 @@ func (q *verifyQuery) query() match.Query {
 		PDQ:         q.PDQ,
 		PDQQuality:  q.PDQQuality,
 		PDQDihedral: q.Dihedral,
+		Robust:      q.Robust,
 		PHash:       q.PHash,
 		SHA256:      q.SHA256,
 		MD5:         q.MD5,

@@ -51,6 +51,11 @@ func TestParseVerify(t *testing.T) {
 		{"short pdq", `{"pdq":"abcd","pdq_quality":80}`, "pdq:"},
 		{"phash 15 digits", `{"phash":"0123456789abcde"}`, "phash:"},
 		{"nine dihedral", `{"pdq":"` + pdq + `","pdq_quality":80,"pdq_dihedral":[` + strings.Repeat(`"`+pdq+`",`, 8) + `"` + pdq + `"]}`, "at most 8"},
+		{"robust", `{"pdq":"` + pdq + `","pdq_quality":80,"pdq_robust":[{"quality":90,"dihedral":[` + strings.Repeat(`"`+pdq+`",`, 7) + `"` + pdq + `"]}]}`, ""},
+		{"robust of seven", `{"pdq":"` + pdq + `","pdq_quality":80,"pdq_robust":[{"quality":90,"dihedral":[` + strings.Repeat(`"`+pdq+`",`, 6) + `"` + pdq + `"]}]}`, "want 8"},
+		{"robust without quality", `{"pdq":"` + pdq + `","pdq_quality":80,"pdq_robust":[{"dihedral":[` + strings.Repeat(`"`+pdq+`",`, 7) + `"` + pdq + `"]}]}`, "quality"},
+		{"three robust", `{"pdq":"` + pdq + `","pdq_quality":80,"pdq_robust":[{},{},{}]}`, "at most 2"},
+		{"robust without pdq", `{"md5":"d41d8cd98f00b204e9800998ecf8427e","pdq_robust":[]}`, "need pdq"},
 		{"too large", `{"md5":"` + strings.Repeat(" ", MaxVerifyBytes) + `"}`, "over"},
 		{"null pdq", `{"pdq":null,"md5":"d41d8cd98f00b204e9800998ecf8427e"}`, ""},
 	}
@@ -106,6 +111,17 @@ func FuzzParseVerify(f *testing.F) {
 				}
 				r["pdq_dihedral"] = d
 			}
+			if q.Robust != nil {
+				var rs []map[string]any
+				for _, x := range q.Robust {
+					var d []string
+					for _, h := range x.Dihedral {
+						d = append(d, h.String())
+					}
+					rs = append(rs, map[string]any{"quality": x.Quality, "dihedral": d})
+				}
+				r["pdq_robust"] = rs
+			}
 		}
 		if q.PHash != nil {
 			r["phash"] = q.PHash.String()
@@ -141,7 +157,8 @@ func equalQuery(a, b verifyQuery) bool {
 	eq := func(x, y bool) bool { return x == y }
 	if !eq(a.PDQ == nil, b.PDQ == nil) || !eq(a.PHash == nil, b.PHash == nil) ||
 		!eq(a.SHA256 == nil, b.SHA256 == nil) || !eq(a.MD5 == nil, b.MD5 == nil) ||
-		a.PDQQuality != b.PDQQuality || len(a.Dihedral) != len(b.Dihedral) || !slices.Equal(a.Frames, b.Frames) {
+		a.PDQQuality != b.PDQQuality || len(a.Dihedral) != len(b.Dihedral) || !slices.Equal(a.Frames, b.Frames) ||
+		!slices.Equal(a.Robust, b.Robust) {
 		return false
 	}
 	if a.PDQ != nil && *a.PDQ != *b.PDQ || a.PHash != nil && *a.PHash != *b.PHash ||
