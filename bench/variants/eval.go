@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -43,12 +44,11 @@ var pathNames = [nPaths]string{"PDQ alone", "edge before", "edge", "browser befo
 type world struct {
 	rel *release.Release
 	ix  *match.Index
-	// robust: edge queries carry robust hashes; browserRobust: the browser
-	// looks them up too (the wasm module does not compute them yet: it
-	// would take the module over its size budget, docs/variants.md).
-	robust, dihedral, browserRobust bool
-	entries                         int
-	filterBytes                     int
+	// robust: edge queries carry robust hashes, and the browser (the wasm
+	// checker computes them too) looks them up.
+	robust, dihedral bool
+	entries          int
+	filterBytes      int
 }
 
 type original struct {
@@ -62,6 +62,7 @@ type outcome struct {
 	set, edit, group, name string
 	hit                    [nPaths]bool // matched (recall) or, for unrelated, matched anything (false match)
 	wrong                  [nPaths]bool // matched a different listed image
+	listable               bool         // the original has PDQ quality >= 50, so its PDQ is listed
 	cpu                    [2]time.Duration
 	lookups                int
 }
@@ -73,13 +74,15 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	pngOut := fl.String("png", "", "write the recall plot here")
 	jobs := fl.Int("j", 2, "files evaluated at once")
 	crops := fl.Bool("crops", true, "list publisher-side sub-crop hashes of listed media")
+	sets := fl.String("sets", "", "comma-separated sets whose files are checked (default: all; every listed set is listed either way)")
+	only := fl.String("edits", "", "comma-separated edit names to check (default: all; unrelated originals are checked unless -sets leaves them out)")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
 	if *corpus == "" {
 		return errors.New("eval: want -corpus")
 	}
-	r, err := evaluate(ctx, *corpus, *jobs, *crops, stderr)
+	r, err := evaluate(ctx, *corpus, evalOptions{jobs: *jobs, crops: *crops, sets: splitList(*sets), edits: splitList(*only)}, stderr)
 	if err != nil {
 		return err
 	}
@@ -105,7 +108,25 @@ const cpuEvery = 8
 // listedSets are the corpus sets whose originals are listed.
 var listedSets = []string{"listed", "holdout"}
 
-func evaluate(ctx context.Context, corpus string, jobs int, crops bool, stderr io.Writer) (*report, error) {
+// evalOptions choose what evaluate measures; empty lists mean all.
+type evalOptions struct {
+	jobs        int
+	crops       bool
+	sets, edits []string
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, x := range strings.Split(s, ",") {
+		if x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func evaluate(ctx context.Context, corpus string, opt evalOptions, stderr io.Writer) (*report, error) {
+	jobs, crops := opt.jobs, opt.crops
 	var origs []original
 	var before, after []release.ListEntry
 	for _, set := range listedSets {
@@ -136,11 +157,23 @@ func evaluate(ctx context.Context, corpus string, jobs int, crops bool, stderr i
 	if err != nil {
 		return nil, err
 	}
-	rep := &report{listed: len(origs), before: wb.stats(), after: wa.stats()}
+	rep := &report{listed: len(origs), before: wb.stats(), after: wa.stats(), perSet: map[string]int{}, lowQuality: map[string]int{}}
+	listable := map[string]bool{}
+	for _, o := range origs {
+		listable[o.name] = o.ok
+		set := o.name[:strings.IndexByte(o.name, '/')]
+		rep.perSet[set]++
+		if !o.ok {
+			rep.lowQuality[set]++
+		}
+	}
 
 	type job struct{ set, edit, group, path string }
 	var todo []job
 	for _, set := range append(slices.Clone(listedSets), "unrelated") {
+		if len(opt.sets) > 0 && !slices.Contains(opt.sets, set) {
+			continue
+		}
 		if set == "unrelated" {
 			files, _ := filepath.Glob(filepath.Join(corpus, "originals", set, "*.jpg"))
 			for _, f := range files {
@@ -148,6 +181,9 @@ func evaluate(ctx context.Context, corpus string, jobs int, crops bool, stderr i
 			}
 		}
 		for _, e := range edits {
+			if len(opt.edits) > 0 && !slices.Contains(opt.edits, e.Name) {
+				continue
+			}
 			files, _ := filepath.Glob(filepath.Join(corpus, "edits", set, e.Name, "*.jpg"))
 			for _, f := range files {
 				todo = append(todo, job{set, e.Name, e.Group, f})
@@ -172,6 +208,7 @@ func evaluate(ctx context.Context, corpus string, jobs int, crops bool, stderr i
 					want := ""
 					if j.set != "unrelated" {
 						want = j.set + "/" + o.name
+						o.listable = listable[want]
 					}
 					check(&o, b, want, origs, wb, wa, i%cpuEvery == 0)
 				}
@@ -370,7 +407,7 @@ func browserHit(w *world, f fingerprint.Fingerprints, lookups *int) bool {
 			pdqs = append(pdqs, f.PDQDihedral[1:]...)
 		}
 	}
-	if w.browserRobust {
+	if w.robust {
 		for _, r := range f.Robust {
 			if r.Quality < 50 {
 				continue

@@ -19,6 +19,8 @@ import (
 
 type report struct {
 	listed        int
+	perSet        map[string]int // listed originals per set
+	lowQuality    map[string]int // of them, those whose PDQ quality is under 50
 	before, after worldStats
 	outcomes      []outcome
 }
@@ -102,6 +104,9 @@ func (r *report) markdown(w io.Writer) {
 		}
 		fmt.Fprintf(w, "| **all edits** | %d | %s | %s | **%s** | %s | **%s** | %s |\n\n", tn, pctOf(th[pathPDQ], tn), pctOf(th[pathEdgeBefore], tn),
 			pctOf(th[pathEdge], tn), pctOf(th[pathBrowserBefore], tn), pctOf(th[pathBrowser], tn), pctOf(th[pathBrowser], th[pathEdge]))
+		ln, lh, _ := r.count(func(o *outcome) bool { return o.set == set && o.listable })
+		fmt.Fprintf(w, "Edits of the %d originals whose PDQ quality is at least 50 (%d originals of this set are under it, so only their digests are listed): %d files, PDQ alone %s %%, edge %s %%, browser %s %%.\n\n",
+			r.perSet[set]-r.lowQuality[set], r.lowQuality[set], ln, pctOf(lh[pathPDQ], ln), pctOf(lh[pathEdge], ln), pctOf(lh[pathBrowser], ln))
 		_, _, wr := r.count(func(o *outcome) bool { return o.set == set })
 		fmt.Fprintf(w, "Matches to a different listed image: PDQ alone %d, edge before %d, edge %d.\n\n", wr[pathPDQ], wr[pathEdgeBefore], wr[pathEdge])
 	}

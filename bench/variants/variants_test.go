@@ -42,7 +42,7 @@ func TestSmallCorpusBudgets(t *testing.T) {
 	if err := runEdit(ctx, []string{"-corpus", dir, "-j", "2", "-edits", strings.Join(ciEdits, ",")}, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	r, err := evaluate(ctx, dir, 2, true, io.Discard)
+	r, err := evaluate(ctx, dir, evalOptions{jobs: 2, crops: true}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
