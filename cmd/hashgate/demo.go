@@ -323,7 +323,7 @@ func (s *demoSite) file(ctx *fasthttp.RequestCtx, path string) {
 // fingerprint answers what the edge computes for a file: the demo page
 // shows it beside the browser's, and the browser tests measure the distance.
 func (s *demoSite) fingerprint(ctx *fasthttp.RequestCtx) {
-	f, err := media.FingerprintBytes(ctx.PostBody(), media.Options{})
+	f, err := media.FingerprintBytes(ctx.PostBody(), media.Options{Robust: true})
 	ctx.SetContentType("application/json")
 	if err != nil {
 		ctx.SetStatusCode(fasthttp.StatusUnprocessableEntity)
@@ -335,9 +335,23 @@ func (s *demoSite) fingerprint(ctx *fasthttp.RequestCtx) {
 	for i, h := range f.PDQDihedral {
 		dih[i] = h.String()
 	}
+	// The robust hashes in the browser's form (Fingerprints.pdqRobust):
+	// every one the edge computed, whatever its quality, with its region.
+	rob := []map[string]any{}
+	for _, r := range f.Robust {
+		if r.Name == "" {
+			continue
+		}
+		d := make([]string, len(r.Dihedral))
+		for i, h := range r.Dihedral {
+			d[i] = h.String()
+		}
+		rob = append(rob, map[string]any{"name": r.Name, "quality": r.Quality, "dihedral": d,
+			"rect": []int{r.Rect.Min.X, r.Rect.Min.Y, r.Rect.Max.X, r.Rect.Max.Y}})
+	}
 	b, _ := json.Marshal(map[string]any{
 		"width": f.Width, "height": f.Height, "pdq": f.PDQ.String(), "pdqQuality": f.PDQQuality,
-		"pdqDihedral": dih, "phash": f.PHash.String(), "sha256": f.SHA256.String(), "md5": f.MD5.String(),
+		"pdqDihedral": dih, "pdqRobust": rob, "phash": f.PHash.String(), "sha256": f.SHA256.String(), "md5": f.MD5.String(),
 	})
 	ctx.SetBody(b)
 }

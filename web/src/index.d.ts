@@ -139,6 +139,11 @@ export interface Fingerprints {
   pdqQuality?: number;
   /** PDQ of the 8 rotations and mirror images (original first), when dihedral look-ups are on (images only). */
   pdqDihedral?: string[];
+  /**
+   * Robust PDQ hashes of quality >= 50 (the picture with borders, caption bands and blurred fill
+   * trimmed, as the edge computes them), each with its 8 variants; absent when nothing was trimmed.
+   */
+  pdqRobust?: { quality: number; dihedral: string[] }[];
   /** pHash, dHash, aHash: 16 hex digits each (images only). */
   phash?: string;
   dhash?: string;

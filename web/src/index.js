@@ -102,6 +102,8 @@ function verifyBody(r) {
   const body = { pdq: fp.pdq, pdq_quality: fp.pdqQuality, phash: fp.phash, sha256: fp.sha256, md5: fp.md5 };
   // With dihedral matching the edge confirms a rotated or mirrored copy from its variants.
   if (fp.pdqDihedral) body.pdq_dihedral = fp.pdqDihedral;
+  // The robust hashes, so the edge confirms a bordered or captioned copy.
+  if (fp.pdqRobust) body.pdq_robust = fp.pdqRobust;
   return JSON.stringify(body);
 }
 

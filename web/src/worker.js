@@ -244,7 +244,15 @@ async function check(file, resize, opts) {
   // The rotations and mirror images are looked up too (dihedral matching,
   // on by default as at the edge); dihedral[0] is the PDQ itself.
   const dih = dihedral ? (fp.dihedral || []).slice(1).filter((h) => h !== fp.pdq).map((h) => `pdq ${h}\n`).join('') : '';
-  const q = `pdq ${fp.pdq}\n${dih}phash ${fp.phash}\nsha256 ${dg.sha256}\nmd5 ${dg.md5}\n`;
+  // The robust hashes (the picture with borders, bands and blurred fill
+  // trimmed, as the edge computes it) of quality >= 50, the edge's floor,
+  // are looked up too, with their variants when dihedral look-ups are on.
+  const robust = (fp.robust || []).filter((r) => r.quality >= 50);
+  if (robust.length) fingerprints.pdqRobust = robust.map((r) => ({ quality: r.quality, dihedral: r.dihedral }));
+  const seen = new Set([fp.pdq, ...(dihedral ? fp.dihedral || [] : [])]);
+  const rob = robust.flatMap((r) => (dihedral ? r.dihedral : r.dihedral.slice(0, 1)))
+    .filter((h) => !seen.has(h) && seen.add(h)).map((h) => `pdq ${h}\n`).join('');
+  const q = `pdq ${fp.pdq}\n${dih}${rob}phash ${fp.phash}\nsha256 ${dg.sha256}\nmd5 ${dg.md5}\n`;
   const localHit = mod.check(q);
   const t4 = performance.now();
   return {
