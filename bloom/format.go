@@ -3,7 +3,6 @@ package bloom
 import (
 	"encoding/binary"
 	"errors"
-	"hash/crc32"
 
 	"github.com/hashgate/hashgate/internal/wire"
 )
@@ -54,7 +53,20 @@ var (
 	ErrChecksum  = errors.New("bloom: filter header checksum mismatch")
 )
 
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+// crc32c is CRC-32C (Castagnoli) of b, as crc32.Checksum(b,
+// crc32.MakeTable(crc32.Castagnoli)) computes it, bit by bit: the header is
+// 60 bytes, and package hash/crc32's tables and their set-up cost the wasm
+// module ~2 KB compressed.
+func crc32c(b []byte) uint32 {
+	c := ^uint32(0)
+	for _, x := range b {
+		c ^= uint32(x)
+		for range 8 {
+			c = c>>1 ^ 0x82f63b78&-(c&1)
+		}
+	}
+	return ^c
+}
 
 // badFormat is a Load error: its own message, matching ErrFormat and, if
 // given, one more specific sentinel.
@@ -91,7 +103,7 @@ func Marshal(f Filter) ([]byte, error) {
 	copy(h[8:16], id[:])
 	binary.LittleEndian.PutUint64(h[16:], uint64(f.Len()))
 	binary.LittleEndian.PutUint64(h[24:], uint64(len(table)))
-	binary.LittleEndian.PutUint32(h[60:], crc32.Checksum(h[:60], castagnoli))
+	binary.LittleEndian.PutUint32(h[60:], crc32c(h[:60]))
 	out := make([]byte, 0, headerSize+len(table))
 	out = append(out, h[:]...)
 	return append(out, table...), nil
@@ -108,7 +120,7 @@ func Load(b []byte) (Filter, error) {
 	if string(h[0:4]) != magic {
 		return nil, badFormat(ErrFormat, "bloom: not a filter (bad magic)")
 	}
-	if crc32.Checksum(h[:60], castagnoli) != binary.LittleEndian.Uint32(h[60:]) {
+	if crc32c(h[:60]) != binary.LittleEndian.Uint32(h[60:]) {
 		return nil, badFormat(ErrChecksum, "bloom: filter header checksum mismatch")
 	}
 	if v := binary.LittleEndian.Uint16(h[4:]); v != formatVersion {
