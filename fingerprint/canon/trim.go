@@ -42,14 +42,10 @@ const (
 // captioned picture or an app frame around a photo comes off in turn.
 func Trim(c *image.NRGBA) image.Rectangle {
 	r := c.Rect
-	var l []uint8 // c's luma, made when the blurred-fill pass first needs it
 	for range 2 {
 		n := trimBands(c, r)
 		if n == r {
-			if l == nil {
-				l = lumaPlane(c)
-			}
-			n = trimBlur(c, l, r)
+			n = trimBlur(c, r)
 		}
 		if n == r {
 			break
@@ -60,8 +56,9 @@ func Trim(c *image.NRGBA) image.Rectangle {
 	return keep(c.Rect, r)
 }
 
-// line is one row or column of the region being trimmed, read through the
-// pixel accessor of the side being walked.
+// side is one edge of the region being trimmed, walked line by line (rows
+// from the top or bottom, columns from the left or right) towards the
+// other.
 type side struct {
 	c      *image.NRGBA
 	r      image.Rectangle
@@ -81,28 +78,28 @@ func newSide(c *image.NRGBA, r image.Rectangle, vert, rev bool) side {
 	return s
 }
 
-// px returns the RGB of pixel i of line d (d counted from this side's edge).
-func (s side) px(d, i int) (uint8, uint8, uint8) {
+// at is the offset of pixel 0 of line d (counted from this side's edge)
+// in a plane of c's size with rowStride bytes a row and px bytes a pixel,
+// and the step from one pixel of the line to the next: c.Pix is read with
+// (c.Stride, 4), the luma plane with (width, 1).
+func (s side) at(d, rowStride, px int) (int, int) {
 	if s.rev {
 		d = s.depth - 1 - d
 	}
-	var x, y int
+	x, y := s.r.Min.X-s.c.Rect.Min.X, s.r.Min.Y-s.c.Rect.Min.Y
 	if s.vert {
-		x, y = s.r.Min.X+d, s.r.Min.Y+i
-	} else {
-		x, y = s.r.Min.X+i, s.r.Min.Y+d
+		return y*rowStride + (x+d)*px, rowStride
 	}
-	o := (y-s.c.Rect.Min.Y)*s.c.Stride + 4*(x-s.c.Rect.Min.X)
-	p := s.c.Pix[o : o+3]
-	return p[0], p[1], p[2]
+	return (y+d)*rowStride + x*px, px
 }
 
 // share is the fraction of line d's pixels within tol of colour b.
 func (s side) share(d int, b [3]uint8) float64 {
+	o, step := s.at(d, s.c.Stride, 4)
 	n := 0
 	for i := range s.length {
-		r, g, bl := s.px(d, i)
-		if near(r, b[0]) && near(g, b[1]) && near(bl, b[2]) {
+		p := s.c.Pix[o+i*step:]
+		if near(p[0], b[0]) && near(p[1], b[1]) && near(p[2], b[2]) {
 			n++
 		}
 	}
@@ -120,11 +117,12 @@ func (s side) median() [3]uint8 {
 	var hist [3][256]int
 	n := 0
 	for d := range min(2, s.depth) {
+		o, step := s.at(d, s.c.Stride, 4)
 		for i := range s.length {
-			r, g, b := s.px(d, i)
-			hist[0][r]++
-			hist[1][g]++
-			hist[2][b]++
+			p := s.c.Pix[o+i*step:]
+			hist[0][p[0]]++
+			hist[1][p[1]]++
+			hist[2][p[2]]++
 			n++
 		}
 	}
@@ -245,10 +243,10 @@ func keep(r, n image.Rectangle) image.Rectangle {
 // pillarbox or letterbox filled with a stretched, blurred copy of the
 // picture. It wants the fill on both sides, of about the same width, each
 // ending in a sharp edge, which a photo's soft background seldom does.
-func trimBlur(c *image.NRGBA, l []uint8, r image.Rectangle) image.Rectangle {
+func trimBlur(c *image.NRGBA, r image.Rectangle) image.Rectangle {
 	for _, vert := range [2]bool{true, false} {
-		a, sa := newSide(c, r, vert, false).fill(l)
-		b, sb := newSide(c, r, vert, true).fill(l)
+		a, sa := newSide(c, r, vert, false).fill()
+		b, sb := newSide(c, r, vert, true).fill()
 		// Fill is centred: one sharp edge will do when the other side is
 		// smooth at least as far, its edge lost in a soft part of the
 		// picture.
@@ -278,54 +276,34 @@ func trimBlur(c *image.NRGBA, l []uint8, r image.Rectangle) image.Rectangle {
 
 // smoothShare is the fraction of line d's pixels whose luma is within
 // smoothStep of the next pixel along the line and of the same pixel on
-// line d+1 (towards the inside). l is c's luma plane (lumaPlane): reading
-// it by offset, rather than converting each pixel through px, is what
-// keeps the fill pass to about a millisecond on a smooth wallpaper.
-func (s side) smoothShare(l []uint8, d int) float64 {
-	a, step := s.lumaLine(d)
-	b, _ := s.lumaLine(d + 1)
+// line d+1 (towards the inside). Pixels are read by offset, each luma
+// carried to the next pixel: converting every pixel through a generic
+// accessor made the fill pass 4 ms on a smooth wallpaper.
+func (s side) smoothShare(d int) float64 {
+	a, step := s.at(d, s.c.Stride, 4)
+	b, _ := s.at(d+1, s.c.Stride, 4)
+	pix := s.c.Pix
 	n := 0
+	next := lumaAt(pix, a)
 	for i := range s.length - 1 {
-		v := int(l[a+i*step])
-		if abs(v-int(l[a+(i+1)*step])) <= smoothStep && abs(v-int(l[b+i*step])) <= smoothStep {
+		v := next
+		next = lumaAt(pix, a+(i+1)*step)
+		if abs(v-next) <= smoothStep && abs(v-lumaAt(pix, b+i*step)) <= smoothStep {
 			n++
 		}
 	}
 	return float64(n) / float64(s.length-1)
 }
 
-// lumaLine is the offset in the luma plane of pixel 0 of line d and the
-// step from one pixel of the line to the next.
-func (s side) lumaLine(d int) (int, int) {
-	if s.rev {
-		d = s.depth - 1 - d
-	}
-	w := s.c.Rect.Dx()
-	x, y := s.r.Min.X-s.c.Rect.Min.X, s.r.Min.Y-s.c.Rect.Min.Y
-	if s.vert {
-		return y*w + x + d, w
-	}
-	return (y+d)*w + x, 1
-}
-
-// lumaPlane is luma (below) of every pixel of c, row by row.
-func lumaPlane(c *image.NRGBA) []uint8 {
-	w, h := c.Rect.Dx(), c.Rect.Dy()
-	l := make([]uint8, w*h)
-	for y := range h {
-		row := c.Pix[y*c.Stride : y*c.Stride+4*w]
-		out := l[y*w : y*w+w]
-		for x := range out {
-			out[x] = uint8(luma(row[4*x], row[4*x+1], row[4*x+2]))
-		}
-	}
-	return l
+func lumaAt(pix []uint8, o int) int {
+	p := pix[o : o+3]
+	return luma(p[0], p[1], p[2])
 }
 
 // fill returns how many lines from this edge are smooth fill ending in a
 // sharp edge into textured picture, or 0. Smoothness is averaged over
 // fillWindow lines: JPEG's 8×8 blocks put small steps into blurred fill.
-func (s side) fill(l []uint8) (edge, smooth int) {
+func (s side) fill() (edge, smooth int) {
 	if s.depth < 32 || s.length < 32 {
 		return 0, 0
 	}
@@ -337,7 +315,7 @@ func (s side) fill(l []uint8) (edge, smooth int) {
 	ss := make([]float64, 0, n)
 	mean := func(a, b int) float64 {
 		for len(ss) < b {
-			ss = append(ss, s.smoothShare(l, len(ss)))
+			ss = append(ss, s.smoothShare(len(ss)))
 		}
 		t := 0.0
 		for _, v := range ss[a:b] {

@@ -244,26 +244,36 @@ func (c *Checker) Fingerprint(pix []byte, w, h int) Code {
 	// The robust hashes (fingerprint/canon: the picture with borders,
 	// bands and blurred fill trimmed) are looked up as PDQ too, as the
 	// edge searches them.
-	f.Robust = canon.Robust(cn, grey)
-	rb := []byte{'['}
-	for _, r := range f.Robust {
-		if r.Name == "" {
-			continue
-		}
-		if len(rb) > 1 {
-			rb = append(rb, ',')
-		}
-		o := wire.NewObject(nil)
-		o.Str("name", r.Name)
-		o.Int("quality", int64(r.Quality))
-		o.Raw("dihedral", appendHexList(nil, r.Dihedral[:]))
-		rb = append(rb, o.Done()...)
-	}
-	j.Raw("robust", append(rb, ']'))
+	j.Raw("robust", appendRobust(nil, canon.Robust(cn, grey)))
 	return c.ok(j.Done())
 }
 
-// appendHexList appends a JSON array of the hashes' hex forms.
+// appendRobust appends the robust hashes as a JSON array of
+// {"name","quality","dihedral"} (written by hand: the nested object writer
+// costs the module more).
+func appendRobust(b []byte, rs [fingerprint.MaxRobust]fingerprint.RobustPDQ) []byte {
+	b = append(b, '[')
+	for i := range rs {
+		r := &rs[i]
+		if r.Name == "" {
+			continue
+		}
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"name":"`+r.Name+`","quality":`...)
+		b = strconv.AppendInt(b, int64(r.Quality), 10)
+		b = append(b, `,"dihedral":`...)
+		b = appendHexList(b, r.Dihedral[:])
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+// appendHexList appends a JSON array of the hashes' hex forms. (Not
+// inlined: each inlined copy costs the module a few hundred bytes.)
+//
+//go:noinline
 func appendHexList(b []byte, hs []fingerprint.PDQHash) []byte {
 	b = append(b, '[')
 	for i := range hs {
