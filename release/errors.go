@@ -36,16 +36,31 @@ var (
 	ErrChannel   = errors.New("release: wrong channel")
 )
 
-var ruleSentinels = map[string]error{
-	RuleFormat:    ErrFormat,
-	RuleSignature: ErrSignature,
-	RuleExpired:   ErrExpired,
-	RuleRollback:  ErrRollback,
-	RuleMissing:   ErrMissing,
-	RuleLength:    ErrLength,
-	RuleDigest:    ErrDigest,
-	RuleFilter:    ErrFilter,
-	RuleChannel:   ErrChannel,
+// ruleSentinel is the sentinel of a rule (a switch, not a map: a map
+// literal is built by an init function, ~1 KB of the compressed wasm
+// module).
+func ruleSentinel(rule string) error {
+	switch rule {
+	case RuleFormat:
+		return ErrFormat
+	case RuleSignature:
+		return ErrSignature
+	case RuleExpired:
+		return ErrExpired
+	case RuleRollback:
+		return ErrRollback
+	case RuleMissing:
+		return ErrMissing
+	case RuleLength:
+		return ErrLength
+	case RuleDigest:
+		return ErrDigest
+	case RuleFilter:
+		return ErrFilter
+	case RuleChannel:
+		return ErrChannel
+	}
+	return nil
 }
 
 // RuleError is an acceptance rule that a release broke. Rule is one of the
@@ -62,7 +77,7 @@ func (e *RuleError) Error() string {
 func (e *RuleError) Unwrap() error { return e.Err }
 
 // Is matches the sentinel of e's rule.
-func (e *RuleError) Is(target error) bool { return ruleSentinels[e.Rule] == target }
+func (e *RuleError) Is(target error) bool { return ruleSentinel(e.Rule) == target }
 
 // wrap is fmt.Errorf("%s: %w", msg, err) without fmt.
 func wrap(msg string, err error) error { return wire.Wrap(msg, err) }
