@@ -311,33 +311,31 @@ func (s *Server) method(ctx *fasthttp.RequestCtx, want string) bool {
 // buffered. Handlers call it before anything reads ctx.PostBody(), which
 // would read a streamed body whole.
 func (s *Server) readBody(ctx *fasthttp.RequestCtx, limit int) bool {
-	limit = min(limit, s.cfg.MaxBodyBytes)
-	tooLarge := func() bool {
-		ctx.SetConnectionClose()
-		writeError(ctx, fasthttp.StatusRequestEntityTooLarge, CodeBodyTooLarge, "request body over "+strconv.Itoa(limit)+" bytes")
-		return false
-	}
-	if ctx.Request.Header.ContentLength() > limit {
-		return tooLarge()
-	}
 	stream := ctx.RequestBodyStream()
 	if stream == nil {
-		return len(ctx.Request.Body()) <= limit || tooLarge()
+		limit = min(limit, s.cfg.MaxBodyBytes)
+		if ctx.Request.Header.ContentLength() > limit || len(ctx.Request.Body()) > limit {
+			return s.bodyTooLarge(ctx, limit)
+		}
+		return true
 	}
 	return s.readBodyAfter(ctx, nil, stream, limit)
+}
+
+// bodyTooLarge answers 413 body_too_large and closes the connection, since
+// the rest of the body is not read.
+func (s *Server) bodyTooLarge(ctx *fasthttp.RequestCtx, limit int) bool {
+	ctx.SetConnectionClose()
+	writeError(ctx, fasthttp.StatusRequestEntityTooLarge, CodeBodyTooLarge, "request body over "+strconv.Itoa(limit)+" bytes")
+	return false
 }
 
 // readBodyAfter is readBody for a body whose first bytes, head, have been
 // read from stream already.
 func (s *Server) readBodyAfter(ctx *fasthttp.RequestCtx, head []byte, stream io.Reader, limit int) bool {
 	limit = min(limit, s.cfg.MaxBodyBytes)
-	tooLarge := func() bool {
-		ctx.SetConnectionClose()
-		writeError(ctx, fasthttp.StatusRequestEntityTooLarge, CodeBodyTooLarge, "request body over "+strconv.Itoa(limit)+" bytes")
-		return false
-	}
 	if ctx.Request.Header.ContentLength() > limit {
-		return tooLarge()
+		return s.bodyTooLarge(ctx, limit)
 	}
 	var buf bytes.Buffer
 	if n := ctx.Request.Header.ContentLength(); n > 0 {
@@ -355,7 +353,7 @@ func (s *Server) readBodyAfter(ctx *fasthttp.RequestCtx, head []byte, stream io.
 		return false
 	}
 	if buf.Len() > limit {
-		return tooLarge()
+		return s.bodyTooLarge(ctx, limit)
 	}
 	ctx.Request.SetBodyRaw(buf.Bytes())
 	return true
