@@ -161,13 +161,25 @@ done
 # reference vectors sit beside the checkout.
 phone=../shared/testdata/pdq/images/reg-test-input/exif-rotn/exif-rotn-6.jpg
 [ -f "$phone" ] && scan_files+=("$phone|12-MP phone photo")
+# The same photo as HEIC and AVIF (ImageMagick through libheif: x265,
+# libaom), for builds that decode them.
+if [ -f "$phone" ] && command -v convert >/dev/null && convert -list format 2>/dev/null | grep -q 'HEIC.*rw'; then
+  for f in heic avif; do
+    convert "$phone" -quality 80 "$WORK/phone.$f" && scan_files+=("$WORK/phone.$f|12-MP phone photo as ${f^^}")
+  done
+fi
 for b in $SCAN_BUILDS; do
   HASHGATE_BIN="$WORK/hashgate"
   [ "$b" = default ] || HASHGATE_BIN="$WORK/hashgate-$b"
   decoder=$("$HASHGATE_BIN" version | sed -n 's/^JPEG: \([^;]*\);.*/\1/p')
+  heifdec=$("$HASHGATE_BIN" version | sed -n 's/.*HEIC\/AVIF: //p')
   start_edge "$rel"
   for entry in "${scan_files[@]}"; do
     file=${entry%%|*}; label=${entry#*|}
+    case $file in
+      *.heic|*.avif) [ "$heifdec" != none ] || continue; dec=$heifdec ;;
+      *) dec=$decoder ;;
+    esac
     cat >"$WORK/scan.lua" <<LUA
 local f = assert(io.open("$file", "rb"))
 wrk.body = f:read("*all")
@@ -176,13 +188,13 @@ wrk.method = "POST"
 wrk.headers["Content-Type"] = "image/jpeg"
 LUA
     size_kb=$(( $(stat -c %s "$file") / 1024 ))
-    echo "== scan, $label ($size_kb KiB), $decoder" >&2
+    echo "== scan, $label ($size_kb KiB), $dec" >&2
     c0=$(cpu_ticks)
     run_wrk "scan" 4 2 "$WORK/scan.lua" /v1/scan
     c1=$(cpu_ticks)
     n=$(awk '/requests in/{print $1}' "$WORK/scan.wrk")
     cpu=$(awk -v d=$((c1 - c0)) -v hz="$HZ" -v n="$n" 'BEGIN{if (n > 0) printf "%.1f", 1000*d/hz/n; else print "-"}')
-    row "scan, $label ($size_kb KiB), 4 conns" "$RPS" "$P50" "$P99" "$FAILS" "$decoder; CPU $cpu ms a scan; RSS $(rss_mb) MB (peak $(hwm_mb) MB)"
+    row "scan, $label ($size_kb KiB), 4 conns" "$RPS" "$P50" "$P99" "$FAILS" "$dec; CPU $cpu ms a scan; RSS $(rss_mb) MB (peak $(hwm_mb) MB)"
   done
   stop_edge
 done
