@@ -44,8 +44,8 @@ var pathNames = [nPaths]string{"PDQ alone", "edge before", "edge", "browser befo
 type world struct {
 	rel *release.Release
 	ix  *match.Index
-	// robust: edge queries carry robust hashes, and the browser (the wasm
-	// checker computes them too) looks them up.
+	// robust: edge queries carry robust hashes, and the browser looks up
+	// the one the wasm checker computes too (the trimmed picture's).
 	robust, dihedral bool
 	entries          int
 	filterBytes      int
@@ -409,7 +409,9 @@ func browserHit(w *world, f fingerprint.Fingerprints, lookups *int) bool {
 	}
 	if w.robust {
 		for _, r := range f.Robust {
-			if r.Quality < 50 {
+			// The module computes the trimmed hash only (derotation is
+			// the edge's, docs/fingerprint.md).
+			if r.Quality < 50 || r.Name != "trim" {
 				continue
 			}
 			if w.dihedral {
