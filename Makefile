@@ -36,9 +36,18 @@ vectors:
 ## build: the CLI and the .wasm checker into dist/
 build: cli $(if $(HAVE_WASM),wasm)
 
+# Before `make setup` has installed libjpeg-turbo's and libheif's headers, the
+# CLI (and so `make demo`) builds with Go's own decoders instead and says so;
+# `hashgate --version` names the decoders a binary has. Tests always use the
+# C decoders (CI installs them).
+HAVE_TJPEG := $(wildcard /usr/include/turbojpeg.h)
+HAVE_HEIF  := $(wildcard /usr/include/libheif/heif.h /usr/include/*/libheif/heif.h)
+CLI_TAGS   ?= $(if $(HAVE_TJPEG),$(if $(HAVE_HEIF),,noheif),purego)
+
 cli:
 	@mkdir -p $(DIST)
-	$(GO) build -trimpath -o $(DIST)/hashgate ./cmd/hashgate
+	$(if $(CLI_TAGS),@echo "cli: building with -tags $(CLI_TAGS): libjpeg-turbo or libheif headers are missing (make setup installs them)")
+	$(GO) build -trimpath $(if $(CLI_TAGS),-tags $(CLI_TAGS)) -o $(DIST)/hashgate ./cmd/hashgate
 
 ## static: a static CLI without cgo (JPEG through Go's image/jpeg); `--version` says which
 static:
