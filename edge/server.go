@@ -330,6 +330,44 @@ func (s *Server) bodyTooLarge(ctx *fasthttp.RequestCtx, limit int) bool {
 	return false
 }
 
+// A client refused before it has sent its whole body is usually still
+// sending it. Closing with unread bytes resets the connection, and a reset
+// makes the client's kernel drop the answer it has not read yet: the client
+// sees "connection reset" instead of the 413 or 503. So when a body is
+// refused part-way, the edge first reads and drops what is still coming,
+// for at most lingerTime and lingerBytes and until the client pauses for
+// lingerIdle (a larger rest still gets the reset). A body refused by its
+// announced length is answered at once: the client may be waiting for that
+// answer before it sends (Expect: 100-continue).
+const (
+	lingerTime  = 2 * time.Second
+	lingerIdle  = 250 * time.Millisecond
+	lingerBytes = 16 << 20
+)
+
+// lingerClose marks the connection to close after the answer, first
+// dropping the rest of a streamed body as above. (A body fasthttp buffered
+// has been read whole already.)
+func lingerClose(ctx *fasthttp.RequestCtx) {
+	ctx.SetConnectionClose()
+	stream := ctx.RequestBodyStream()
+	if stream == nil {
+		return
+	}
+	end := time.Now().Add(lingerTime)
+	buf := make([]byte, 32<<10)
+	for n := 0; n < lingerBytes; {
+		// A client that pauses for lingerIdle has stopped sending (or is
+		// too slow to be worth waiting for).
+		_ = ctx.Conn().SetReadDeadline(minTime(end, time.Now().Add(lingerIdle)))
+		m, err := stream.Read(buf)
+		n += m
+		if err != nil {
+			return
+		}
+	}
+}
+
 // readBodyAfter is readBody for a body whose first bytes, head, have been
 // read from stream already.
 func (s *Server) readBodyAfter(ctx *fasthttp.RequestCtx, head []byte, stream io.Reader, limit int) bool {
@@ -353,6 +391,7 @@ func (s *Server) readBodyAfter(ctx *fasthttp.RequestCtx, head []byte, stream io.
 		return false
 	}
 	if buf.Len() > limit {
+		lingerClose(ctx) // found part-way: the client is still sending
 		return s.bodyTooLarge(ctx, limit)
 	}
 	ctx.Request.SetBodyRaw(buf.Bytes())

@@ -197,7 +197,7 @@ func (s *Server) readUpload(ctx *fasthttp.RequestCtx) (*reqBody, bool) {
 	switch {
 	case !multi && isVideo(h):
 		if int64(cl) > s.video.cfg.MaxBytes {
-			s.writeBodyError(ctx, errSpoolTooLarge)
+			s.refuseAnnounced(ctx, errSpoolTooLarge)
 			return nil, false
 		}
 		sp, err := s.spoolCopy(ctx, h, stream, s.video.cfg.MaxBytes)
@@ -209,7 +209,7 @@ func (s *Server) readUpload(ctx *fasthttp.RequestCtx) (*reqBody, bool) {
 	case multi && (cl > s.cfg.MaxBodyBytes || cl < 0):
 		limit := s.video.cfg.MaxBytes + int64(s.cfg.MaxBodyBytes)
 		if int64(cl) > limit {
-			s.writeBodyError(ctx, errSpoolTooLarge)
+			s.refuseAnnounced(ctx, errSpoolTooLarge)
 			return nil, false
 		}
 		// In memory while it fits MaxBodyBytes (a chunked form is usually
@@ -244,6 +244,17 @@ func isMultipart(contentType []byte) bool {
 // writeBodyError answers a body that could not be read or spooled; the
 // connection is closed (the rest of the body is not read).
 func (s *Server) writeBodyError(ctx *fasthttp.RequestCtx, err error) {
+	if errors.Is(err, errSpoolTooLarge) || errors.Is(err, errPartTooLarge) ||
+		errors.Is(err, errSpoolFull) || errors.Is(err, errSpoolDisk) {
+		lingerClose(ctx) // refused part-way: the client is still sending
+	}
+	s.refuseAnnounced(ctx, err)
+}
+
+// refuseAnnounced is writeBodyError for a body refused by its header alone,
+// answered at once without lingering (the client may be waiting for just
+// that answer before it sends the body).
+func (s *Server) refuseAnnounced(ctx *fasthttp.RequestCtx, err error) {
 	ctx.SetConnectionClose()
 	var netErr net.Error
 	switch {
