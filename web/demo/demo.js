@@ -62,6 +62,9 @@ const quoted = (names) => {
 function summary(r) {
   const what = r.video ? 'video' : 'image';
   const rel = checker.release.version;
+  if (r.verdict === 'unsupported') {
+    return `Not checked here: this browser cannot decode ${(r.reason || 'this').split(':')[0].toUpperCase()} photos. The edge checks the file when it is uploaded.`;
+  }
   if (r.verdict === 'error') return `Could not check this file: ${r.error || 'unknown error'}`;
   if (r.verdict === 'match' && r.edge) {
     const lists = uniq(r.edge.matches.map((m) => m.list || 'unnamed'));

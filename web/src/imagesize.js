@@ -69,3 +69,18 @@ function exifOrientation(b, start, end) {
   }
   return 1;
 }
+
+// sniffHEIF names an ISO BMFF still image by its 'ftyp' brands (major and
+// compatible): 'image/avif' (avif, avis), 'image/heic' (HEVC-coded: heic,
+// heix, heim, heis, hevc, hevx) or 'image/heif' (mif1/msf1 alone), else null.
+// AVIF is named first: encoders list mif1 and miaf beside either codec.
+export function sniffHEIF(b) {
+  if (!b || b.length < 16 || b[4] !== 0x66 || b[5] !== 0x74 || b[6] !== 0x79 || b[7] !== 0x70) return null;
+  const size = Math.min(b.length, ((b[0] << 24) >>> 0) + (b[1] << 16) + (b[2] << 8) + b[3]);
+  const brands = [];
+  for (let i = 8; i + 4 <= size; i += i === 8 ? 8 : 4) brands.push(String.fromCharCode(b[i], b[i + 1], b[i + 2], b[i + 3]));
+  if (brands.some((x) => x === 'avif' || x === 'avis')) return 'image/avif';
+  if (brands.some((x) => /^(hei[cxms]|hev[cx])$/.test(x))) return 'image/heic';
+  if (brands.some((x) => x === 'mif1' || x === 'msf1')) return 'image/heif';
+  return null;
+}

@@ -194,7 +194,12 @@ export interface Timings {
 }
 
 export interface CheckResult {
-  verdict: 'clear' | 'match' | 'error';
+  /**
+   * 'unsupported': the file is an image this browser cannot decode (HEIC;
+   * AVIF where ImageDecoder lacks it). Nothing was looked up or sent; the
+   * edge decodes both and checks the upload. `reason` says which.
+   */
+  verdict: 'clear' | 'match' | 'error' | 'unsupported';
   fingerprints: Fingerprints | null;
   localHit: LocalHit | null;
   /** A video's frame hashes (fingerprints then holds its digests and size). */
@@ -205,6 +210,8 @@ export interface CheckResult {
   decoder?: string;
   timings: Timings;
   error?: string;
+  /** With verdict 'unsupported', e.g. "heic: this browser cannot decode it; the edge will check the upload". */
+  reason?: string;
 }
 
 export interface ReleaseInfo {
@@ -225,7 +232,7 @@ export interface Checker {
   readonly releaseSource: 'network' | 'cache' | 'unchanged';
   /** Look for a newer release; a refused or failed update keeps the one in use. */
   update(): Promise<ReleaseInfo>;
-  /** Images and videos (MP4/MOV, WebM, Matroska, recognised by their bytes). */
+  /** Images (JPEG, PNG, GIF, WebP, AVIF; HEIC answers 'unsupported') and videos (MP4/MOV, WebM, Matroska), recognised by their bytes. */
   check(file: Blob, options?: CheckOptions): Promise<CheckResult>;
   close(): void;
 }

@@ -5,7 +5,7 @@
 // gives the verdict; a miss sends nothing anywhere.
 //
 //   const checker = await createChecker({ releaseURL, edgeURL, publicKeys });
-//   const r = await checker.check(file, { onProgress, signal }); // r.verdict: 'clear' | 'match' | 'error'
+//   const r = await checker.check(file, { onProgress, signal }); // r.verdict: 'clear' | 'match' | 'error' | 'unsupported'
 
 export { CheckerError } from './module.js';
 import { captureFrames } from './videofallback.js';
@@ -161,6 +161,9 @@ export async function createChecker(options) {
       } catch (err) {
         if (err.name === 'AbortError') throw err;
         return { verdict: 'error', error: err.message, fingerprints: null, localHit: null, timings: { total: performance.now() - t0 } };
+      }
+      if (r.unsupported) {
+        return { verdict: 'unsupported', reason: r.unsupported, fingerprints: null, localHit: null, timings: { total: performance.now() - t0 } };
       }
       const out = { verdict: 'clear', fingerprints: r.fingerprints, localHit: r.localHit, decoder: r.decoder, timings: r.timings };
       if (r.video) out.video = { ...r.video, localRanges: localRanges(r.video, r.localHit.frames || []) };

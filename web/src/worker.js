@@ -3,7 +3,7 @@
 // answers { id, result } or { id, error: { name, code, message } }.
 import { Module } from './module.js';
 import { update } from './release.js';
-import { imageSize } from './imagesize.js';
+import { imageSize, sniffHEIF } from './imagesize.js';
 import { sniffVideo, probe, hashFrames, hashRGBAFrames, VideoError } from './video.js';
 import { framesNeeded, videoCandidate } from './videorule.js';
 
@@ -25,7 +25,8 @@ const WHOLE = 256 << 20; // files up to this size are read into memory whole
 // (floor(x*W/512)); 'browser': the full decode is resized to 512×512 by
 // Chromium with resizeQuality 'pixelated'; 'decode': Chromium decodes a large
 // image straight to 512×512. The last two are kept for measurement.
-async function pixels(file, bytes, resize) {
+async function pixels(file, bytes, resize, heif) {
+  if (heif) return decodedPixels(bytes || file.stream(), heif);
   if (resize === 'auto' && bytes && typeof ImageDecoder === 'function') {
     const info = await imageSize(bytes);
     if (info && info.type === 'image/jpeg') {
@@ -60,6 +61,35 @@ async function pixels(file, bytes, resize) {
   const out = { data, w: bmp.width, h: bmp.height, width, height, decoder: resize === 'browser' ? 'createImageBitmap 512x512' : 'createImageBitmap' };
   bmp.close();
   return out;
+}
+
+// decodedPixels decodes a HEIF-family image (AVIF in Chromium) with
+// ImageDecoder and reads it back as sRGB RGBA at full size; the module then
+// samples it as the reference does, like the 'wasm' path. createImageBitmap
+// would decode it too, but only ImageDecoder says beforehand whether it can.
+async function decodedPixels(data, type) {
+  const dec = new ImageDecoder({ data, type, preferAnimation: false });
+  let frame;
+  try {
+    frame = (await dec.decode({ frameIndex: 0 })).image;
+    const c = new OffscreenCanvas(frame.displayWidth, frame.displayHeight);
+    const ctx = c.getContext('2d', { willReadFrequently: true, colorSpace: 'srgb' });
+    ctx.drawImage(frame, 0, 0);
+    const { width, height } = c;
+    return { data: ctx.getImageData(0, 0, width, height, { colorSpace: 'srgb' }).data, w: width, h: height, width, height, decoder: `ImageDecoder ${type}` };
+  } finally {
+    frame?.close();
+    dec.close();
+  }
+}
+
+// heifSupport says whether this browser's ImageDecoder decodes type
+// (asked once per type).
+const heifSupport = new Map();
+function canDecode(type) {
+  if (typeof ImageDecoder !== 'function') return Promise.resolve(false);
+  if (!heifSupport.has(type)) heifSupport.set(type, ImageDecoder.isTypeSupported(type).catch(() => false));
+  return heifSupport.get(type);
 }
 
 // Formats whose first plane is full-resolution luma (JPEG's Y, which is
@@ -204,6 +234,13 @@ async function check(file, resize, opts) {
   const t0 = performance.now();
   const head = new Uint8Array(await file.slice(0, 64).arrayBuffer());
   if (sniffVideo(head)) return checkVideo(file, opts, t0);
+  // HEIC (and AVIF where the browser lacks its decoder) is not checked here:
+  // the answer says so and nothing is looked up or sent; the edge, which
+  // decodes both, checks the upload.
+  const heif = sniffHEIF(head);
+  if (heif && !(await canDecode(heif))) {
+    return { unsupported: `${heif.slice(6)}: this browser cannot decode it; the edge will check the upload` };
+  }
   // An image's progress is its bytes digested: { done, total, unit: 'bytes' }.
   const progress = (done) => opts.onProgress?.({ done, total: file.size, unit: 'bytes' });
   const { signal } = opts;
@@ -214,7 +251,7 @@ async function check(file, resize, opts) {
   // Decoding runs on the browser's own threads; the digest runs here in the
   // meantime, so the two overlap instead of adding up.
   let t1 = t0;
-  const pxP = pixels(file, bytes, resize).then((px) => { t1 = performance.now(); return px; });
+  const pxP = pixels(file, bytes, resize, heif).then((px) => { t1 = performance.now(); return px; });
   pxP.catch(() => {}); // handled below, after the digest; not an unhandled rejection meanwhile
   let dg;
   let tDigest = t0;
