@@ -11,7 +11,8 @@ import { startDemo, repoRoot } from './demo-server.mjs';
 import { sniffHEIF } from '../src/imagesize.js';
 import { sniffVideo } from '../src/video.js';
 
-const probe = join(repoRoot, 'testdata', 'demo', 'probe');
+// The edge's own AVIF and HEIC copies of the listed testdata/demo/listed/harbour.jpg.
+const media = join(repoRoot, 'fingerprint', 'media', 'testdata');
 
 let demo;
 let browser;
@@ -34,7 +35,7 @@ after(async () => {
 });
 
 async function checkFile(name) {
-  const b64 = readFileSync(join(probe, name)).toString('base64');
+  const b64 = readFileSync(join(media, name)).toString('base64');
   return page.evaluate(async ({ b64, name }) => {
     const bin = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
     return window.hashgateChecker.check(new File([bin], name));
@@ -44,7 +45,7 @@ async function checkFile(name) {
 test('an AVIF copy of a listed image decodes through ImageDecoder and the edge confirms the match', async () => {
   assert.equal(await page.evaluate(() => ImageDecoder.isTypeSupported('image/avif')), true, 'this Chromium decodes AVIF');
   const n0 = requests.length;
-  const r = await checkFile('harbour.avif');
+  const r = await checkFile('harbour-640x480.avif');
   assert.equal(r.verdict, 'match', JSON.stringify(r));
   assert.equal(r.decoder, 'ImageDecoder image/avif');
   assert.equal(r.fingerprints.width, 640);
@@ -57,14 +58,14 @@ test('an AVIF copy of a listed image decodes through ImageDecoder and the edge c
 test('a HEIC is unsupported here: a clear verdict, nothing looked up or sent', async () => {
   assert.equal(await page.evaluate(() => ImageDecoder.isTypeSupported('image/heic')), false, 'this Chromium decodes HEIC: the test no longer tests the unsupported path');
   const n0 = requests.length;
-  const r = await checkFile('harbour.heic');
+  const r = await checkFile('harbour-640x480.heic');
   assert.equal(r.verdict, 'unsupported', JSON.stringify(r));
   assert.equal(r.reason, 'heic: this browser cannot decode it; the edge will check the upload');
   assert.equal(r.fingerprints, null);
   assert.equal(r.localHit, null);
   assert.deepEqual(requests.slice(n0), []);
   // The demo page says it in plain words.
-  await page.setInputFiles('#files', join(probe, 'harbour.heic'));
+  await page.setInputFiles('#files', join(media, 'harbour-640x480.heic'));
   await page.waitForFunction(() => document.querySelector('#results tr[data-verdict]'), null, { timeout: 60000 });
   const row = await page.evaluate(() => {
     const tr = document.querySelector('#results tr[data-verdict]');
@@ -103,8 +104,8 @@ test('sniffHEIF names HEIF-family images by their brands, and none of them is ta
     assert.equal(sniffHEIF(c.b), c.want, c.name);
     if (c.want) assert.equal(sniffVideo(c.b), null, `${c.name}: taken for video`);
   }
-  for (const name of ['harbour.avif', 'harbour.heic']) {
-    const b = readFileSync(join(probe, name)).subarray(0, 64);
+  for (const name of ['harbour-640x480.avif', 'harbour-640x480.heic']) {
+    const b = readFileSync(join(media, name)).subarray(0, 64);
     assert.equal(sniffHEIF(b), `image/${name.split('.')[1]}`, name);
     assert.equal(sniffVideo(b), null, name);
   }
