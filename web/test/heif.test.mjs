@@ -34,8 +34,9 @@ after(async () => {
   await demo?.stop();
 });
 
-async function checkFile(name) {
-  const b64 = readFileSync(join(media, name)).toString('base64');
+async function checkFile(path) {
+  const b64 = readFileSync(path).toString('base64');
+  const name = path.split('/').pop();
   return page.evaluate(async ({ b64, name }) => {
     const bin = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
     return window.hashgateChecker.check(new File([bin], name));
@@ -45,7 +46,7 @@ async function checkFile(name) {
 test('an AVIF copy of a listed image decodes through ImageDecoder and the edge confirms the match', async () => {
   assert.equal(await page.evaluate(() => ImageDecoder.isTypeSupported('image/avif')), true, 'this Chromium decodes AVIF');
   const n0 = requests.length;
-  const r = await checkFile('harbour-640x480.avif');
+  const r = await checkFile(join(media, 'harbour-640x480.avif'));
   assert.equal(r.verdict, 'match', JSON.stringify(r));
   assert.equal(r.decoder, 'ImageDecoder image/avif');
   assert.equal(r.fingerprints.width, 640);
@@ -55,10 +56,35 @@ test('an AVIF copy of a listed image decodes through ImageDecoder and the edge c
   assert.deepEqual(requests.slice(n0), ['POST /v1/verify']);
 });
 
+// harbour-irot1-480x640.avif is the AVIF above with an 'irot' property
+// (angle 1: a quarter turn anticlockwise) added to its ipco box and
+// associated with the primary item (box sizes and iloc offsets adjusted):
+// the picture stands 480×640 at the edge (libheif) and in the browser.
+test('an AVIF, upright or turned by irot, fingerprints as at the edge', async () => {
+  for (const f of [join(media, 'harbour-640x480.avif'), join(repoRoot, 'web', 'test', 'testdata', 'harbour-irot1-480x640.avif')]) {
+    const body = readFileSync(f);
+    const e = await (await fetch(`${demo.url}/demo/api/fingerprint`, { method: 'POST', body })).json();
+    const r = await checkFile(f);
+    assert.ok(e.pdq && r.fingerprints, `${f}: edge ${JSON.stringify(e)}, browser ${JSON.stringify(r)}`);
+    assert.deepEqual([r.fingerprints.width, r.fingerprints.height], [e.width, e.height], f);
+    const d = hamming(r.fingerprints.pdq, e.pdq);
+    assert.ok(d <= 8, `${f}: browser PDQ ${d} bits from the edge's`);
+  }
+});
+
+function hamming(a, b) {
+  let n = 0;
+  for (let i = 0; i < a.length; i += 2) {
+    let x = parseInt(a.slice(i, i + 2), 16) ^ parseInt(b.slice(i, i + 2), 16);
+    while (x) { n += x & 1; x >>= 1; }
+  }
+  return n;
+}
+
 test('a HEIC is unsupported here: a clear verdict, nothing looked up or sent', async () => {
   assert.equal(await page.evaluate(() => ImageDecoder.isTypeSupported('image/heic')), false, 'this Chromium decodes HEIC: the test no longer tests the unsupported path');
   const n0 = requests.length;
-  const r = await checkFile('harbour-640x480.heic');
+  const r = await checkFile(join(media, 'harbour-640x480.heic'));
   assert.equal(r.verdict, 'unsupported', JSON.stringify(r));
   assert.equal(r.reason, 'heic: this browser cannot decode it; the edge will check the upload');
   assert.equal(r.fingerprints, null);
