@@ -61,7 +61,7 @@ var policy = map[string]rule{
 		not: [][]string{lean, heavyCrypto, {"encoding/base64"}}},
 
 	"release/hashlist": {floor: 3, may: []string{"fingerprint", "fingerprint/video", "internal/wire", "release"}},
-	"wasm/internal/checker": {floor: 3, may: []string{"bloom", "fingerprint", "internal/wire", "release"},
+	"wasm/internal/checker": {floor: 3, may: []string{"bloom", "fingerprint", "fingerprint/canon", "internal/wire", "release"},
 		not: [][]string{lean, decoders, heavyCrypto}},
 	"edge": {floor: 4, may: []string{"bloom", "fingerprint", "fingerprint/media", "fingerprint/video", "internal/wire", "match", "release"}},
 
