@@ -81,9 +81,12 @@ openapi-lint:
 # the race detector finds nothing there, while it made their tests take
 # 1288 s (bloom's statistical tests; 100 s without) and 1117 s
 # (fingerprint's conformance over every reference image) at load average
-# 19: they run without it. Their subpackages (fingerprint/video's FFmpeg
-# supervision, ...) keep -race.
-NORACE ?= github.com/hashgate/hashgate/bloom github.com/hashgate/hashgate/fingerprint
+# 19: they run without it. wasm/wasmtest (the built module in wazero, no
+# goroutine and no t.Parallel of its own) took 114 s with it and 15 s
+# without on a quiet machine, the race detector slowing wazero's compiler.
+# Their subpackages (fingerprint/video's FFmpeg supervision, ...) keep
+# -race.
+NORACE ?= github.com/hashgate/hashgate/bloom github.com/hashgate/hashgate/fingerprint github.com/hashgate/hashgate/wasm/wasmtest
 unit: $(if $(HAVE_WASM),wasm)
 	HASHGATE_WASM=$(CURDIR)/$(DIST)/hashgate.wasm $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) \
 	  $$($(GO) list ./... | grep -vxF $(foreach p,$(NORACE),-e $(p)))
