@@ -8,26 +8,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
-	"strconv"
-	"strings"
 	"testing"
-)
 
-// hwm is the process's peak resident memory (VmHWM) in bytes.
-func hwm(t *testing.T) int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for line := range strings.Lines(string(b)) {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
-			kb, _ := strconv.ParseInt(f[1], 10, 64)
-			return kb << 10
-		}
-	}
-	t.Fatal("no VmHWM")
-	return 0
-}
+	"github.com/hashgate/hashgate/internal/testenv"
+)
 
 // TestCMemory measures what libheif and its codecs allocate in C while
 // decoding (peak resident memory, reset before the decode, less the Go
@@ -53,15 +37,13 @@ func TestCMemory(t *testing.T) {
 			t.Fatalf("%s: header %+v, %v", format, hd, err)
 		}
 		runtime.GC()
-		if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
-			t.Fatalf("resetting VmHWM: %v", err)
-		}
-		before := hwm(t)
+		testenv.ResetPeakRSS(t)
+		before := testenv.PeakRSS(t)
 		img, err := Decode(b, hd)
 		if err != nil {
 			t.Fatal(err)
 		}
-		grew := hwm(t) - before
+		grew := testenv.PeakRSS(t) - before
 		c := grew - int64(len(img.Pix))
 		px := int64(w * h)
 		t.Logf("%s %dx%d: peak grew %.1f MiB, Go RGBA %.1f MiB, so C used about %.1f MiB (%.2f B a pixel)",

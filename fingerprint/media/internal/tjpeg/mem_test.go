@@ -11,23 +11,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-)
 
-// hwm is the process's peak resident memory (VmHWM) in bytes.
-func hwm(t *testing.T) int64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for line := range strings.Lines(string(b)) {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
-			kb, _ := strconv.ParseInt(f[1], 10, 64)
-			return kb << 10
-		}
-	}
-	t.Fatal("no VmHWM")
-	return 0
-}
+	"github.com/hashgate/hashgate/internal/testenv"
+)
 
 // TestCMemory measures what libjpeg-turbo allocates in C while decoding
 // (the peak resident memory, reset before each decode, less the Go
@@ -66,15 +52,13 @@ func TestCMemory(t *testing.T) {
 		}
 		for _, scale := range []int{1, 4} {
 			runtime.GC()
-			if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
-				t.Fatalf("resetting VmHWM: %v", err)
-			}
-			before := hwm(t)
+			testenv.ResetPeakRSS(t)
+			before := testenv.PeakRSS(t)
 			img, err := Decode(b, hd, scale)
 			if err != nil {
 				t.Fatal(err)
 			}
-			grew := hwm(t) - before
+			grew := testenv.PeakRSS(t) - before
 			planes := PlaneBytes(hd, scale)
 			c := grew - planes
 			samples := int64(3 * w * h)
