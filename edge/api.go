@@ -30,6 +30,14 @@ type matchJSON struct {
 	File   string   `json:"file,omitempty"`
 	// Video is set for a listed video (kind vpdq): video.go.
 	Video *videoMatchJSON `json:"video,omitempty"`
+	// MatchID names the match's event (events.go), for an appeal; Action
+	// is ActionBlock or ActionMonitor (policy.go).
+	MatchID string `json:"match_id"`
+	Action  string `json:"action"`
+
+	entry    string // the entry's id, for the event only
+	distance int
+	rule     *PolicyRule
 }
 
 func writeJSON(ctx *fasthttp.RequestCtx, status int, v any) {
@@ -85,13 +93,19 @@ func (s *Server) verify(ctx *fasthttp.RequestCtx) {
 		writeNoMatch(ctx, snap.Version)
 		return
 	}
-	v := verdict{Release: snap.Version, Matches: []matchJSON{}}
-	v.Matches = s.appendMatches(v.Matches, res, "")
-	v.Matches = s.appendVideoMatches(v.Matches, vres, "")
-	v.Match = len(v.Matches) > 0
-	if v.Match {
-		s.logMatch("verify", snap, v.Matches)
+	qq := q.query()
+	sub := subjectOfQuery(snap, "", &qq)
+	if len(q.Frames) > 0 {
+		sub.frame0 = &q.Frames[0].PDQ
 	}
+	v := verdict{Release: snap.Version, Matches: []matchJSON{}}
+	v.Matches = s.appendMatches(v.Matches, res, sub)
+	v.Matches = s.appendVideoMatches(v.Matches, vres, sub)
+	if len(v.Matches) == 0 {
+		writeNoMatch(ctx, snap.Version) // withdrawn or allowlisted
+		return
+	}
+	v.Match = s.recordMatches(ctx, routeVerify, snap, v.Matches) // events.go
 	writeJSON(ctx, fasthttp.StatusOK, &v)
 }
 
@@ -107,14 +121,22 @@ func writeNoMatch(ctx *fasthttp.RequestCtx, release uint64) {
 	ctx.SetBody(b)
 }
 
-// appendMatches converts results and counts them in the metrics.
-func (s *Server) appendMatches(dst []matchJSON, res []match.Result, file string) []matchJSON {
+// appendMatches converts results, after the withdrawals, the allowlist
+// and the policy (policy.go) have had their say, and counts them in the
+// metrics.
+func (s *Server) appendMatches(dst []matchJSON, res []match.Result, sub *subject) []matchJSON {
 	for _, r := range res {
 		labels := r.Entry.Labels
 		if labels == nil {
 			labels = []string{}
 		}
-		dst = append(dst, matchJSON{Kind: r.Kind.String(), Labels: labels, List: r.Entry.Source, File: file})
+		m := matchJSON{Kind: r.Kind.String(), Labels: labels, List: r.Entry.Source, File: sub.file,
+			entry: entryID(r.Entry), distance: r.Distance}
+		var ok bool
+		if m.Action, m.rule, ok = s.screen(sub, &m); !ok {
+			continue
+		}
+		dst = append(dst, m)
 		s.metrics.match(r.Entry.Source, r.Entry.Labels)
 	}
 	return dst
@@ -126,8 +148,10 @@ func (s *Server) logMatch(route string, snap *Snapshot, ms []matchJSON) {
 	if !s.log.Enabled(context.Background(), slog.LevelInfo) {
 		return // spare collecting the attributes
 	}
-	var labels, lists, files []string
+	var labels, lists, files, ids, actions []string
 	for _, m := range ms {
+		ids = append(ids, m.MatchID)
+		actions = append(actions, m.Action)
 		labels = append(labels, m.Labels...)
 		lists = append(lists, m.List)
 		if m.File != "" {
@@ -135,7 +159,7 @@ func (s *Server) logMatch(route string, snap *Snapshot, ms []matchJSON) {
 		}
 	}
 	s.log.Info("edge: match", "route", route, "release", snap.Version, "labels", dedupStrings(labels),
-		"lists", dedupStrings(lists), "files", dedupStrings(files))
+		"lists", dedupStrings(lists), "files", dedupStrings(files), "match_ids", ids, "actions", dedupStrings(actions))
 }
 
 func dedupStrings(in []string) []string {

@@ -96,6 +96,14 @@ type Config struct {
 	// Video limits video uploads (video.go).
 	Video VideoConfig
 
+	// The operator's side of false positives, shadow mode and match
+	// events: Allowlist (allowlist.go), Policies and the RolloutKey their
+	// percentages hash with (policy.go), Events (events.go).
+	Allowlist  AllowlistConfig
+	Policies   []PolicyRule
+	RolloutKey []byte
+	Events     EventsConfig
+
 	// Logger receives the JSON logs; nil means slog.Default().
 	Logger *slog.Logger
 	// AccessLog, when set, gets one record per answered request: its

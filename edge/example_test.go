@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
@@ -50,13 +51,14 @@ func ExampleServer() {
 	answer, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	fmt.Println(resp.StatusCode)
-	fmt.Print(string(answer))
+	// Each match has an id of its own (its event's, for an appeal).
+	fmt.Print(regexp.MustCompile(`"match_id":"[0-9a-f]{28}"`).ReplaceAllString(string(answer), `"match_id":"…"`))
 
 	stop()
 	fmt.Println(<-done)
 	// Output:
 	// 200
-	// {"match":true,"release":1,"matches":[{"kind":"sha256","labels":["example"],"list":"demo"}]}
+	// {"match":true,"release":1,"matches":[{"kind":"sha256","labels":["example"],"list":"demo","match_id":"…","action":"block"}]}
 	// <nil>
 }
 

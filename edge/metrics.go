@@ -58,6 +58,8 @@ type metrics struct {
 	unscannable  *vm.Counter
 	scanTimeouts *vm.Counter
 	originErrors *vm.Counter
+
+	opsMetrics // metrics_ops.go: overrides, policy, events
 }
 
 // metricHelp is the HELP text of each family the edge writes. The library
@@ -97,6 +99,7 @@ func newMetrics() *metrics {
 		unscannable:  s.NewCounter("hashgate_edge_unscannable_files_total"),
 		scanTimeouts: s.NewCounter("hashgate_edge_scan_timeouts_total"),
 		originErrors: s.NewCounter("hashgate_edge_origin_errors_total"),
+		opsMetrics:   newOpsMetrics(s),
 	}
 }
 
@@ -167,6 +170,7 @@ func (m *metrics) write(b []byte, rel releaseInfo, now time.Time, tracked int) [
 		vm.WriteGaugeUint64(&buf, "hashgate_edge_index_entries", uint64(rel.entries))
 	}
 	vm.WriteGaugeUint64(&buf, "hashgate_edge_rate_limit_clients", uint64(tracked))
+	m.writeOps(&buf)
 	vm.WriteProcessMetrics(&buf)
 	vm.WriteFDMetrics(&buf)
 	return appendWithHelp(b, buf.Bytes())

@@ -62,6 +62,7 @@ func connectionHeaders(v []byte) []string {
 // proxy forwards a request the edge does not serve itself, scanning it first
 // when it is an upload. Uploads are rationed like /v1/scan.
 func (s *Server) proxy(ctx *fasthttp.RequestCtx) route {
+	ctx.Request.Header.Del(MonitorHeader) // only the edge sets it (policy.go)
 	r := routeProxy
 	if hasBody(ctx) && s.isUpload(ctx) {
 		r = routeProxyUpload

@@ -71,6 +71,10 @@ func (v *ReleaseVerifier) Verify(ctx context.Context, b *release.Bundle, lastVer
 		workers = 1
 	}
 	v.mu.Unlock()
+	withdrawn, err := rel.WithdrawalSet(v.EdgeKey)
+	if err != nil {
+		return nil, &release.RuleError{Rule: "withdrawals", Err: err}
+	}
 	ix, err := buildIndex(ctx, b, rel, v.EdgeKey, v.Match, workers)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -83,7 +87,7 @@ func (v *ReleaseVerifier) Verify(ctx context.Context, b *release.Bundle, lastVer
 	snap := &Snapshot{
 		Version: m.Version, Created: m.Created, Expires: m.Expires,
 		Manifest: b.Manifest, Signature: b.Signature,
-		Filters: filters, Index: ix, filterDir: v.FilterDir,
+		Filters: filters, Index: ix, filterDir: v.FilterDir, Withdrawn: withdrawn,
 	}
 	v.mu.Lock()
 	v.cur, v.curVersion = trust, m.Version

@@ -275,9 +275,14 @@ func (s *Server) scanUploads(ctx context.Context, snap *Snapshot, ups []upload) 
 		// is, even when it is not an image (a listed video's MD5).
 		sha, md := u.digests()
 		if res := snap.Index.Match(match.Query{SHA256: &sha, MD5: &md}); len(res) > 0 {
-			out.files++
-			out.matches = s.appendMatches(out.matches, res, u.name)
-			continue
+			n := len(out.matches)
+			out.matches = s.appendMatches(out.matches, res, &subject{snap: snap, file: u.name, sha256: &sha, md5: &md})
+			if len(out.matches) > n {
+				out.files++
+				continue
+			}
+			// Withdrawn or allowlisted: the file's other fingerprints may
+			// still match.
 		}
 		if isVideo(u.head()) { // video.go: FFmpeg, under VideoConfig's limits
 			ms, err := s.scanVideo(vctx, snap, u)
@@ -318,7 +323,9 @@ func (s *Server) scanUploads(ctx context.Context, snap *Snapshot, ups []upload) 
 		s.metrics.scanned.Add(1)
 		out.files++
 		if res := snap.Index.Match(q); len(res) > 0 {
-			out.matches = s.appendMatches(out.matches, res, u.name)
+			sub := subjectOfQuery(snap, u.name, &q)
+			sub.sha256, sub.md5 = &sha, &md
+			out.matches = s.appendMatches(out.matches, res, sub)
 		}
 		if s.video.unavailable == nil && isAnimatedGIF(u.data) {
 			// Its vPDQ too (video.go). Its first frame has been checked, so
@@ -395,12 +402,12 @@ func (s *Server) scan(ctx *fasthttp.RequestCtx) {
 		writeScanError(ctx, out.failed)
 		return
 	}
-	v := verdict{Match: len(out.matches) > 0, Release: snap.Version, Matches: out.matches, Files: &out.files}
+	v := verdict{Release: snap.Version, Matches: out.matches, Files: &out.files}
 	if v.Matches == nil {
 		v.Matches = []matchJSON{}
 	}
-	if v.Match {
-		s.logMatch("scan", snap, v.Matches)
+	if len(v.Matches) > 0 {
+		v.Match = s.recordMatches(ctx, routeScan, snap, v.Matches) // events.go
 	}
 	writeJSON(ctx, fasthttp.StatusOK, &v)
 }
@@ -442,10 +449,19 @@ func (s *Server) screenUpload(ctx *fasthttp.RequestCtx, body *reqBody) bool {
 		writeScanAbort(ctx, err)
 		return false
 	}
-	if len(out.matches) > 0 {
-		s.logMatch("proxy_upload", snap, out.matches)
+	if len(out.matches) > 0 && !s.recordMatches(ctx, routeProxyUpload, snap, out.matches) {
+		// Monitored only: forwarded, the origin told which matches.
+		var ids []string
+		for _, m := range out.matches {
+			ids = append(ids, m.MatchID)
+		}
+		ctx.Request.Header.Set(MonitorHeader, strings.Join(ids, ","))
+	} else if len(out.matches) > 0 {
 		var labels, lists []string
 		for _, m := range out.matches {
+			if m.Action != ActionBlock {
+				continue
+			}
 			labels = append(labels, m.Labels...)
 			lists = append(lists, m.List)
 		}

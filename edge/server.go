@@ -33,6 +33,10 @@ type Server struct {
 	budget  *decodeBudget        // bytes of decode memory
 	video   *videoScanner        // video.go
 
+	allowlist *allowlist // nil unless Config.Allowlist.Enabled
+	policy    *policy
+	events    *events
+
 	uploadPaths, exemptPaths []string // Config's, case-folded unless sensitive
 	snap                     atomic.Pointer[Snapshot]
 	cors                     map[string]bool
@@ -62,6 +66,9 @@ func New(cfg Config) (*Server, error) {
 		s.log = slog.Default()
 	}
 	s.video = newVideoScanner(cfg.Video, s.log)
+	if err := s.initOps(); err != nil { // admin.go
+		return nil, err
+	}
 	if cfg.Now != nil {
 		s.now = cfg.Now
 	}
@@ -112,6 +119,7 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(ln) }()
+	s.startOps(ctx) // admin.go: webhook and allowlist reloads
 	s.log.Info("edge: listening", "addr", ln.Addr().String(), "proxy", s.origin != nil, "jpeg", media.JPEGDecoder(), "heif", media.HEIFDecoder())
 	select {
 	case err := <-errc:

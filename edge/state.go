@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/hashgate/hashgate/match"
+	"github.com/hashgate/hashgate/release"
 )
 
 // Index is the exact search the edge runs over its list. *match.Index is
@@ -26,6 +27,10 @@ type Snapshot struct {
 	// hex SHA-256 of their bytes.
 	Filters map[string]Artifact
 	Index   Index
+	// Withdrawn are the publisher's withdrawals and disablements by entry
+	// id (release.Release.WithdrawalSet); a match on one in force is
+	// dropped (policy.go).
+	Withdrawn map[string]release.Withdrawal
 
 	manifestETag, signatureETag string
 	previous                    map[string]Artifact // the filters of the release before

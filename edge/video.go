@@ -16,6 +16,7 @@ import (
 	"github.com/hashgate/hashgate/fingerprint"
 	"github.com/hashgate/hashgate/fingerprint/video"
 	"github.com/hashgate/hashgate/match"
+	"github.com/hashgate/hashgate/release"
 )
 
 // Error codes of video uploads (see errors.go for the others).
@@ -220,7 +221,9 @@ func (s *Server) scanVideo(ctx context.Context, snap *Snapshot, u upload) ([]mat
 	}
 	s.log.Debug("edge: video scanned", "frames", len(frames), "searched", rep.Frames, "matches", len(rep.Results),
 		"took", time.Since(start).Round(time.Millisecond).String())
-	return s.appendVideoMatches(nil, rep.Results, u.name), nil
+	sha, md := u.digests()
+	sub := &subject{snap: snap, file: u.name, sha256: &sha, md5: &md}
+	return s.appendVideoMatches(nil, rep.Results, sub), nil
 }
 
 // videoIndex is an Index that holds listed videos (*match.Index does).
@@ -284,7 +287,7 @@ type videoMatchJSON struct {
 }
 
 // appendVideoMatches converts video results and counts them in the metrics.
-func (s *Server) appendVideoMatches(dst []matchJSON, res []match.VideoResult, file string) []matchJSON {
+func (s *Server) appendVideoMatches(dst []matchJSON, res []match.VideoResult, sub *subject) []matchJSON {
 	for _, r := range res {
 		labels := r.Video.Labels
 		if labels == nil {
@@ -295,7 +298,13 @@ func (s *Server) appendVideoMatches(dst []matchJSON, res []match.VideoResult, fi
 		for _, tr := range r.Ranges {
 			vm.Ranges = append(vm.Ranges, [2]float64{tr.Start.Seconds(), tr.End.Seconds()})
 		}
-		dst = append(dst, matchJSON{Kind: fingerprint.KindVPDQ.String(), Labels: labels, List: r.Video.Source, File: file, Video: vm})
+		m := matchJSON{Kind: fingerprint.KindVPDQ.String(), Labels: labels, List: r.Video.Source, File: sub.file, Video: vm,
+			entry: release.EntryID(fingerprint.KindVPDQ, []byte(r.Video.ID))}
+		var ok bool
+		if m.Action, m.rule, ok = s.screen(sub, &m); !ok {
+			continue
+		}
+		dst = append(dst, m)
 		s.metrics.match(r.Video.Source, r.Video.Labels)
 	}
 	return dst

@@ -43,6 +43,9 @@ type Release struct {
 	// bundle had them (see DecryptList).
 	List       []byte
 	ListDeltas [][]byte
+	// Withdrawals are the encrypted withdrawal artifacts, in manifest
+	// order (see WithdrawalSet).
+	Withdrawals [][]byte
 }
 
 // NextTrust is the Trust for the releases after r: the manifest's next keys
@@ -94,7 +97,7 @@ func Accept(b *Bundle, o AcceptOptions) (*Release, error) {
 	for _, a := range m.Artifacts {
 		data, ok := b.Artifacts[a.Name]
 		if !ok {
-			if (a.Role == RoleList || a.Role == RoleListDelta) && !o.RequireList || !knownRole(a.Role) {
+			if (a.Role == RoleList || a.Role == RoleListDelta || a.Role == RoleWithdrawals) && !o.RequireList || !knownRole(a.Role) {
 				continue
 			}
 			return nil, &RuleError{Rule: RuleMissing, Err: errors.New("release: artifact " + a.Name + " (" + a.Role + ") not supplied")}
@@ -121,6 +124,8 @@ func Accept(b *Bundle, o AcceptOptions) (*Release, error) {
 			r.List = data
 		case RoleListDelta:
 			r.ListDeltas = append(r.ListDeltas, data)
+		case RoleWithdrawals:
+			r.Withdrawals = append(r.Withdrawals, data)
 		}
 	}
 	layout, err := bloom.ParseLayout(m.Filter.Layout)

@@ -37,6 +37,10 @@ type BuildOptions struct {
 	// the release carries no list (a browser-only release).
 	Recipients []PublicKey
 
+	// Withdrawals take listed entries out of matching (withdraw.go); each
+	// must name one of the entries. They are encrypted to Recipients.
+	Withdrawals []Withdrawal
+
 	Previous [32]byte    // SHA-256 of the previous manifest.json
 	NextKeys []PublicKey // key rotation: the keys that sign the next release
 
@@ -155,6 +159,9 @@ func Build(entries []ListEntry, o BuildOptions) (*Bundle, error) {
 			return nil, err
 		}
 		m.Artifacts = append(m.Artifacts, addArtifact(b, RoleList, "list-", ".hpke", ct))
+	}
+	if err := addWithdrawals(b, m, entries, o.Withdrawals, o.Recipients, o.Rand); err != nil {
+		return nil, err
 	}
 	return finish(b, m, o.Signer)
 }

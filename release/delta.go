@@ -21,6 +21,10 @@ type DeltaOptions struct {
 	Publisher  []PublicKey
 	Recipients []PublicKey // edges the list delta is encrypted to; required if the base has a list
 	NextKeys   []PublicKey
+	// Withdrawals take entries of the new list out of matching
+	// (withdraw.go), encrypted to Recipients: a delta may carry only
+	// these, adding no entry.
+	Withdrawals []Withdrawal
 }
 
 // Delta makes a delta release: the base release's artifacts unchanged
@@ -116,6 +120,9 @@ func Delta(base *Bundle, baseRel *Release, baseEntries, newEntries []ListEntry, 
 			return nil, 0, err
 		}
 		m.Artifacts = append(m.Artifacts, addArtifact(b, RoleListDelta, "listdelta-", ".hpke", ct))
+	}
+	if err := addWithdrawals(b, m, newEntries, o.Withdrawals, o.Recipients, nil); err != nil {
+		return nil, 0, err
 	}
 	out, err := finish(b, m, o.Signer)
 	return out, len(added), err

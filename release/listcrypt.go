@@ -102,9 +102,18 @@ func EncryptList(entries []ListEntry, recipients []PublicKey, rand io.Reader) ([
 	return encryptList(enc, recipients, rand)
 }
 
+// sealable is a plaintext that knows its encoded size and appends itself:
+// the list (listEncoder) and the withdrawals (withdraw.go).
+type sealable interface {
+	encodedSize() int
+	append(dst []byte) []byte
+}
+
+func (e *listEncoder) encodedSize() int { return e.size }
+
 // encryptList writes header and encoded list into one buffer and seals the
 // list in place, so a large list is held once, not three times.
-func encryptList(enc *listEncoder, recipients []PublicKey, rand io.Reader) ([]byte, error) {
+func encryptList(enc sealable, recipients []PublicKey, rand io.Reader) ([]byte, error) {
 	if rand == nil {
 		rand = cryptoRandReader
 	}
@@ -153,7 +162,7 @@ func encryptList(enc *listEncoder, recipients []PublicKey, rand io.Reader) ([]by
 		return nil, err
 	}
 	h := len(hdr)
-	buf := make([]byte, h, h+enc.size+gcm.Overhead())
+	buf := make([]byte, h, h+enc.encodedSize()+gcm.Overhead())
 	copy(buf, hdr)
 	buf = enc.append(buf)
 	// Seal in place: dst is the plaintext's own storage (allowed by

@@ -94,7 +94,7 @@ type Oblivious struct {
 
 // Artifact is one file of the release.
 type Artifact struct {
-	Role   string // RoleFilter, RoleDelta, RoleList or RoleListDelta
+	Role   string // RoleFilter, RoleDelta, RoleList, RoleListDelta or RoleWithdrawals
 	Name   string // file name in the release directory, no path separators
 	Length uint64
 	SHA256 [32]byte

@@ -71,6 +71,7 @@ with 'hashgate publish'.`, stdout, stderr)
 	keepLow := fl.Bool("keep-low-quality", false, "keep PDQ hashes whose quality is below 50")
 	prev := fl.String("previous", "", "the previous release directory, to link its manifest digest")
 	nextPub := fl.String("next-pub", "", "key rotation: the publisher public keys that will sign the following releases")
+	withdraw := fl.String("withdraw", "", "withdrawal `file`: entries to take out of matching, for good or until a time, each with a reason (lines ENTRY UNTIL REASON; see docs/release.md#withdrawals)")
 	if code := parseFlags(fl, args, stdout); code >= 0 {
 		return code
 	}
@@ -172,6 +173,11 @@ with 'hashgate publish'.`, stdout, stderr)
 	if l.Len() == 0 {
 		return fail(stderr, "build", errors.New("no valid entries"))
 	}
+	if *withdraw != "" {
+		if opts.Withdrawals, err = hashlist.ReadWithdrawals(*withdraw); err != nil {
+			return fail(stderr, "build", err)
+		}
+	}
 	n, dups, skipped, low := l.Len(), l.Duplicates, len(l.Problems), l.LowQuality
 	lowFrames, lowVideos := l.LowQualityFrames, l.LowQualityVideos
 	b, err := release.Build(l.Finish(), opts)
@@ -191,6 +197,9 @@ with 'hashgate publish'.`, stdout, stderr)
 		*out, m.Version, n, dups, skipped, low, m.Filter.Kind, m.ArtifactsByRole(release.RoleFilter)[0].Length)
 	if v := m.Filter.Entries[fingerprint.KindVPDQ.String()]; v > 0 || lowFrames > 0 {
 		fmt.Fprintf(stdout, "videos: %d listed (%d low-quality frames dropped, %d videos with no frame left)\n", v, lowFrames, lowVideos)
+	}
+	if len(opts.Withdrawals) > 0 {
+		fmt.Fprintf(stdout, "withdrawals: %d\n", len(opts.Withdrawals))
 	}
 	if opts.Signer == nil {
 		fmt.Fprintf(stdout, "unsigned: run 'hashgate sign %s --key KEYS'\n", *out)

@@ -30,6 +30,7 @@ type serveOptions struct {
 	uploadPaths, corsOrigins, exemptPaths []string
 	match                                 match.Options
 	channel                               string
+	ops                                   serveOps // serve_ops.go
 }
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -91,6 +92,7 @@ func newServeFlags(o *serveOptions, out io.Writer) *flag.FlagSet {
 	fs.IntVar(&o.match.PHashThreshold, "phash-threshold", o.match.PHashThreshold, "largest pHash Hamming distance that matches (0..63)")
 	fs.BoolVar(&o.match.Dihedral, "dihedral", true, "also match rotated and mirrored copies (PDQ, up to 8x the search cost); --dihedral=false turns it off")
 	addVideoFlags(fs, &c.Video, &o.match) // serve_video.go
+	addOpsFlags(fs, &o.ops)               // serve_ops.go
 	return fs
 }
 
@@ -173,6 +175,10 @@ func runServeEnv(ctx context.Context, args []string, stdout, stderr io.Writer, l
 	o.cfg.UploadPaths = o.uploadPaths
 	o.cfg.ExemptPaths = o.exemptPaths
 	o.cfg.CORSOrigins = o.corsOrigins
+	if err := o.ops.apply(&o.cfg, o.edgeKey, lookup); err != nil {
+		fmt.Fprintf(stderr, "hashgate serve: %v\n", err)
+		return exitUsage
+	}
 	if err := serveEdge(ctx, &o, log); err != nil {
 		// Printed once, as every command prints its failure; the JSON log
 		// carries what happened while serving.
@@ -219,6 +225,10 @@ func serveEdge(ctx context.Context, o *serveOptions, log *slog.Logger) error {
 				log.Error("hashgate serve: " + err.Error())
 			}
 		}()
+	}
+	if err := o.ops.startAdmin(ctx, srv, log); err != nil {
+		ln.Close()
+		return err
 	}
 	return srv.Serve(ctx, ln, o.grace)
 }
