@@ -44,15 +44,22 @@ func BenchmarkFromRGBA(b *testing.B) {
 	}
 }
 
-// BenchmarkHash64 is each 64-bit hash of a 512x512 image.
+// BenchmarkHash64 is pHash, dHash and aHash of a 512x512 image (hash64s:
+// the three resizes and hashes), in colour and opaque grey (the browser's
+// JPEG path hands the module luma as grey RGBA).
 func BenchmarkHash64(b *testing.B) {
-	src := testImage(512, 512, 1)
-	for _, h := range []struct {
+	colour := testImage(512, 512, 1)
+	grey := testImage(512, 512, 1)
+	for i := 0; i < len(grey.Pix); i += 4 {
+		grey.Pix[i+1], grey.Pix[i+2], grey.Pix[i+3] = grey.Pix[i], grey.Pix[i], 0xff
+	}
+	for _, c := range []struct {
 		name string
-		fn   func(*image.NRGBA) Hash64
-	}{{"phash", pHash}, {"dhash", dHash}, {"ahash", aHash}} {
-		b.Run(h.name+"-512x512", func(b *testing.B) {
-			testenv.ReportCPU(b, func() { h.fn(src) })
+		img  *image.NRGBA
+	}{{"colour", colour}, {"grey", grey}} {
+		b.Run(c.name+"-512x512", func(b *testing.B) {
+			g := rgbaAllGrey(c.img.Pix)
+			testenv.ReportCPU(b, func() { hash64s(c.img, g) })
 		})
 	}
 }

@@ -200,10 +200,16 @@ const (
 
 // fromCanonical hashes the canonical image c of a w×h original.
 func fromCanonical(c *image.NRGBA, grey bool, w, h int) Fingerprints {
+	f := fromCanonicalLookup(c, grey, w, h)
+	f.PHash, f.DHash, f.AHash = hash64s(c, grey)
+	return f
+}
+
+// fromCanonicalLookup is the PDQ part of fromCanonical.
+func fromCanonicalLookup(c *image.NRGBA, grey bool, w, h int) Fingerprints {
 	f := Fingerprints{Width: w, Height: h}
 	f.PDQDihedral, f.PDQQuality = pdqCanonical(c, grey)
 	f.PDQ = f.PDQDihedral[0]
-	f.PHash, f.DHash, f.AHash = hash64s(c)
 	return f
 }
 

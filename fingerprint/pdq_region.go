@@ -61,6 +61,19 @@ func FromImageCanonical(img image.Image) (Fingerprints, *image.NRGBA, bool, erro
 // takes no image.Image, so the wasm module that calls it links none of the
 // image package's generic colour conversions.
 func FromRGBACanonical(pix []byte, width, height int) (Fingerprints, *image.NRGBA, bool, error) {
+	f, c, grey, err := FromRGBALookup(pix, width, height)
+	if err == nil {
+		g := bilinearGrays(c, hashSizes[1:], grey)
+		f.DHash, f.AHash = dHash(g[0]), aHash(g[1])
+	}
+	return f, c, grey, err
+}
+
+// FromRGBALookup is FromRGBACanonical for a checker that only looks
+// fingerprints up in a release's filter, which carries PDQ and pHash of the
+// perceptual kinds (bloom.Type): DHash and AHash are left zero, and the two
+// resizes they need are not done. The browser's module calls it.
+func FromRGBALookup(pix []byte, width, height int) (Fingerprints, *image.NRGBA, bool, error) {
 	if err := checkDims(width, height); err != nil {
 		return Fingerprints{}, nil, false, err
 	}
@@ -69,5 +82,7 @@ func FromRGBACanonical(pix []byte, width, height int) (Fingerprints, *image.NRGB
 	}
 	src := &image.NRGBA{Pix: pix[:4*width*height], Stride: 4 * width, Rect: image.Rect(0, 0, width, height)}
 	c, grey := canonicalNRGBA(src), rgbaAllGrey(src.Pix)
-	return fromCanonical(c, grey, width, height), c, grey, nil
+	f := fromCanonicalLookup(c, grey, width, height)
+	f.PHash = pHash(bilinearGrays(c, hashSizes[:1], grey)[0])
+	return f, c, grey, nil
 }

@@ -14,12 +14,20 @@ import (
 // package is not imported because it pulls in fmt, encoding/gob and
 // reflect, which the wasm module must not carry; a test holds the two
 // equal.
-func hash64s(c *image.NRGBA) (p, d, a Hash64) {
-	return pHash(c), dHash(c), aHash(c)
+//
+// The three resizes are done together (bilinearGrays), reading c once;
+// grey says c has R = G = B everywhere.
+func hash64s(c *image.NRGBA, grey bool) (p, d, a Hash64) {
+	g := bilinearGrays(c, hashSizes, grey)
+	return pHash(g[0]), dHash(g[1]), aHash(g[2])
 }
 
-func pHash(c *image.NRGBA) Hash64 {
-	pixels := bilinearGray(c, 64, 64)
+// hashSizes are the sizes pHash, dHash and aHash resize to.
+var hashSizes = []image.Point{{64, 64}, {9, 8}, {8, 8}}
+
+// pHash, dHash and aHash take the grey plane of c resized to 64×64, 9×8
+// and 8×8 respectively.
+func pHash(pixels []float64) Hash64 {
 	transforms.DCT2DFast64(&pixels)
 	flat := transforms.FlattenPixelsFast64(pixels, 8, 8)
 	median := etcs.MedianOfPixelsFast64(flat)
@@ -32,8 +40,7 @@ func pHash(c *image.NRGBA) Hash64 {
 	return h
 }
 
-func dHash(c *image.NRGBA) Hash64 {
-	pixels := bilinearGray(c, 9, 8)
+func dHash(pixels []float64) Hash64 {
 	var h Hash64
 	i := 0
 	for y := range 8 {
@@ -48,8 +55,7 @@ func dHash(c *image.NRGBA) Hash64 {
 	return h
 }
 
-func aHash(c *image.NRGBA) Hash64 {
-	pixels := bilinearGray(c, 8, 8)
+func aHash(pixels []float64) Hash64 {
 	mean := etcs.MeanOfPixels(pixels)
 	var h Hash64
 	for i, v := range pixels {

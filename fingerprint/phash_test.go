@@ -53,7 +53,12 @@ func TestHash64sEqualGoimagehash(t *testing.T) {
 			translucent.Pix[i] = uint8(i * 13)
 		}
 		check(t, "synthetic translucent", translucent)
-		n += 2
+		grey := gradient(sz.X, sz.Y)
+		for i := 0; i < len(grey.Pix); i += 4 {
+			grey.Pix[i+1], grey.Pix[i+2] = grey.Pix[i], grey.Pix[i]
+		}
+		check(t, "synthetic grey", grey)
+		n += 3
 	}
 	t.Logf("checked %d images", n)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"image"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -15,22 +16,33 @@ import (
 // for: nfnt/resize's Bilinear Resize (the reference, imported by this test
 // only) must give the same premultiplied pixels, and goimagehash's
 // Rgb2Gray of that result the same grey plane, for downscales, upscales,
-// one-pixel sides, one side unchanged, the unresampled same-size case and
-// translucent pixels.
+// one-pixel sides, one side unchanged, the unresampled same-size case,
+// translucent pixels and opaque grey ones (bilinearGreys' path), each size
+// alone and the three together as hash64s asks for them.
 func TestBilinearEqualsNfntResize(t *testing.T) {
 	srcSizes := []image.Point{{1, 1}, {1, 7}, {7, 1}, {3, 5}, {8, 8}, {9, 8}, {8, 9}, {63, 64}, {64, 64},
 		{64, 100}, {100, 37}, {257, 3}, {511, 512}, {512, 512}, {512, 300}, {200, 512}}
 	dstSizes := []image.Point{{64, 64}, {9, 8}, {8, 8}}
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, ss := range srcSizes {
-		for _, alpha := range []string{"opaque", "translucent"} {
+		for _, alpha := range []string{"opaque", "translucent", "grey"} {
 			src := image.NewNRGBA(image.Rect(0, 0, ss.X, ss.Y))
 			for i := range src.Pix {
 				src.Pix[i] = uint8(rng.Uint32())
-				if i%4 == 3 && alpha == "opaque" {
+				if i%4 == 3 && alpha != "translucent" {
 					src.Pix[i] = 0xff
 				}
 			}
+			if alpha == "grey" {
+				for i := 0; i < len(src.Pix); i += 4 {
+					src.Pix[i+1], src.Pix[i+2] = src.Pix[i], src.Pix[i]
+				}
+			}
+			grey := rgbaAllGrey(src.Pix)
+			if (grey && opaque(src)) != (alpha == "grey") {
+				t.Fatalf("%v %s: grey and opaque, want %v", ss, alpha, alpha == "grey")
+			}
+			together := bilinearGrays(src, dstSizes, grey)
 			for _, ds := range dstSizes {
 				name := strconv.Itoa(ss.X) + "x" + strconv.Itoa(ss.Y) + "-to-" + strconv.Itoa(ds.X) + "x" + strconv.Itoa(ds.Y) + "-" + alpha
 				t.Run(name, func(t *testing.T) {
@@ -49,6 +61,9 @@ func TestBilinearEqualsNfntResize(t *testing.T) {
 								t.Fatalf("grey at %d,%d: %v, goimagehash %v", x, y, gray[y*ds.X+x], v)
 							}
 						}
+					}
+					if !slices.Equal(together[slices.Index(dstSizes, ds)], gray) {
+						t.Fatal("resized with the other sizes, the grey plane differs")
 					}
 				})
 			}
