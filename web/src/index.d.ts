@@ -144,8 +144,9 @@ export interface Fingerprints {
    * trimmed, as the edge computes them), each with its 8 variants; absent when nothing was trimmed.
    */
   pdqRobust?: { quality: number; dihedral: string[] }[];
-  /** pHash, dHash, aHash: 16 hex digits each (images only). */
+  /** pHash, 16 hex digits (images only). */
   phash?: string;
+  /** Not computed in the browser (no filter carries them); kept for older callers, always absent. */
   dhash?: string;
   ahash?: string;
   sha256: string;

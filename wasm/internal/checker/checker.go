@@ -222,11 +222,12 @@ func (c *Checker) Info() Code {
 }
 
 // Fingerprint computes the perceptual fingerprints of w×h RGBA pixels with
-// fingerprint.FromRGBA (a side over 512 is sampled to 512×512 first) and
-// writes {"width","height","pdq","quality","phash","dhash","ahash"} with
-// hashes in their hex forms.
+// fingerprint.FromRGBALookup (a side over 512 is sampled to 512×512 first)
+// and writes {"width","height","pdq","quality","phash",...} with hashes in
+// their hex forms. dHash and aHash are not computed: no filter carries
+// them, and they would cost the browser two more resizes.
 func (c *Checker) Fingerprint(pix []byte, w, h int) Code {
-	f, cn, grey, err := fingerprint.FromRGBACanonical(pix, w, h)
+	f, cn, grey, err := fingerprint.FromRGBALookup(pix, w, h)
 	if err != nil {
 		return c.fail(CodeImage, "checker: "+err.Error())
 	}
@@ -236,8 +237,6 @@ func (c *Checker) Fingerprint(pix []byte, w, h int) Code {
 	j.Str("pdq", f.PDQ.String())
 	j.Int("quality", int64(f.PDQQuality))
 	j.Str("phash", f.PHash.String())
-	j.Str("dhash", f.DHash.String())
-	j.Str("ahash", f.AHash.String())
 	// The dihedral variants are looked up as PDQ too: the browser matches
 	// rotated and mirrored copies as the edge does.
 	j.Raw("dihedral", appendHexList(nil, f.PDQDihedral[:]))
