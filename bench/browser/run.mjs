@@ -3,7 +3,9 @@
 // warm-up), for each way of reaching the canonical 512×512 pixels (the
 // default 'auto', then 'wasm', 'browser', 'decode'; MODES=a,b picks some),
 // the module's download size, and in the same page the npm package
-// browser-image-hash computing a pHash of the same files as the peer.
+// browser-image-hash computing a pHash of the same files as the peer, then
+// where the default's time goes (the worker's own timings, medians) and
+// the machine's load average.
 //
 // Usage (from the repository root, after `make build`):
 //   (cd bench/browser && npm ci) && node bench/browser/run.mjs [RUNS]
@@ -12,6 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { brotliCompressSync, constants } from 'node:zlib';
 import { dirname, join, resolve } from 'node:path';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { launch } from '../../web/test/browser.mjs';
 import { startDemo } from '../../web/test/demo-server.mjs';
@@ -38,6 +41,7 @@ const median = (xs) => {
 
 const demo = await startDemo();
 const browser = await launch();
+const loadBefore = loadavg()[0];
 const result = { runs, wasmBytes: wasm.length, wasmBrotliBytes: br.length, chromium: browser.context.browser()?.version(), cases: {} };
 try {
   for (const mode of modes) {
@@ -57,13 +61,16 @@ try {
         const blob = await (await fetch(`/bench/${name}`)).blob();
         const file = new File([blob], `${name}.jpg`, { type: 'image/jpeg' });
         const times = [];
+        const timings = [];
         let last;
         let first;
         for (let i = 0; i <= runs; i++) {
           const t0 = performance.now();
           last = await window.hashgateChecker.check(file);
-          if (i > 0) times.push(performance.now() - t0); // run 0 warms up
-          else first = performance.now() - t0;
+          if (i > 0) {
+            times.push(performance.now() - t0); // run 0 warms up
+            timings.push(last.timings);
+          } else first = performance.now() - t0;
         }
         const peerTimes = [];
         let peerFirst;
@@ -77,11 +84,12 @@ try {
             else peerFirst = performance.now() - t0;
           }
         }
-        return { times, first, peerTimes, peerFirst, verdict: last.verdict, decoder: last.decoder, timings: last.timings, size: file.size };
+        return { times, first, peerTimes, peerFirst, verdict: last.verdict, decoder: last.decoder, timings: last.timings, allTimings: timings, size: file.size };
       }, { name, runs, peer: mode === modes[0] });
       result.cases[`${name}/${mode}`] = {
         bytes: r.size, verdict: r.verdict, decoder: r.decoder, medianMs: median(r.times), minMs: Math.min(...r.times),
         firstMs: r.first, times: r.times, lastTimings: r.timings,
+        timingMedians: Object.fromEntries(Object.keys(r.timings).map((k) => [k, median(r.allTimings.map((t) => t[k]))])),
         peerMedianMs: r.peerTimes.length ? median(r.peerTimes) : undefined, peerFirstMs: r.peerFirst,
       };
       if (r.verdict !== 'clear') throw new Error(`${name} resize=${mode}: verdict ${r.verdict}, want clear`);
@@ -94,8 +102,10 @@ try {
   await browser.close();
   await demo.stop();
 }
+result.loadAverage = [loadBefore, loadavg()[0]];
 writeFileSync(join(out, 'browser.json'), JSON.stringify(result, null, 1));
-console.log(`module: ${(result.wasmBytes / 1000).toFixed(1)} KB raw, ${(result.wasmBrotliBytes / 1000).toFixed(1)} KB brotli; ${runs} runs after a warm-up, medians\n`);
+console.log(`module: ${(result.wasmBytes / 1000).toFixed(1)} KB raw, ${(result.wasmBrotliBytes / 1000).toFixed(1)} KB brotli; ${runs} runs after a warm-up, medians; ` +
+  `Chromium ${result.chromium}; load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after\n`);
 const head = modes.map((m) => `hashgate, ${m} (ms)`);
 console.log(`| input | ${head.join(' | ')} | browser-image-hash pHash (ms) | peer ÷ ${modes[0]} |`);
 console.log(`|---|${modes.map(() => '---|').join('')}---|---|`);
@@ -103,4 +113,15 @@ for (const name of Object.keys(files)) {
   const a = result.cases[`${name}/${modes[0]}`];
   const cols = modes.map((m) => result.cases[`${name}/${m}`].medianMs.toFixed(0));
   console.log(`| ${name} JPEG (${(a.bytes / 1e6).toFixed(2)} MB) | ${cols.join(' | ')} | ${a.peerMedianMs.toFixed(0)} | ${(a.peerMedianMs / a.medianMs).toFixed(1)}x |`);
+}
+
+// Where the default's time goes, from the worker's timings (medians; read,
+// decode, digest and worker count from the check's start in the worker;
+// decode and digest overlap).
+const keys = ['read', 'decode', 'digest', 'fingerprint', 'lookup', 'worker', 'total'];
+console.log(`\n| input (${modes[0]}), ms | ${keys.join(' | ')} |`);
+console.log(`|---|${keys.map(() => '---|').join('')}`);
+for (const name of Object.keys(files)) {
+  const t = result.cases[`${name}/${modes[0]}`].timingMedians;
+  console.log(`| ${name} | ${keys.map((k) => (t[k] === undefined ? '' : t[k].toFixed(1))).join(' | ')} |`);
 }
