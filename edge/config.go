@@ -85,6 +85,15 @@ type Config struct {
 	ScanAllBodies            bool
 	ExemptPaths              []string
 	UploadPathsCaseSensitive bool
+	// Authz turns on authorization-service mode (authz.go): the edge
+	// answers Envoy ext_authz and nginx auth_request subrequests, applying
+	// UploadPaths, ExemptPaths and ScanAllBodies to the original path (all
+	// bodies are scanned when none is given). Not with Origin.
+	// AuthzBodyDir is the one directory from which an nginx subrequest's
+	// X-Hashgate-Body-File is read (nginx's client_body_temp_path); empty:
+	// such subrequests are refused.
+	Authz        bool
+	AuthzBodyDir string
 	// FailOpen forwards uploads that cannot be fingerprinted (and uploads
 	// that arrive before a release is loaded) instead of refusing them.
 	FailOpen bool
@@ -185,8 +194,11 @@ func (c *Config) validate() error {
 		if c.OriginTimeout <= 0 || c.MaxOriginResponseBytes <= 0 {
 			return bad("OriginTimeout and MaxOriginResponseBytes must be positive")
 		}
-	} else if len(c.UploadPaths) > 0 || len(c.ExemptPaths) > 0 || c.ScanAllBodies {
-		return bad("upload paths, exempt paths and scanning all bodies need an origin")
+		if c.Authz {
+			return bad("Authz and Origin exclude each other: the proxy in front forwards, or the edge does")
+		}
+	} else if (len(c.UploadPaths) > 0 || len(c.ExemptPaths) > 0 || c.ScanAllBodies) && !c.Authz {
+		return bad("upload paths, exempt paths and scanning all bodies need an origin or Authz")
 	}
 	for _, p := range append(append([]string(nil), c.UploadPaths...), c.ExemptPaths...) {
 		if !strings.HasPrefix(p, "/") {

@@ -29,12 +29,14 @@ const (
 	routeProxyUpload
 	routeNotFound
 	routeRejected // requests fasthttp could not read (too large, too slow, malformed)
+	routeAuthz    // authz.go: a proxy's authorization subrequest
 	numRoutes
 )
 
 var routeNames = [numRoutes]string{
 	"verify", "scan", "manifest", "filter", "healthz", "readyz", "metrics",
 	"openapi", "preflight", "proxy", "proxy_upload", "not_found", "rejected",
+	"authz",
 }
 
 // latencyBuckets are the histogram's upper bounds in seconds.

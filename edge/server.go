@@ -271,6 +271,11 @@ func lookup(p []byte) (*endpoint, []byte) {
 // dispatch routes a request and returns the route it took. The edge's own
 // routes win over the origin's in proxy mode.
 func (s *Server) dispatch(ctx *fasthttp.RequestCtx) route {
+	if s.cfg.Authz {
+		if r, ok := s.authz(ctx); ok { // authz.go
+			return r
+		}
+	}
 	ep, param := lookup(ctx.Path())
 	if ep != nil && ep.route == routeMetrics && s.cfg.PrivateMetrics {
 		ep = nil

@@ -63,6 +63,8 @@ func newServeFlags(o *serveOptions, out io.Writer) *flag.FlagSet {
 	fs.BoolVar(&c.ScanAllBodies, "scan-all-bodies", false, "proxy mode: scan every request body except those sent to --exempt-path (safer than listing --upload-path)")
 	fs.Var(listVar(&o.exemptPaths, true), "exempt-path", "proxy mode with --scan-all-bodies: path `pattern` whose bodies are not scanned; repeatable")
 	fs.BoolVar(&c.UploadPathsCaseSensitive, "upload-path-case-sensitive", false, "proxy mode: match --upload-path and --exempt-path case-sensitively (default: case-folded, as a case-insensitive origin reads paths)")
+	fs.BoolVar(&c.Authz, "authz", false, "authorization-service mode for a proxy in front of the origin: answer Envoy ext_authz at "+edge.AuthzEnvoyPrefix+"/... and nginx auth_request at "+edge.AuthzNginxPath+" (docs/integrations.md); not with --origin")
+	fs.StringVar(&c.AuthzBodyDir, "authz-body-dir", "", "with --authz: the `directory` (nginx's client_body_temp_path) from which nginx subrequests' X-Hashgate-Body-File is read")
 	fs.BoolVar(&c.FailOpen, "fail-open", false, "proxy mode: forward uploads that cannot be fingerprinted (default: refuse them)")
 	fs.Var(listVar(&o.corsOrigins, true), "cors-origin", "browser `origin` allowed to call /v1/* (\"*\" for any); repeatable")
 	fs.IntVar(&c.MaxBodyBytes, "max-body", c.MaxBodyBytes, "largest request body in `bytes`")
@@ -129,6 +131,8 @@ edge key and answers:
 
 With --origin it is a reverse proxy: bodies sent to --upload-path are
 fingerprinted, matches are refused with 451, and the rest is forwarded.
+With --authz it answers the authorization subrequests of an Envoy
+(ext_authz) or nginx (auth_request) in front of the origin instead.
 
 ` + memoryHelp + `
 GOMEMLIMIT near that peak makes the collector give garbage back sooner.
