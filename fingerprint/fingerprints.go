@@ -162,12 +162,21 @@ func rgb8At(img image.Image, x, y int) (r, g, b uint8) {
 // reads images through ImageMagick, which hands such an image over with one
 // channel, and then uses that channel as luma.
 func rgbaAllGrey(pix []byte) bool {
+	grey, _ := rgbaGreyOpaque(pix)
+	return grey
+}
+
+// rgbaGreyOpaque is rgbaAllGrey, and whether every pixel is also opaque
+// (A = 255), from one pass.
+func rgbaGreyOpaque(pix []byte) (grey, opaque bool) {
+	opaque = true
 	for i := 0; i+3 < len(pix); i += 4 {
 		if pix[i] != pix[i+1] || pix[i] != pix[i+2] {
-			return false
+			return false, false
 		}
+		opaque = opaque && pix[i+3] == 0xff
 	}
-	return true
+	return true, opaque
 }
 
 func imageAllGrey(img image.Image) bool {

@@ -63,7 +63,7 @@ func FromImageCanonical(img image.Image) (Fingerprints, *image.NRGBA, bool, erro
 func FromRGBACanonical(pix []byte, width, height int) (Fingerprints, *image.NRGBA, bool, error) {
 	f, c, grey, err := FromRGBALookup(pix, width, height)
 	if err == nil {
-		g := bilinearGrays(c, hashSizes[1:], grey)
+		g := bilinearGrays(c, hashSizes[1:], grey && opaque(c))
 		f.DHash, f.AHash = dHash(g[0]), aHash(g[1])
 	}
 	return f, c, grey, err
@@ -81,8 +81,9 @@ func FromRGBALookup(pix []byte, width, height int) (Fingerprints, *image.NRGBA, 
 		return Fingerprints{}, nil, false, imageError("RGBA buffer of " + strconv.Itoa(len(pix)) + " bytes is shorter than 4x" + strconv.Itoa(width) + "x" + strconv.Itoa(height))
 	}
 	src := &image.NRGBA{Pix: pix[:4*width*height], Stride: 4 * width, Rect: image.Rect(0, 0, width, height)}
-	c, grey := canonicalNRGBA(src), rgbaAllGrey(src.Pix)
+	grey, op := rgbaGreyOpaque(src.Pix)
+	c := canonicalNRGBA(src)
 	f := fromCanonicalLookup(c, grey, width, height)
-	f.PHash = pHash(bilinearGrays(c, hashSizes[:1], grey)[0])
+	f.PHash = pHash(bilinearGrays(c, hashSizes[:1], op)[0])
 	return f, c, grey, nil
 }

@@ -18,7 +18,7 @@ import (
 // The three resizes are done together (bilinearGrays), reading c once;
 // grey says c has R = G = B everywhere.
 func hash64s(c *image.NRGBA, grey bool) (p, d, a Hash64) {
-	g := bilinearGrays(c, hashSizes, grey)
+	g := bilinearGrays(c, hashSizes, grey && opaque(c))
 	return pHash(g[0]), dHash(g[1]), aHash(g[2])
 }
 

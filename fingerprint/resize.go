@@ -76,7 +76,7 @@ func newBilinearWeights(in, out int) bilinearWeights {
 // Bilinear does and returns the premultiplied RGBA pixels, stride 4·dw.
 // src must be at least 1×1 and not already dw×dh.
 func bilinearRGBA(src *image.NRGBA, dw, dh int) []uint8 {
-	px, bpp := bilinearRGBAs(src, []image.Point{{dw, dh}}, rgbaAllGrey(src.Pix))
+	px, bpp := bilinearRGBAs(src, []image.Point{{dw, dh}}, rgbaAllGrey(src.Pix) && opaque(src))
 	if bpp == 4 {
 		return px[0]
 	}
@@ -90,9 +90,9 @@ func bilinearRGBA(src *image.NRGBA, dw, dh int) []uint8 {
 // bilinearRGBAs is bilinearRGBA to each of several sizes (the pHash
 // family resizes the same canonical image three times; the browser's
 // module, which computes pHash only, once). A size src already has gets
-// nil (Resize would hand src back). grey says every pixel has R = G = B. The pixels come back as premultiplied RGBA (bpp 4) or, for an opaque
-// grey source, as one grey byte per pixel (bpp 1: R = G = B that value,
-// A = Σw·255/Σw = 255).
+// nil (Resize would hand src back). opaqueGrey: every pixel has R = G = B, A = 255. The
+// pixels come back as premultiplied RGBA (bpp 4) or, for an opaque grey source, as one
+// grey byte per pixel (bpp 1: R = G = B that value, A = Σw·255/Σw = 255).
 //
 // Sums are exact integers, so they may be formed in any grouping: a uint64
 // carries two values that share their weights in its two 32-bit lanes
@@ -103,10 +103,10 @@ func bilinearRGBA(src *image.NRGBA, dw, dh int) []uint8 {
 // premultiply and one sum for all channels, so it is filtered as one
 // channel, two lines to a pair: a quarter of the multiplies, the same
 // pixels.
-func bilinearRGBAs(src *image.NRGBA, sizes []image.Point, grey bool) ([][]uint8, int) {
+func bilinearRGBAs(src *image.NRGBA, sizes []image.Point, opaqueGrey bool) ([][]uint8, int) {
 	sw, sh := src.Rect.Dx(), src.Rect.Dy()
 	bpp := 4
-	if grey && opaque(src) {
+	if opaqueGrey {
 		bpp = 1
 	}
 	lines := [2][]uint64{make([]uint64, max(sw, sh)), make([]uint64, max(sw, sh))}
@@ -220,13 +220,13 @@ func clamp8(v int32) uint8 {
 // the grey comes from its colour model's premultiplied 16-bit values,
 // R16/257, G16/257 and B16/256, exactly as there.
 func bilinearGray(src *image.NRGBA, dw, dh int) []float64 {
-	return bilinearGrays(src, []image.Point{{dw, dh}}, rgbaAllGrey(src.Pix))[0]
+	return bilinearGrays(src, []image.Point{{dw, dh}}, rgbaAllGrey(src.Pix) && opaque(src))[0]
 }
 
 // bilinearGrays is bilinearGray to each of several sizes, resampling them
-// together (bilinearRGBAs; grey as there).
-func bilinearGrays(src *image.NRGBA, sizes []image.Point, grey bool) [][]float64 {
-	pxs, bpp := bilinearRGBAs(src, sizes, grey)
+// together (bilinearRGBAs; opaqueGrey as there).
+func bilinearGrays(src *image.NRGBA, sizes []image.Point, opaqueGrey bool) [][]float64 {
+	pxs, bpp := bilinearRGBAs(src, sizes, opaqueGrey)
 	gi, bi := 1, 2 // where G and B are in a pixel of pxs
 	if bpp == 1 {
 		gi, bi = 0, 0
