@@ -182,9 +182,11 @@ export interface EdgeVerdict {
 
 /** Milliseconds. decode and digest overlap: each runs from the start of the check. */
 export interface Timings {
+  /** Until the file was read into memory (images). */
+  read?: number;
   /** Until the canonical pixels were ready. */
   decode?: number;
-  /** PDQ, pHash, dHash, aHash inside the module, after decoding. */
+  /** PDQ (with its variants and trimmed hashes) and pHash inside the module, after decoding. */
   fingerprint?: number;
   /** Until SHA-256 and MD5 of the bytes were done. */
   digest?: number;
