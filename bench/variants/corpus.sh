@@ -14,6 +14,12 @@
 #          supertuxkart-data
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# The recipe is ImageMagick 6's operators: another `convert` first on PATH
+# (a stand-in, GraphicsMagick, IM 7's shim) writes nothing or other pixels.
+if [[ "$(convert -version 2>/dev/null || true)" != "Version: ImageMagick 6"* ]]; then
+  echo "corpus.sh: needs ImageMagick 6's convert first on PATH (apt-get install imagemagick); found: $(command -v convert || echo none)" >&2
+  exit 1
+fi
 CORPUS=${1:-/tmp/hg-variants/corpus}
 CACHE=${2:-/tmp/hg-variants/cache}
 mkdir -p "$CACHE/deb" "$CACHE/pkg" "$CORPUS"
