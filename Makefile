@@ -91,6 +91,7 @@ unit: $(if $(HAVE_WASM),wasm)
 	HASHGATE_WASM=$(CURDIR)/$(DIST)/hashgate.wasm $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) \
 	  $$($(GO) list ./... | grep -vxF $(foreach p,$(NORACE),-e $(p)))
 	HASHGATE_WASM=$(CURDIR)/$(DIST)/hashgate.wasm $(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(NORACE)
+	cd deploy && $(GO) vet ./... && $(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 browser-test: build
 	cd web && npm test

@@ -40,4 +40,5 @@ var commands = []command{
 	{"check", "check files against a release locally, as a browser would", runCheck},
 	{"serve", serveSummary, runServe},
 	{"demo", demoSummary, runDemo},
+	{"probe", probeSummary, runProbe},
 }
