@@ -338,7 +338,8 @@ func writeAllowFile(path string, entries []AllowEntry) (os.FileInfo, error) {
 		return nil, fmt.Errorf("edge: allowlist: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b.Bytes()); err == nil {
+	_, err = tmp.Write(b.Bytes())
+	if err == nil {
 		err = tmp.Sync()
 	}
 	if cerr := tmp.Close(); err == nil {

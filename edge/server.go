@@ -133,6 +133,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 	// close and Serve would run on: closing ln ends it either way.
 	ln.Close()
 	<-errc
+	s.events.close() // after the last request: no event is lost
 	if err != nil {
 		return fmt.Errorf("edge: shutdown: %w", err)
 	}
