@@ -140,8 +140,16 @@ func TestNginxAuthRequest(t *testing.T) {
 	cfg := testConfig()
 	cfg.Authz = true
 	cfg.AuthzBodyDir = filepath.Join(t.TempDir(), "body")
+	shadow := encodeJPEG(t, makeImage(43, 640, 480), 92)
+	shadowEntry := listedEntry(t, shadow, "terror-b")
+	shadowEntry.Source = "trial-list"
+	rule, err := ParsePolicy("list:trial-list=monitor")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Policies = []PolicyRule{rule}
 	e := startEdge(t, cfg)
-	e.Load(indexSnapshot(t, 9, []match.Entry{listedEntry(t, listed, "terror-a")}))
+	e.Load(indexSnapshot(t, 9, []match.Entry{listedEntry(t, listed, "terror-a"), shadowEntry}))
 	nginx := "http://" + startNginx(t, e.addr, strings.TrimPrefix(o.URL, "http://"), cfg.AuthzBodyDir)
 
 	form, ctype := multipartBody(t, map[string]string{"title": "holiday"}, map[string][]byte{"photo": listed})
@@ -192,7 +200,7 @@ func TestNginxAuthRequest(t *testing.T) {
 	for _, tt := range passed {
 		t.Run(tt.name, func(t *testing.T) {
 			before := len(o.requests())
-			resp, body := do(t, "POST", nginx+tt.path+"?album=1", tt.body, "Content-Type", tt.ctype)
+			resp, body := do(t, "POST", nginx+tt.path+"?album=1", tt.body, "Content-Type", tt.ctype, MonitorHeader, "forged")
 			if resp.StatusCode != 201 || string(body) != "origin says hi" {
 				t.Fatalf("status %d %q, want the origin's 201", resp.StatusCode, body)
 			}
@@ -205,16 +213,29 @@ func TestNginxAuthRequest(t *testing.T) {
 				t.Errorf("origin got %s %s with %d bytes (equal: %v), want POST %s?album=1 with the %d bytes sent",
 					got.method, got.uri, len(got.body), bytes.Equal(got.body, tt.body), tt.path, len(tt.body))
 			}
+			if h := got.header.Get(MonitorHeader); h != "" {
+				t.Errorf("the client's own %s %q reached the origin", MonitorHeader, h)
+			}
 		})
+	}
+
+	// A monitored match passes, the origin told its match id.
+	resp, body := do(t, "POST", nginx+"/upload/shadow", shadow, "Content-Type", "image/jpeg", MonitorHeader, "forged")
+	if resp.StatusCode != 201 {
+		t.Fatalf("monitored upload = %d %s, want the origin's 201", resp.StatusCode, body)
+	}
+	reqs := o.requests()
+	if got := reqs[len(reqs)-1]; !bytes.Equal(got.body, shadow) || !validMatchID(got.header.Get(MonitorHeader)) {
+		t.Errorf("origin got %d bytes with %s %q, want the upload and its match id", len(got.body), MonitorHeader, got.header.Get(MonitorHeader))
 	}
 
 	// Paths outside the upload location are not checked.
 	if resp, _ := do(t, "GET", nginx+"/index.html", nil); resp.StatusCode != 201 {
 		t.Errorf("GET /index.html = %d, want the origin's 201", resp.StatusCode)
 	}
-	resp, body := do(t, "GET", e.url+"/metrics", nil)
-	if resp.StatusCode != 200 || !bytes.Contains(body, []byte(`hashgate_edge_requests_total{route="authz",code="200"} 2`)) ||
+	resp, body = do(t, "GET", e.url+"/metrics", nil)
+	if resp.StatusCode != 200 || !bytes.Contains(body, []byte(`hashgate_edge_requests_total{route="authz",code="200"} 3`)) ||
 		!bytes.Contains(body, []byte(`hashgate_edge_requests_total{route="authz",code="403"} 4`)) {
-		t.Errorf("the edge's metrics do not count 2 passed and 4 refused authz requests:\n%s", grepLines(string(body), "route=\"authz\""))
+		t.Errorf("the edge's metrics do not count 3 passed and 4 refused authz requests:\n%s", grepLines(string(body), "route=\"authz\""))
 	}
 }

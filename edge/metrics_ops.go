@@ -111,9 +111,12 @@ func (m *opsMetrics) writeOps(buf *bytes.Buffer) {
 		b.WriteString(",name=")
 		writeLabelValue(&b, r.Name)
 		b.WriteString(",mode=")
-		mode := "enforce"
-		if r.Enforce == 0 {
+		mode := "rollout" // a share enforced, the rest monitored
+		switch r.Enforce {
+		case 0:
 			mode = "monitor"
+		case 100:
+			mode = "enforce"
 		}
 		writeLabelValue(&b, mode)
 		b.WriteString("} ")

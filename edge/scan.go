@@ -450,12 +450,19 @@ func (s *Server) screenUpload(ctx *fasthttp.RequestCtx, body *reqBody) bool {
 		return false
 	}
 	if len(out.matches) > 0 && !s.recordMatches(ctx, routeProxyUpload, snap, out.matches) {
-		// Monitored only: forwarded, the origin told which matches.
+		// Monitored only: forwarded, the origin told which matches. In
+		// authorization-service mode the proxy in front forwards, so the
+		// ids go in the allowing answer for it to pass on (deploy/nginx,
+		// deploy/envoy).
 		var ids []string
 		for _, m := range out.matches {
 			ids = append(ids, m.MatchID)
 		}
-		ctx.Request.Header.Set(MonitorHeader, strings.Join(ids, ","))
+		if s.cfg.Authz {
+			ctx.Response.Header.Set(MonitorHeader, strings.Join(ids, ","))
+		} else {
+			ctx.Request.Header.Set(MonitorHeader, strings.Join(ids, ","))
+		}
 	} else if len(out.matches) > 0 {
 		var labels, lists []string
 		for _, m := range out.matches {

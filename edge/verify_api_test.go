@@ -45,10 +45,12 @@ type verdictJSON struct {
 	Match   bool `json:"match"`
 	Release int  `json:"release"`
 	Matches []struct {
-		Kind   string   `json:"kind"`
-		Labels []string `json:"labels"`
-		List   string   `json:"list"`
-		File   string   `json:"file"`
+		Kind    string   `json:"kind"`
+		Labels  []string `json:"labels"`
+		List    string   `json:"list"`
+		File    string   `json:"file"`
+		MatchID string   `json:"match_id"`
+		Action  string   `json:"action"`
 	} `json:"matches"`
 	Files int `json:"files"`
 }
