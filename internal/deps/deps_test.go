@@ -46,6 +46,9 @@ var policy = map[string]rule{
 
 	"fingerprint": {floor: 1, may: []string{"internal/wire"}, not: [][]string{lean, decoders}},
 	"bloom":       {floor: 1, may: []string{"internal/wire"}, not: [][]string{lean}},
+	// oblivious: RFC 9497 VOPRF for oblivious-mode keys; its client half
+	// goes into the wasm module.
+	"oblivious": {floor: 1, not: [][]string{lean, heavyCrypto}},
 
 	// canon: robust hashes (trimmed picture, list crops) on the canonical
 	// image; headed for the wasm module, so lean.
@@ -57,17 +60,17 @@ var policy = map[string]rule{
 	"fingerprint/media/internal/heif": {floor: 0},
 	"fingerprint/video":               {floor: 2, may: []string{"fingerprint"}},
 	"match":                           {floor: 2, may: []string{"fingerprint"}},
-	"release": {floor: 2, may: []string{"bloom", "fingerprint", "internal/wire"},
+	"release": {floor: 2, may: []string{"bloom", "fingerprint", "internal/wire", "oblivious"},
 		not: [][]string{lean, heavyCrypto, {"encoding/base64"}}},
 
 	"release/hashlist": {floor: 3, may: []string{"fingerprint", "fingerprint/video", "internal/wire", "release"}},
-	"wasm/internal/checker": {floor: 3, may: []string{"bloom", "fingerprint", "fingerprint/canon", "internal/wire", "release"},
+	"wasm/internal/checker": {floor: 3, may: []string{"bloom", "fingerprint", "fingerprint/canon", "internal/wire", "oblivious", "release"},
 		not: [][]string{lean, decoders, heavyCrypto}},
-	"edge": {floor: 4, may: []string{"bloom", "fingerprint", "fingerprint/media", "fingerprint/video", "internal/wire", "match", "release"}},
+	"edge": {floor: 4, may: []string{"bloom", "fingerprint", "fingerprint/media", "fingerprint/video", "internal/wire", "match", "oblivious", "release"}},
 
 	"wasm": {floor: 4, may: []string{"wasm/internal/checker"}, not: [][]string{lean}},
 	"cmd/hashgate": {floor: 5, may: []string{"bloom", "edge", "fingerprint", "fingerprint/canon", "fingerprint/media",
-		"fingerprint/video", "internal/wire", "match", "release", "release/hashlist"}},
+		"fingerprint/video", "internal/wire", "match", "oblivious", "release", "release/hashlist"}},
 
 	"wasm/wasmtest":                        {tool: true},
 	"internal/deps":                        {tool: true},

@@ -1,0 +1,184 @@
+package oblivious
+
+import (
+	"crypto"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"io"
+
+	"github.com/cloudflare/circl/group"
+	"github.com/cloudflare/circl/oprf"
+	"github.com/cloudflare/circl/zk/dleq"
+)
+
+// SuiteName is the RFC 9497 identifier of the one suite hashgate uses, as
+// a manifest records it. RATIONALE.md has the measurements behind the choice.
+const SuiteName = "ristretto255-SHA512"
+
+const (
+	suiteID     = 1  // the suite's byte in the wire format
+	ElementSize = 32 // a ristretto255 element or scalar, encoded
+	ProofSize   = 2 * ElementSize
+	KeySize     = ElementSize // private and public keys
+	// MaxElements bounds one request: a photo with its dihedral variants
+	// needs 67 under the default oblivious layout; the bound leaves room
+	// for the robust step's extra hashes and for short video clips.
+	MaxElements = 512
+)
+
+// Sentinel errors; every error of this package matches one.
+var (
+	ErrFormat = errors.New("oblivious: malformed input")
+	ErrKey    = errors.New("oblivious: invalid key")
+	// ErrProof: the edge's evaluation does not verify against the pinned
+	// public key. A checker must report an error, never "clear".
+	ErrProof = errors.New("oblivious: evaluation proof does not verify")
+	// ErrKeyID: a request or response names another key than expected.
+	ErrKeyID = errors.New("oblivious: wrong key id")
+)
+
+type wrapped struct {
+	msg string
+	err error
+}
+
+func (e *wrapped) Error() string { return e.msg }
+func (e *wrapped) Unwrap() error { return e.err }
+
+func wrap(sentinel error, msg string) error { return &wrapped{msg: "oblivious: " + msg, err: sentinel} }
+
+var (
+	suite = oprf.SuiteRistretto255
+	grp   = group.Ristretto255
+	// dleqParams are RFC 9497's for verifiable mode (section 2.2: the
+	// context string "OPRFV1-" || mode || "-" || identifier is the DST),
+	// the same that circl's oprf client verifies with.
+	dleqParams = dleq.Params{G: grp, H: crypto.SHA512, DST: []byte("OPRFV1-\x01-" + SuiteName)}
+)
+
+// PublicKey is the VOPRF public key a manifest pins.
+type PublicKey struct {
+	k   oprf.PublicKey
+	raw [KeySize]byte
+	id  [8]byte
+}
+
+// ParsePublicKey decodes a 32-byte public key. Its errors match ErrKey.
+func ParsePublicKey(b []byte) (*PublicKey, error) {
+	if len(b) != KeySize {
+		return nil, wrap(ErrKey, "public key is not 32 bytes")
+	}
+	p := &PublicKey{}
+	if err := p.k.UnmarshalBinary(suite, b); err != nil {
+		return nil, wrap(ErrKey, "public key: "+err.Error())
+	}
+	copy(p.raw[:], b)
+	p.id = keyID(b)
+	return p, nil
+}
+
+func keyID(pub []byte) [8]byte {
+	h := sha256.New()
+	h.Write([]byte("hashgate oprf key id v1"))
+	h.Write(pub)
+	var id [8]byte
+	copy(id[:], h.Sum(nil))
+	return id
+}
+
+// Bytes is the key's 32-byte encoding.
+func (p *PublicKey) Bytes() []byte { return append([]byte(nil), p.raw[:]...) }
+
+// KeyID names the key in requests, responses and the filter's header.
+func (p *PublicKey) KeyID() [8]byte { return p.id }
+
+// PrivateKey is the VOPRF key: the publisher's and the edges' secret.
+type PrivateKey struct {
+	k   oprf.PrivateKey
+	s   group.Scalar
+	pub *PublicKey
+	pe  group.Element // the public key as an element, for proofs
+}
+
+// GenerateKey makes a new private key from rnd.
+func GenerateKey(rnd io.Reader) (*PrivateKey, error) {
+	k, err := oprf.GenerateKey(suite, rnd)
+	if err != nil {
+		return nil, wrap(ErrKey, "generating a key: "+err.Error())
+	}
+	b, err := k.MarshalBinary()
+	if err != nil {
+		return nil, wrap(ErrKey, err.Error())
+	}
+	return ParsePrivateKey(b)
+}
+
+// DeriveKey is RFC 9497's DeriveKeyPair (verifiable mode) from a 32-byte
+// seed and info; the test vectors use it.
+func DeriveKey(seed, info []byte) (*PrivateKey, error) {
+	k, err := oprf.DeriveKey(suite, oprf.VerifiableMode, seed, info)
+	if err != nil {
+		return nil, wrap(ErrKey, "deriving a key: "+err.Error())
+	}
+	b, err := k.MarshalBinary()
+	if err != nil {
+		return nil, wrap(ErrKey, err.Error())
+	}
+	return ParsePrivateKey(b)
+}
+
+// ParsePrivateKey decodes a 32-byte scalar (little-endian, canonical,
+// nonzero). Its errors match ErrKey.
+func ParsePrivateKey(b []byte) (*PrivateKey, error) {
+	if len(b) != KeySize {
+		return nil, wrap(ErrKey, "private key is not 32 bytes")
+	}
+	k := &PrivateKey{s: grp.NewScalar()}
+	if err := k.k.UnmarshalBinary(suite, b); err != nil {
+		return nil, wrap(ErrKey, "private key: "+err.Error())
+	}
+	if err := k.s.UnmarshalBinary(b); err != nil || k.s.IsZero() {
+		return nil, wrap(ErrKey, "private key is not a nonzero canonical scalar")
+	}
+	pb, err := k.k.Public().MarshalBinary()
+	if err != nil {
+		return nil, wrap(ErrKey, err.Error())
+	}
+	if k.pub, err = ParsePublicKey(pb); err != nil {
+		return nil, err
+	}
+	k.pe = grp.NewElement()
+	if err := k.pe.UnmarshalBinary(pb); err != nil {
+		return nil, wrap(ErrKey, err.Error())
+	}
+	return k, nil
+}
+
+// Bytes is the key's 32-byte encoding. Keep it secret.
+func (k *PrivateKey) Bytes() []byte {
+	b, _ := k.s.MarshalBinary() // a ristretto255 scalar always encodes
+	return b
+}
+
+// Public is the key's public half.
+func (k *PrivateKey) Public() *PublicKey { return k.pub }
+
+// Output is the full, unblinded evaluation of one input under k, as a
+// publisher computes the keys it inserts (RFC 9497's Evaluate without
+// blinding; equal to what a client's Finalize returns for the input).
+func (k *PrivateKey) Output(input []byte) ([]byte, error) {
+	out, err := oprf.NewVerifiableServer(suite, &k.k).FullEvaluate(input)
+	if err != nil {
+		return nil, wrap(ErrFormat, "evaluating: "+err.Error())
+	}
+	return out, nil
+}
+
+// Key is the filter key of a VOPRF output: its first 8 bytes, little-endian.
+func Key(output []byte) uint64 {
+	if len(output) < 8 {
+		return 0
+	}
+	return binary.LittleEndian.Uint64(output)
+}
