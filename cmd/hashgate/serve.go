@@ -134,6 +134,14 @@ fingerprinted, matches are refused with 451, and the rest is forwarded.
 With --authz it answers the authorization subrequests of an Envoy
 (ext_authz) or nginx (auth_request) in front of the origin instead.
 
+Operations (docs/integrations.md): --policy list:NAME=monitor records a
+list's matches without blocking them, enforce@PERCENT rolls it out to that
+share of files (the same file always decided alike); every match gets a
+match id and an event in --audit-log and, signed, at --webhook-url. The
+admin API (--admin-addr, loopback; on with --admin-token-file,
+HASHGATE_ADMIN_TOKEN or --admin-client-ca) serves the --allowlist, match
+look-ups by id, withdrawals and /metrics.
+
 ` + memoryHelp + `
 GOMEMLIMIT near that peak makes the collector give garbage back sooner.
 

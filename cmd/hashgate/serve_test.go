@@ -23,7 +23,8 @@ func TestServeHelp(t *testing.T) {
 	if code := run(context.Background(), []string{"serve", "--help"}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d, stderr %s", code, errb.String())
 	}
-	for _, want := range []string{"Usage: hashgate serve", "HASHGATE_MAX_BODY", "-upload-path", "-fail-open", "-release", "/v1/verify"} {
+	for _, want := range []string{"Usage: hashgate serve", "HASHGATE_MAX_BODY", "-upload-path", "-fail-open", "-release", "/v1/verify",
+		"-admin-addr", "-admin-token-file", "-admin-client-ca", "-policy", "-rollout-key-file", "-audit-log", "-webhook-url", "-webhook-secret-file", "-allowlist", "docs/integrations.md"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("help lacks %q", want)
 		}
@@ -44,6 +45,8 @@ func TestServeFlagErrors(t *testing.T) {
 		{"bad log level", []string{"--log-level", "loud"}, nil, exitUsage, "log-level"},
 		{"missing release", nil, nil, 1, "--release, --trust and --edge-key are required"},
 		{"bad config", []string{"--read-timeout", "0s", "--release", "d", "--trust", "t", "--edge-key", "k"}, nil, 1, "timeouts must be positive"},
+		{"webhook without a secret", []string{"--webhook-url", "http://127.0.0.1:1/hook"}, nil, exitUsage, "--webhook-url needs --webhook-secret-file or HASHGATE_WEBHOOK_SECRET"},
+		{"bad policy", []string{"--policy", "list:x=block"}, nil, exitUsage, "--policy"},
 		{"missing filter dir", []string{"--filter-dir", "/nonexistent/hashgate", "--release", "d", "--trust", "t", "--edge-key", "k"}, nil, 1, "--filter-dir /nonexistent/hashgate: not a directory"},
 	}
 	for _, tt := range tests {
