@@ -254,32 +254,40 @@ func TestGrafanaDashboard(t *testing.T) {
 	}
 }
 
-// TestDockerfile checks the distroless image: a non-root numeric USER, a
-// HEALTHCHECK on /readyz, and the same build as `make static`.
+// TestDockerfile checks the images: the root Dockerfile is the distroless
+// one, built as `make static` builds; both it and Dockerfile.full run as a
+// numeric non-root USER with a HEALTHCHECK on /readyz.
 func TestDockerfile(t *testing.T) {
-	b, err := os.ReadFile("docker/Dockerfile")
-	if err != nil {
-		t.Fatal(err)
+	read := func(path string) string {
+		t.Helper()
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
 	}
-	s := string(b)
-	user := regexp.MustCompile(`(?m)^USER\s+(\d+)`).FindStringSubmatch(s)
-	if user == nil || user[1] == "0" {
-		t.Errorf("USER %v: want a numeric non-root user", user)
+	for _, path := range []string{"../Dockerfile", "docker/Dockerfile.full"} {
+		s := read(path)
+		user := regexp.MustCompile(`(?m)^USER\s+(\d+)`).FindStringSubmatch(s)
+		if user == nil || user[1] == "0" {
+			t.Errorf("%s: USER %v: want a numeric non-root user", path, user)
+		}
+		if !regexp.MustCompile(`(?m)^HEALTHCHECK .*\n?.*CMD .*probe.*/readyz`).MatchString(s) {
+			t.Errorf("%s: no HEALTHCHECK probing /readyz", path)
+		}
 	}
-	if !regexp.MustCompile(`(?m)^HEALTHCHECK .*\n?.*CMD .*probe.*/readyz`).MatchString(s) {
-		t.Error("no HEALTHCHECK probing /readyz")
-	}
-	mk, err := os.ReadFile("../Makefile")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, mk := read("../Dockerfile"), read("../Makefile")
 	for _, want := range []string{"CGO_ENABLED=0", "-trimpath -tags purego"} {
-		if !strings.Contains(s, want) || !strings.Contains(string(mk), want) {
+		if !strings.Contains(s, want) || !strings.Contains(mk, want) {
 			t.Errorf("Dockerfile and make static differ on %q", want)
 		}
 	}
 	if !strings.Contains(s, "FROM gcr.io/distroless/static") {
-		t.Error("not on distroless/static")
+		t.Error("the root Dockerfile is not on distroless/static")
+	}
+	// One copy of each image: a second distroless Dockerfile would drift.
+	if _, err := os.Stat("docker/Dockerfile"); err == nil {
+		t.Error("deploy/docker/Dockerfile is back beside the root Dockerfile")
 	}
 }
 

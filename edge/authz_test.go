@@ -231,7 +231,7 @@ func TestOpenAPIAuthzAnswersAsDocumented(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := testConfig()
-	cfg.Authz, cfg.AuthzBodyDir, cfg.MaxBodyBytes = true, dir, 1<<20
+	cfg.Authz, cfg.AuthzBodyDir, cfg.MaxBodyBytes = true, dir, 256<<10 // a refused body then fits the socket buffers
 	e := startEdge(t, cfg)
 	e.Load(indexSnapshot(t, 2, []match.Entry{listedEntry(t, listed, "l")}))
 	envoy, nginx := d.Paths["/v1/authz/envoy/{path}"], d.Paths[AuthzNginxPath]
@@ -245,7 +245,7 @@ func TestOpenAPIAuthzAnswersAsDocumented(t *testing.T) {
 		{"post", "POST", e.url + AuthzEnvoyPrefix + "/u", listed, []string{"Content-Type", "image/jpeg"}, 451},
 		{"post", "POST", e.url + AuthzEnvoyPrefix + "/u", encodeJPEG(t, makeImage(3, 320, 240), 92), []string{"Content-Type", "image/jpeg"}, 200},
 		{"post", "POST", e.url + AuthzEnvoyPrefix + "/u", []byte("not an image at all, not at all"), []string{"Content-Type", "image/jpeg"}, 415},
-		{"post", "POST", e.url + AuthzEnvoyPrefix + "/u", make([]byte, 2<<20), nil, 413},
+		{"post", "POST", e.url + AuthzEnvoyPrefix + "/u", make([]byte, 256<<10+1), nil, 413},
 		{"put", "PUT", e.url + AuthzEnvoyPrefix + "/u", listed, nil, 451},
 		{"post", "POST", e.url + AuthzNginxPath, nil, []string{HeaderOriginalURI, "/u", HeaderBodyFile, file}, 403},
 		{"post", "POST", e.url + AuthzNginxPath, nil, []string{HeaderOriginalURI, "/u"}, 200},

@@ -52,8 +52,9 @@ type EventsConfig struct {
 	WebhookSecret []byte
 	// WebhookQueue bounds the events waiting for the webhook (default
 	// 1024); WebhookAttempts bounds the tries of one event (default 8),
-	// WebhookBackoff is the wait before the first retry (default 500 ms),
-	// doubled each time up to 1 minute, with jitter; WebhookTimeout bounds
+	// WebhookBackoff is the wait before the first retry (default 500 ms;
+	// drawn from its upper half, for jitter), doubled each time up to 1
+	// minute; WebhookTimeout bounds
 	// one POST (default 10 s).
 	WebhookQueue    int
 	WebhookAttempts int

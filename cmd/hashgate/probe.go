@@ -13,7 +13,7 @@ const probeSummary = "exit 0 if a URL answers 200 (a container HEALTHCHECK with 
 const probeAbout = `
 GETs URL (default http://127.0.0.1:8080/readyz) and exits 0 if it answers
 200, 1 otherwise. It is the HEALTHCHECK of the distroless image
-(deploy/docker/Dockerfile), which has no shell, curl or wget to run one.`
+(the repository's Dockerfile), which has no shell, curl or wget to run one.`
 
 func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("probe", "[flags] [URL]", probeAbout, stdout, stderr)
