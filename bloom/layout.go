@@ -11,10 +11,9 @@ const (
 	// values of listed hashes.
 	ModeOpen Mode = 0
 	// ModeOblivious: keys can only be computed with the edge's help
-	// (an oblivious PRF), so shorter bands are allowed. The oblivious
-	// evaluation is a later addition; here the Keyer computes the same
-	// band structure with the release key, which then stays with the
-	// publisher and the edge.
+	// (an oblivious PRF, package oblivious; release builds them), so
+	// shorter bands are allowed. A Keyer still derives SipHash keys for
+	// such a layout, but no release uses them.
 	ModeOblivious Mode = 1
 )
 

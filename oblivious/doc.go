@@ -15,19 +15,12 @@
 //
 // # Inputs
 //
-// An input binds the value to the release epoch, the fingerprint type and
-// the band, so that keys of two epochs, two types or two bands never
-// coincide (Input):
-//
-//	"hashgate oprf v1" (16 bytes) | 0x00
-//	epoch             uint64 big-endian
-//	type              1 byte: bloom.Type (1 pdq, 2 phash, 3 sha256, 4 md5)
-//	bands             1 byte: 0 for an exact value, else the PDQ layout's band count
-//	band              1 byte: the band's index (0 for an exact value)
-//	value             the exact value, or the band's bytes (256/bands bits)
-//
-// The filter key is the first 8 bytes of the 64-byte VOPRF output read as a
-// little-endian uint64 (Key).
+// What is evaluated is the caller's business: package release defines the
+// inputs (a value bound to the release epoch, fingerprint type and band)
+// and keeps that encoding out of this package, so that the open-mode
+// checker, which imports release, does not link circl's group arithmetic.
+// The filter key of an input is the first 8 bytes of its 64-byte VOPRF
+// output read as a little-endian uint64 (Key).
 //
 // # Wire format of POST /v1/oprf
 //
@@ -42,9 +35,10 @@
 // rather than on the proof. Every parser here returns ErrFormat on bad input
 // and never allocates by a size the input claims beyond MaxElements.
 //
-// What this package must not import: anything of hashgate but internal/wire
-// (it sits below bloom and release in internal/deps' table), and fmt,
-// reflect or encoding/json: the client half (Input, Client, ParsePublicKey)
-// goes into the wasm checker. circl's group package brings fmt and math/big
-// in by itself; that cost is circl's, measured by `make wasm`.
+// What this package must not import: anything of hashgate (it sits beside
+// bloom in internal/deps' table, and release must not import it: circl's
+// group package brings crypto/ecdh, fmt and math/big, which the open-mode
+// wasm module bans), and itself no fmt, reflect or encoding/json: its
+// client half (ParsePublicKey, Client) is meant for an oblivious-capable
+// checker module.
 package oblivious

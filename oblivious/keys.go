@@ -2,7 +2,9 @@ package oblivious
 
 import (
 	"crypto"
+	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/binary"
 	"errors"
 	"io"
@@ -78,6 +80,8 @@ func ParsePublicKey(b []byte) (*PublicKey, error) {
 	return p, nil
 }
 
+// keyID is also release's obliviousKeyID (the filter's key id), which
+// cannot call it (see doc.go); release's tests hold the two equal.
 func keyID(pub []byte) [8]byte {
 	h := sha256.New()
 	h.Write([]byte("hashgate oprf key id v1"))
@@ -101,8 +105,11 @@ type PrivateKey struct {
 	pe  group.Element // the public key as an element, for proofs
 }
 
-// GenerateKey makes a new private key from rnd.
+// GenerateKey makes a new private key from rnd (crypto/rand if nil).
 func GenerateKey(rnd io.Reader) (*PrivateKey, error) {
+	if rnd == nil {
+		rnd = rand.Reader
+	}
 	k, err := oprf.GenerateKey(suite, rnd)
 	if err != nil {
 		return nil, wrap(ErrKey, "generating a key: "+err.Error())
@@ -173,6 +180,32 @@ func (k *PrivateKey) Output(input []byte) ([]byte, error) {
 		return nil, wrap(ErrFormat, "evaluating: "+err.Error())
 	}
 	return out, nil
+}
+
+// PublicBytes is the public key's 32-byte encoding, as a manifest pins it.
+func (k *PrivateKey) PublicBytes() []byte { return k.pub.Bytes() }
+
+// FilterKey is Key(Output(input)): what a publisher inserts for input.
+func (k *PrivateKey) FilterKey(input []byte) (uint64, error) {
+	out, err := k.Output(input)
+	if err != nil {
+		return 0, err
+	}
+	return Key(out), nil
+}
+
+// ParsePrivateKeyFor is ParsePrivateKey that also requires the key to be
+// the private half of the public key pub (a manifest's): an edge opening
+// a release's key artifact. A mismatch matches ErrKey.
+func ParsePrivateKeyFor(raw, pub []byte) (*PrivateKey, error) {
+	k, err := ParsePrivateKey(raw)
+	if err != nil {
+		return nil, err
+	}
+	if subtle.ConstantTimeCompare(k.pub.raw[:], pub) != 1 {
+		return nil, wrap(ErrKey, "the private key is not the private half of the release's public key")
+	}
+	return k, nil
 }
 
 // Key is the filter key of a VOPRF output: its first 8 bytes, little-endian.

@@ -19,7 +19,7 @@ func testKey(t testing.TB) *PrivateKey {
 func testInputs(n int) [][]byte {
 	var in [][]byte
 	for i := range n {
-		in = append(in, Input(nil, 42, 1, 8, i%8, []byte{byte(i), 1, 2, 3}))
+		in = append(in, []byte{'h', 'g', byte(i), byte(i >> 8), 1, 2, 3})
 	}
 	return in
 }
@@ -182,23 +182,19 @@ func TestKeysRefused(t *testing.T) {
 	}
 }
 
-func TestInputsAreDomainSeparated(t *testing.T) {
-	v := []byte{1, 2, 3, 4}
-	seen := map[string]string{}
-	for _, tc := range []struct {
-		name        string
-		epoch       uint64
-		typ         uint8
-		bands, band int
-	}{{"base", 1, 1, 8, 0}, {"epoch", 2, 1, 8, 0}, {"type", 1, 2, 8, 0}, {"bands", 1, 1, 16, 0}, {"band", 1, 1, 8, 1}, {"exact", 1, 1, 0, 0}} {
-		in := string(Input(nil, tc.epoch, tc.typ, tc.bands, tc.band, v))
-		if o, ok := seen[in]; ok {
-			t.Errorf("%s and %s give the same input", tc.name, o)
-		}
-		seen[in] = tc.name
+func TestParsePrivateKeyFor(t *testing.T) {
+	sk := testKey(t)
+	other, _ := GenerateKey(nil)
+	if _, err := ParsePrivateKeyFor(sk.Bytes(), sk.PublicBytes()); err != nil {
+		t.Fatal(err)
 	}
-	if got := BandInputs(nil, 1, 1, 8, make([]byte, 32)); len(got) != 8 || len(got[0]) != InputLen(4) {
-		t.Fatalf("BandInputs: %d inputs", len(got))
+	if _, err := ParsePrivateKeyFor(sk.Bytes(), other.PublicBytes()); !errors.Is(err, ErrKey) {
+		t.Fatalf("another public key: %v", err)
+	}
+	k, err := sk.FilterKey([]byte("x"))
+	out, _ := sk.Output([]byte("x"))
+	if err != nil || k != Key(out) {
+		t.Fatalf("FilterKey %x, Key(Output) %x (%v)", k, Key(out), err)
 	}
 }
 

@@ -37,6 +37,10 @@ type Release struct {
 	Filters  bloom.Set
 	// Keyer is nil in oblivious mode, where keys come from the edge.
 	Keyer *bloom.Keyer
+	// OPRFKey is an oblivious release's encrypted VOPRF private key, if
+	// the bundle had it (OpenOPRFKey); Manifest.Oblivious pins the public key.
+	OPRFKey []byte
+	layout  bloom.Layout
 	// Digest is the SHA-256 of manifest.json: the next release's Previous.
 	Digest [32]byte
 	// List and ListDeltas are the encrypted edge-list artifacts, if the
@@ -97,7 +101,7 @@ func Accept(b *Bundle, o AcceptOptions) (*Release, error) {
 	for _, a := range m.Artifacts {
 		data, ok := b.Artifacts[a.Name]
 		if !ok {
-			if (a.Role == RoleList || a.Role == RoleListDelta || a.Role == RoleWithdrawals) && !o.RequireList || !knownRole(a.Role) {
+			if (a.Role == RoleList || a.Role == RoleListDelta || a.Role == RoleWithdrawals || a.Role == RoleOPRFKey) && !o.RequireList || !knownRole(a.Role) {
 				continue
 			}
 			return nil, &RuleError{Rule: RuleMissing, Err: errors.New("release: artifact " + a.Name + " (" + a.Role + ") not supplied")}
@@ -126,11 +130,17 @@ func Accept(b *Bundle, o AcceptOptions) (*Release, error) {
 			r.ListDeltas = append(r.ListDeltas, data)
 		case RoleWithdrawals:
 			r.Withdrawals = append(r.Withdrawals, data)
+		case RoleOPRFKey:
+			r.OPRFKey = data
 		}
 	}
 	layout, err := bloom.ParseLayout(m.Filter.Layout)
 	if err != nil {
 		return nil, &RuleError{Rule: RuleFormat, Err: wrap("release: filter layout", err)}
+	}
+	r.layout = layout
+	if err := r.checkOblivious(m, layout); err != nil {
+		return nil, &RuleError{Rule: RuleFilter, Err: err}
 	}
 	if m.Filter.ReleaseKey != ([32]byte{}) {
 		k, err := bloom.NewKeyer(m.Filter.ReleaseKey, layout)

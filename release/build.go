@@ -24,8 +24,14 @@ type BuildOptions struct {
 	Layout    bloom.Layout // default bloom.DefaultLayout
 	Kind      bloom.Kind   // default bloom.KindAuto (smallest at TargetFPR)
 	TargetFPR float64      // default bloom.DefaultFPR
-	// ReleaseKey keys the filter PRF; zero means a fresh random key.
+	// ReleaseKey keys the filter PRF; zero means a fresh random key. Open
+	// mode only.
 	ReleaseKey [32]byte
+	// OPRFKey is the VOPRF key of an oblivious-mode layout
+	// (oblivious.GenerateKey), required there. It is encrypted to
+	// Recipients, which oblivious mode also requires: without the key no
+	// edge could answer a check.
+	OPRFKey OPRFKey
 
 	// Signer signs the manifest. Without one, Publisher must name the public
 	// keys that will sign it later (hashgate sign) and the bundle has no
@@ -67,7 +73,14 @@ func (o *BuildOptions) defaults() error {
 	if o.Rand == nil {
 		o.Rand = cryptoRandReader
 	}
-	if o.ReleaseKey == ([32]byte{}) {
+	if o.Layout.Mode == bloom.ModeOblivious {
+		if len(o.Recipients) == 0 {
+			return errors.New("release: an oblivious release needs edge recipients: only edges can compute its keys")
+		}
+		if o.OPRFKey == nil {
+			return errors.New("release: an oblivious release needs its VOPRF key (oblivious.GenerateKey)")
+		}
+	} else if o.ReleaseKey == ([32]byte{}) {
 		if _, err := io.ReadFull(o.Rand, o.ReleaseKey[:]); err != nil {
 			return wrap("release: reading randomness", err)
 		}
@@ -123,12 +136,11 @@ func Build(entries []ListEntry, o BuildOptions) (*Bundle, error) {
 		return nil, err
 	}
 	entries = SortList(entries)
-	keyer, err := bloom.NewKeyer(o.ReleaseKey, o.Layout)
+	keys, keyID, err := buildKeys(entries, &o)
 	if err != nil {
-		return nil, wrap("release: build", err)
+		return nil, err
 	}
-	keys := FilterKeys(keyer, entries, make([]bloom.Key, 0, len(entries)*o.Layout.Bands+len(entries)))
-	f, err := bloom.Build(keys, bloom.BuildOptions{Kind: o.Kind, TargetFPR: o.TargetFPR, KeyID: keyer.KeyID()})
+	f, err := bloom.Build(keys, bloom.BuildOptions{Kind: o.Kind, TargetFPR: o.TargetFPR, KeyID: keyID})
 	if err != nil {
 		return nil, wrap("release: build", err)
 	}
@@ -153,6 +165,14 @@ func Build(entries []ListEntry, o BuildOptions) (*Bundle, error) {
 	}
 	b := &Bundle{Artifacts: map[string][]byte{}}
 	m.Artifacts = append(m.Artifacts, addArtifact(b, RoleFilter, "filter-", ".bin", fbytes))
+	if o.Layout.Mode == bloom.ModeOblivious {
+		m.Oblivious = &Oblivious{Suite: oprfSuite, PublicKey: o.OPRFKey.PublicBytes()}
+		ct, err := EncryptOPRFKey(o.OPRFKey, o.Recipients, o.Rand)
+		if err != nil {
+			return nil, err
+		}
+		m.Artifacts = append(m.Artifacts, addArtifact(b, RoleOPRFKey, "oprfkey-", ".hpke", ct))
+	}
 	if len(o.Recipients) > 0 {
 		ct, err := EncryptList(entries, o.Recipients, o.Rand)
 		if err != nil {
@@ -164,6 +184,27 @@ func Build(entries []ListEntry, o BuildOptions) (*Bundle, error) {
 		return nil, err
 	}
 	return finish(b, m, o.Signer)
+}
+
+// buildKeys derives the filter keys of entries and the filter's key id:
+// the release key's Keyer in open mode, VOPRF outputs in oblivious mode.
+func buildKeys(entries []ListEntry, o *BuildOptions) ([]bloom.Key, [8]byte, error) {
+	if o.Layout.Mode == bloom.ModeOblivious {
+		if err := o.Layout.Validate(); err != nil {
+			return nil, [8]byte{}, wrap("release: build", err)
+		}
+		keys, err := obliviousKeys(o.OPRFKey, o.Epoch, o.Layout, entries)
+		if err != nil {
+			return nil, [8]byte{}, wrap("release: build", err)
+		}
+		return keys, obliviousKeyID(o.OPRFKey.PublicBytes()), nil
+	}
+	keyer, err := bloom.NewKeyer(o.ReleaseKey, o.Layout)
+	if err != nil {
+		return nil, [8]byte{}, wrap("release: build", err)
+	}
+	keys := FilterKeys(keyer, entries, make([]bloom.Key, 0, len(entries)*o.Layout.Bands+len(entries)))
+	return keys, keyer.KeyID(), nil
 }
 
 func finish(b *Bundle, m *Manifest, s *Signer) (*Bundle, error) {

@@ -9,6 +9,7 @@
 //	filter-<sha256>.bin    the base filter (bloom's binary format), content-addressed
 //	delta-<sha256>.bin     delta filters, ORed with the base (zero or more)
 //	list-<sha256>.hpke     the full list for edges, HPKE-encrypted (listcrypt.go, hpke.go)
+//	oprfkey-<sha256>.hpke  oblivious mode: the VOPRF private key, encrypted like the list
 //	listdelta-<sha256>.hpke entries added since list-*.hpke (delta releases)
 //
 // # Manifest (format 1.0)
@@ -25,8 +26,8 @@
 //	created/expires RFC 3339 UTC; clients refuse the release from expires on
 //	publisher_keys  [{alg, id}]: the keys whose signatures manifest.sig carries
 //	filter          {kind, layout, release_key (open mode), target_fpr, keys, entries {kind: count}}
-//	oblivious       optional {suite, public_key}: oblivious mode, reserved
-//	artifacts       [{role, name, length, sha256}], role filter|delta|list|list-delta, exactly one filter
+//	oblivious       optional {suite, public_key}: oblivious mode (oblivious.go)
+//	artifacts       [{role, name, length, sha256}], role filter|delta|list|list-delta|withdrawals|oprf-key, exactly one filter
 //	previous        optional: SHA-256 of the previous release's manifest.json
 //	next_keys       optional [{alg, key}]: the publisher keys of the following releases
 //
@@ -75,7 +76,7 @@
 // circl/hpke, crypto/hpke or crypto/ecdh, whose package inits keep the NIST
 // curves alive in the wasm checker although it never opens a list (HPKE for
 // the one suite the list uses is hpke.go, held to circl/hpke by its tests);
-// and nothing of hashgate but bloom, fingerprint and internal/wire (the
+// and nothing of hashgate but bloom, fingerprint, oblivious and internal/wire (the
 // table in internal/deps). For the same reason (the module's size) the
 // manifest's JSON, base64, numbers and quoting in messages come from
 // internal/wire, and RFC 3339 times are parsed here (parseTime), rather

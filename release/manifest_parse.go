@@ -107,7 +107,7 @@ func ParseManifest(b []byte) (*Manifest, error) {
 }
 
 func knownRole(r string) bool {
-	return r == RoleFilter || r == RoleDelta || r == RoleList || r == RoleListDelta || r == RoleWithdrawals
+	return r == RoleFilter || r == RoleDelta || r == RoleList || r == RoleListDelta || r == RoleWithdrawals || r == RoleOPRFKey
 }
 
 // parseFormat reads "MAJOR.MINOR" and refuses a newer major.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/hashgate/hashgate/bloom"
 	"github.com/hashgate/hashgate/fingerprint"
+	"github.com/hashgate/hashgate/oblivious"
 	"github.com/hashgate/hashgate/release"
 	"github.com/hashgate/hashgate/release/hashlist"
 )
@@ -59,7 +60,8 @@ with 'hashgate publish'.`, stdout, stderr)
 	version := fl.Uint64("version", 0, "release version (default: the creation time in Unix seconds, which only grows)")
 	epoch := fl.Uint64("epoch", 0, "key epoch (default: the version)")
 	ttl := fl.Duration("ttl", 30*24*time.Hour, "validity period: clients refuse the release after created+ttl")
-	layout := fl.String("layout", bloom.DefaultLayout.String(), "PDQ key layout (exact, 4x64, 4x64+p1, ...)")
+	mode := fl.String("mode", "open", "key mode: open (clients derive keys from the manifest) or oblivious (keys only through an edge's rationed VOPRF, /v1/oprf; layout default "+release.DefaultObliviousLayout.String()+")")
+	layout := fl.String("layout", bloom.DefaultLayout.String(), "PDQ key layout (exact, 4x64, 4x64+p1, ...; 8x32/oblivious, ... with --mode oblivious)")
 	kind := fl.String("kind", "auto", "filter kind: auto, splitblock, binaryfuse8, binaryfuse16")
 	fpr := fl.Float64("fpr", bloom.DefaultFPR, "target false-positive rate per look-up")
 	defType := fl.String("type", "", "signal type for lines that hold only a hash (e.g. pdq)")
@@ -94,6 +96,26 @@ with 'hashgate publish'.`, stdout, stderr)
 	var err error
 	if opts.Layout, err = bloom.ParseLayout(*layout); err != nil {
 		return usageErr(stderr, "build", err.Error())
+	}
+	switch {
+	case *mode == "oblivious" && !flagSet(fl, "layout"):
+		opts.Layout = release.DefaultObliviousLayout
+	case *mode == "oblivious" && opts.Layout.Mode != bloom.ModeOblivious:
+		return usageErr(stderr, "build", "--mode oblivious wants an oblivious layout (…/oblivious), not "+*layout)
+	case *mode == "open" && opts.Layout.Mode != bloom.ModeOpen:
+		return usageErr(stderr, "build", "layout "+*layout+" is for --mode oblivious")
+	case *mode != "open" && *mode != "oblivious":
+		return usageErr(stderr, "build", "--mode is open or oblivious, not "+*mode)
+	}
+	if opts.Layout.Mode == bloom.ModeOblivious {
+		if *noEdge {
+			return usageErr(stderr, "build", "--mode oblivious with --no-edge: only edges can compute an oblivious release's keys")
+		}
+		// A fresh VOPRF key per release: it reaches the edges inside the
+		// release, so nothing needs to keep it.
+		if opts.OPRFKey, err = oblivious.GenerateKey(nil); err != nil {
+			return fail(stderr, "build", err)
+		}
 	}
 	if opts.Kind, err = bloom.ParseKind(*kind); err != nil {
 		return usageErr(stderr, "build", err.Error())

@@ -379,3 +379,38 @@ func TestBuildFromMedia(t *testing.T) {
 		}
 	}
 }
+
+func TestBuildOblivious(t *testing.T) {
+	dir := t.TempDir()
+	k := genKeys(t, dir)
+	list := writeList(t, dir, "list.tsv", 200, 8)
+	rel := filepath.Join(dir, "rel")
+	mustHG(t, "build", "--mode", "oblivious", "--list", list, "--out", rel, "--key", k.pub, "--edge-pub", k.edgePub, "--version", "3")
+	var rep inspectReport
+	if err := json.Unmarshal([]byte(mustHG(t, "inspect", rel, "--json", "--pub", k.pub)), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Filter.Layout != release.DefaultObliviousLayout.String() || rep.Filter.Keys < 8*200*9/10 {
+		t.Errorf("inspect: layout %s, %d keys", rep.Filter.Layout, rep.Filter.Keys)
+	}
+	m, err := os.ReadFile(filepath.Join(rel, release.ManifestFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(m), `"suite": "ristretto255-SHA512"`) || strings.Contains(string(m), "release_key") {
+		t.Errorf("manifest:\n%s", m)
+	}
+	for _, tc := range []struct{ args []string }{
+		{[]string{"--mode", "oblivious", "--layout", "4x64+p1"}},
+		{[]string{"--layout", "8x32/oblivious"}},
+		{[]string{"--mode", "secret"}},
+	} {
+		args := append([]string{"build", "--list", list, "--out", filepath.Join(dir, "bad"), "--key", k.pub, "--edge-pub", k.edgePub}, tc.args...)
+		if code, _, errb := hg(t, args...); code != 2 || errb == "" {
+			t.Errorf("%v: exit %d, %q", tc.args, code, errb)
+		}
+	}
+	if code, _, errb := hg(t, "build", "--mode", "oblivious", "--list", list, "--out", filepath.Join(dir, "b2"), "--key", k.pub, "--no-edge"); code != 2 || !strings.Contains(errb, "oblivious") {
+		t.Errorf("--no-edge: exit %d, %q", code, errb)
+	}
+}

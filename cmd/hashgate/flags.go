@@ -119,3 +119,10 @@ func usageErr(stderr io.Writer, cmd, msg string) int {
 	fmt.Fprintf(stderr, "hashgate %s: %s (see hashgate %s --help)\n", cmd, msg, cmd)
 	return exitUsage
 }
+
+// flagSet reports whether the command line gave flag name.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
