@@ -144,6 +144,9 @@ func TestRequestRefused(t *testing.T) {
 	identity := append([]byte(nil), req...)
 	clear(identity[headerLen : headerLen+ElementSize])
 	over := header(nil, sk.Public().id, MaxElements+1)
+	// All ones is no canonical field element, so no ristretto255 encoding.
+	notPoint := append([]byte(nil), req...)
+	copy(notPoint[headerLen:], bytes.Repeat([]byte{0xff}, ElementSize))
 	for _, tc := range []struct {
 		name string
 		req  []byte
@@ -153,7 +156,7 @@ func TestRequestRefused(t *testing.T) {
 		{"count zero", header(nil, sk.Public().id, 0), ErrFormat},
 		{"count over the bound", append(over, make([]byte, (MaxElements+1)*ElementSize)...), ErrFormat},
 		{"identity element", identity, ErrFormat},
-		{"not an encoding", flip(req, headerLen+31), ErrFormat},
+		{"not an encoding", notPoint, ErrFormat},
 		{"other key", flip(req, 5), ErrKeyID},
 		{"other suite", flip(req, 4), ErrFormat},
 	} {
