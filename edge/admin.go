@@ -64,11 +64,23 @@ func (s *Server) initOps() error {
 	return nil
 }
 
-// startOps runs the webhook's sender and the allowlist's reloads until ctx
-// is done.
-func (s *Server) startOps(ctx context.Context) {
-	go s.events.runWebhook(ctx)
+// startOps runs the allowlist's reloads until ctx is done, and the
+// webhook's sender until the stop it returns is called: after the last
+// request, since requests in flight during a graceful shutdown still make
+// events.
+func (s *Server) startOps(ctx context.Context) (stop func()) {
+	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		s.events.runWebhook(wctx)
+	}()
 	go s.runAllowlist(ctx)
+	return func() {
+		cancel()
+		<-done
+		s.events.abandon()
+	}
 }
 
 // adminEndpoint is one admin route; the table is the list the OpenAPI test

@@ -311,3 +311,34 @@ func TestAdminMutualTLS(t *testing.T) {
 		t.Errorf("with another CA's certificate: %d, want a refused handshake", status)
 	}
 }
+
+// An appeal after a restart: the new edge finds the old edge's match id in
+// the audit file they share.
+func TestAdminLookupAfterRestart(t *testing.T) {
+	digest := sha256.Sum256([]byte("listed before the restart"))
+	snap := indexSnapshot(t, 6, []match.Entry{{Kind: fingerprint.KindSHA256, SHA256: digest, Labels: []string{"x"}, Source: "l"}})
+	cfg := testConfig()
+	cfg.Events = EventsConfig{AuditPath: filepath.Join(t.TempDir(), "audit.jsonl")}
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Load(snap)
+	addr, stop := testenv.StartServer(t, func(ctx context.Context, ln net.Listener) error { return s.Serve(ctx, ln, 5*time.Second) })
+	_, body := do(t, "POST", "http://"+addr+"/v1/scan", []byte("listed before the restart"), RequestIDHeader, "before")
+	v := decodeVerdict(t, body)
+	if len(v.Matches) != 1 {
+		t.Fatalf("scan = %s", body)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	e := startEdge(t, cfg)
+	e.Load(snap)
+	admin := startAdmin(t, e, AdminAuth{Token: []byte("t")})
+	resp, body := do(t, "GET", admin+"/admin/v1/matches/"+v.Matches[0].MatchID, nil, "Authorization", "Bearer t")
+	var ev Event
+	if resp.StatusCode != 200 || json.Unmarshal(body, &ev) != nil || ev.RequestID != "before" || ev.Release != 6 {
+		t.Errorf("look-up after the restart = %d %s", resp.StatusCode, body)
+	}
+}

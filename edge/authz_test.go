@@ -263,3 +263,28 @@ func TestOpenAPIAuthzAnswersAsDocumented(t *testing.T) {
 		checkDocumented(t, d, ops[tt.op], resp.StatusCode, resp.Header.Get("Content-Type"), body, errCodes)
 	}
 }
+
+// In monitor mode the ext_authz check allows a listed upload and names its
+// match in X-Hashgate-Monitor, which deploy/envoy/envoy.yaml passes to the
+// origin.
+func TestEnvoyExtAuthzMonitor(t *testing.T) {
+	ex := readEnvoyExample(t)
+	if !strings.Contains(string(mustRead(t, "../deploy/envoy/envoy.yaml")), "- exact: "+strings.ToLower(MonitorHeader)) {
+		t.Errorf("deploy/envoy/envoy.yaml does not pass %s upstream", MonitorHeader)
+	}
+	rule, err := ParsePolicy("label:trial=monitor")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig()
+	cfg.Authz = true
+	cfg.Policies = []PolicyRule{rule}
+	e := startEdge(t, cfg)
+	listed := encodeJPEG(t, makeImage(44, 640, 480), 92)
+	e.Load(indexSnapshot(t, 2, []match.Entry{listedEntry(t, listed, "trial")}))
+	resp, body := do(t, "POST", e.url+ex.pathPrefix+"/upload/a.jpg", listed, "Content-Type", "image/jpeg")
+	if resp.StatusCode != 200 || len(body) != 0 || !validMatchID(resp.Header.Get(MonitorHeader)) || resp.Header.Get(HeaderRelease) != "2" {
+		t.Errorf("monitored check = %d %q, %s %q, release %q; want 200, no body, a match id and release 2",
+			resp.StatusCode, body, MonitorHeader, resp.Header.Get(MonitorHeader), resp.Header.Get(HeaderRelease))
+	}
+}

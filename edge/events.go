@@ -34,7 +34,8 @@ import (
 //   - the webhook (EventsConfig.WebhookURL), from a bounded queue by a
 //     goroutine of its own, signed with HMAC-SHA256 and retried with
 //     backoff. A full queue drops the event (counted) rather than make an
-//     upload wait.
+//     upload wait. The sender runs until the last request has been
+//     answered; what it has not delivered by then is counted as dropped.
 
 // EventsConfig configures match events. The zero value keeps events in
 // memory only.
@@ -256,6 +257,16 @@ func (e *events) runWebhook(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case body := <-e.queue:
+			if ctx.Err() != nil {
+				// Stopping (select picks at random among ready cases):
+				// back in the queue for abandon to count.
+				select {
+				case e.queue <- body:
+				default:
+					e.metrics.webhookDropped.Inc()
+				}
+				return
+			}
 			e.deliver(ctx, body)
 		}
 	}
@@ -318,6 +329,27 @@ func (e *events) post(ctx context.Context, body []byte) error {
 		return fmt.Errorf("webhook answered %d", resp.StatusCode)
 	}
 	return nil
+}
+
+// abandon counts and logs the events still queued once the sender has
+// stopped: the webhook never gets them (the audit file has them).
+func (e *events) abandon() {
+	if e.queue == nil {
+		return
+	}
+	n := 0
+	for drained := false; !drained; {
+		select {
+		case <-e.queue:
+			n++
+		default:
+			drained = true
+		}
+	}
+	if n > 0 {
+		e.metrics.webhookDropped.Add(n)
+		e.log.Warn("edge: webhook events not delivered at shutdown", "events", n)
+	}
 }
 
 func (e *events) queued() int {

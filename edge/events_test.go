@@ -3,6 +3,7 @@ package edge
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -10,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -22,6 +25,7 @@ import (
 	"time"
 
 	"github.com/hashgate/hashgate/fingerprint"
+	"github.com/hashgate/hashgate/internal/testenv"
 	"github.com/hashgate/hashgate/match"
 	"github.com/hashgate/hashgate/release"
 )
@@ -462,5 +466,53 @@ func TestEventsConfigRefused(t *testing.T) {
 		if _, err := New(cfg); !errors.Is(err, ErrConfig) {
 			t.Errorf("%+v: err %v, want ErrConfig", ec, err)
 		}
+	}
+}
+
+// Stopping the edge does not wait on a receiver that hangs: the event in
+// flight and those still queued are counted as dropped, and the queued
+// ones logged.
+func TestWebhookAtShutdown(t *testing.T) {
+	hook := startHookReceiver(t, 0, make(chan struct{}))
+	logs := &testenv.SyncBuffer{}
+	cfg := testConfig()
+	cfg.Logger = slog.New(slog.NewJSONHandler(logs, nil))
+	cfg.Events = EventsConfig{WebhookURL: hook.URL, WebhookSecret: []byte("s"), WebhookQueue: 8, WebhookTimeout: time.Hour}
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entries []match.Entry
+	var files [][]byte
+	for i := range 3 {
+		f := []byte("file listed before shutdown " + strconv.Itoa(i))
+		files = append(files, f)
+		entries = append(entries, match.Entry{Kind: fingerprint.KindSHA256, SHA256: sha256.Sum256(f), Source: "l"})
+	}
+	s.Load(indexSnapshot(t, 1, entries))
+	addr, stop := testenv.StartServer(t, func(ctx context.Context, ln net.Listener) error { return s.Serve(ctx, ln, 5*time.Second) })
+	for i, f := range files {
+		if _, body := do(t, "POST", "http://"+addr+"/v1/scan", f); !decodeVerdict(t, body).Match {
+			t.Fatalf("file %d does not match", i)
+		}
+		if i == 0 {
+			<-hook.arrived // held by the receiver from now on
+		}
+	}
+	done := make(chan error, 1)
+	go func() { done <- stop() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the edge did not stop while the webhook receiver hangs")
+	}
+	if d := s.metrics.webhookDropped.Get(); d != 3 {
+		t.Errorf("dropped %d events, want 3 (one in flight, two queued)", d)
+	}
+	if !strings.Contains(logs.String(), `"msg":"edge: webhook events not delivered at shutdown","events":2`) {
+		t.Errorf("the undelivered events are not logged:\n%s", logs.String())
 	}
 }

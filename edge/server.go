@@ -119,10 +119,11 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(ln) }()
-	s.startOps(ctx) // admin.go: webhook and allowlist reloads
+	stopOps := s.startOps(ctx) // admin.go: webhook and allowlist reloads
 	s.log.Info("edge: listening", "addr", ln.Addr().String(), "proxy", s.origin != nil, "jpeg", media.JPEGDecoder(), "heif", media.HEIFDecoder())
 	select {
 	case err := <-errc:
+		stopOps()
 		return fmt.Errorf("edge: serve: %w", err)
 	case <-ctx.Done():
 	}
@@ -133,7 +134,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 	// close and Serve would run on: closing ln ends it either way.
 	ln.Close()
 	<-errc
-	s.events.close() // after the last request: no event is lost
+	stopOps()        // after the last request: its event has been queued
+	s.events.close() // and written to the audit file
 	if err != nil {
 		return fmt.Errorf("edge: shutdown: %w", err)
 	}
