@@ -353,8 +353,8 @@ func (s *Server) bodyTooLarge(ctx *fasthttp.RequestCtx, limit int) bool {
 // refused part-way, the edge first reads and drops what is still coming,
 // for at most lingerTime and lingerBytes and until the client pauses for
 // lingerIdle (a larger rest still gets the reset). A body refused by its
-// announced length is answered at once: the client may be waiting for that
-// answer before it sends (Expect: 100-continue).
+// announced length is answered at once only when the client is waiting for
+// that answer before it sends (Expect: 100-continue).
 const (
 	lingerTime  = 2 * time.Second
 	lingerIdle  = 250 * time.Millisecond
@@ -389,6 +389,10 @@ func lingerClose(ctx *fasthttp.RequestCtx) {
 func (s *Server) readBodyAfter(ctx *fasthttp.RequestCtx, head []byte, stream io.Reader, limit int) bool {
 	limit = min(limit, s.cfg.MaxBodyBytes)
 	if ctx.Request.Header.ContentLength() > limit {
+		// Only a client waiting for 100 Continue has not started sending.
+		if !bytes.EqualFold(ctx.Request.Header.Peek("Expect"), []byte("100-continue")) {
+			lingerClose(ctx)
+		}
 		return s.bodyTooLarge(ctx, limit)
 	}
 	var buf bytes.Buffer
