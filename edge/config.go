@@ -61,6 +61,11 @@ type Config struct {
 	ClientIPHeader string
 	TrustedHops    int
 
+	// OPRF budgets POST /v1/oprf (oprf.go); it applies whatever
+	// RatePerSecond says, since each evaluation is the edge's CPU and one
+	// step of an evader's search.
+	OPRF OPRFConfig
+
 	// PrivateMetrics keeps /metrics off the serving port (in proxy mode
 	// the path then goes to the origin like any other): serve
 	// Server.MetricsHandler on a port of its own, e.g. on loopback.
@@ -152,6 +157,7 @@ func DefaultConfig() Config {
 		RatePerSecond:          10,
 		RateBurst:              20,
 		RateClients:            100_000,
+		OPRF:                   DefaultOPRFConfig(),
 		OriginTimeout:          30 * time.Second,
 		MaxOriginResponseBytes: 64 << 20,
 		Video:                  DefaultVideoConfig(),
@@ -181,6 +187,9 @@ func (c *Config) validate() error {
 		return bad("rate limit needs RatePerSecond >= 0, RateBurst >= 1, RateClients >= 1")
 	}
 	if err := c.Video.validate(); err != nil {
+		return err
+	}
+	if err := c.OPRF.validate(); err != nil {
 		return err
 	}
 	if c.Origin != "" {

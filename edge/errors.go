@@ -29,6 +29,8 @@ const (
 	CodeInternal           = "internal"            // 500: a recovered panic or a bug
 	CodeRequestTimeout     = "request_timeout"     // 408: the client was too slow
 	CodeHeaderTooLarge     = "header_too_large"    // 431
+	CodeNotOblivious       = "not_oblivious"       // 409: /v1/oprf while the release in use is open-mode
+	CodeOPRFKey            = "oprf_key"            // 409: /v1/oprf for another release's key
 )
 
 // ErrConfig is returned (wrapped) by New for a configuration that cannot work.

@@ -30,13 +30,14 @@ const (
 	routeNotFound
 	routeRejected // requests fasthttp could not read (too large, too slow, malformed)
 	routeAuthz    // authz.go: a proxy's authorization subrequest
+	routeOPRF     // oprf.go
 	numRoutes
 )
 
 var routeNames = [numRoutes]string{
 	"verify", "scan", "manifest", "filter", "healthz", "readyz", "metrics",
 	"openapi", "preflight", "proxy", "proxy_upload", "not_found", "rejected",
-	"authz",
+	"authz", "oprf",
 }
 
 // latencyBuckets are the histogram's upper bounds in seconds.
@@ -61,6 +62,11 @@ type metrics struct {
 	scanTimeouts *vm.Counter
 	originErrors *vm.Counter
 
+	oprfEvaluations *vm.Counter
+	oprfChecks      *vm.Counter
+	oprfRefused     *vm.Counter
+	oprfSuspects    *vm.Counter
+
 	opsMetrics // metrics_ops.go: overrides, policy, events
 }
 
@@ -84,6 +90,10 @@ var metricHelp = map[string]string{
 	"hashgate_edge_release_expires_in_seconds": "Seconds until the release in use expires (negative once expired).",
 	"hashgate_edge_index_entries":              "Entries in the match index.",
 	"hashgate_edge_rate_limit_clients":         "Clients tracked by the rate limiter.",
+	"hashgate_edge_oprf_checks_total":          "POST /v1/oprf requests answered with evaluations.",
+	"hashgate_edge_oprf_evaluations_total":     "Blinded elements evaluated for /v1/oprf.",
+	"hashgate_edge_oprf_budget_refusals_total": "/v1/oprf requests refused with 429 by the evaluation budget.",
+	"hashgate_edge_oprf_edit_search_total":     "Clients logged by the edit-search detector (more checks in its window than a person makes).",
 }
 
 func newMetrics() *metrics {
@@ -92,16 +102,21 @@ func newMetrics() *metrics {
 	vm.ExposeMetadata(true)
 	s := vm.NewSet()
 	return &metrics{
-		set:          s,
-		panics:       s.NewCounter("hashgate_edge_panics_total"),
-		rateLimited:  s.NewCounter("hashgate_edge_rate_limited_total"),
-		reloads:      s.NewCounter("hashgate_edge_reloads_total"),
-		reloadFails:  s.NewCounter("hashgate_edge_reload_failures_total"),
-		scanned:      s.NewCounter("hashgate_edge_scanned_files_total"),
-		unscannable:  s.NewCounter("hashgate_edge_unscannable_files_total"),
-		scanTimeouts: s.NewCounter("hashgate_edge_scan_timeouts_total"),
-		originErrors: s.NewCounter("hashgate_edge_origin_errors_total"),
-		opsMetrics:   newOpsMetrics(s),
+		set:         s,
+		panics:      s.NewCounter("hashgate_edge_panics_total"),
+		rateLimited: s.NewCounter("hashgate_edge_rate_limited_total"),
+
+		oprfEvaluations: s.NewCounter("hashgate_edge_oprf_evaluations_total"),
+		oprfChecks:      s.NewCounter("hashgate_edge_oprf_checks_total"),
+		oprfRefused:     s.NewCounter("hashgate_edge_oprf_budget_refusals_total"),
+		oprfSuspects:    s.NewCounter("hashgate_edge_oprf_edit_search_total"),
+		reloads:         s.NewCounter("hashgate_edge_reloads_total"),
+		reloadFails:     s.NewCounter("hashgate_edge_reload_failures_total"),
+		scanned:         s.NewCounter("hashgate_edge_scanned_files_total"),
+		unscannable:     s.NewCounter("hashgate_edge_unscannable_files_total"),
+		scanTimeouts:    s.NewCounter("hashgate_edge_scan_timeouts_total"),
+		originErrors:    s.NewCounter("hashgate_edge_origin_errors_total"),
+		opsMetrics:      newOpsMetrics(s),
 	}
 }
 

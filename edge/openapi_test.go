@@ -293,7 +293,8 @@ func TestOpenAPIErrorCodes(t *testing.T) {
 		CodeImageTooLarge, CodeUnsupportedMedia, CodeUnprocessable, CodeRateLimited, CodeBlocked,
 		CodeOriginUnavailable, CodeNotReady, CodeBusy, CodeInternal, CodeRequestTimeout, CodeHeaderTooLarge,
 		CodeTooManyImages, CodeScanTimeout,
-		CodeVideoUnavailable, CodeVideoTooLarge, CodeVideoTooLong, CodeNotVideo, CodeVideoTimeout}
+		CodeVideoUnavailable, CodeVideoTooLarge, CodeVideoTooLong, CodeNotVideo, CodeVideoTimeout,
+		CodeNotOblivious, CodeOPRFKey}
 	if len(enum) != len(codes) {
 		t.Errorf("document lists %d codes, the package %d", len(enum), len(codes))
 	}

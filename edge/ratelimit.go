@@ -47,7 +47,12 @@ func newRateLimiter(perSecond float64, burst, maxClients int) *rateLimiter {
 
 // allow takes a token for key. When the bucket is empty it returns false and
 // how long until a token is back.
-func (l *rateLimiter) allow(key []byte) (bool, time.Duration) {
+func (l *rateLimiter) allow(key []byte) (bool, time.Duration) { return l.allowN(key, 1) }
+
+// allowN takes n tokens for key at once, or none: when the bucket holds
+// fewer it returns false and how long until n are back (n over the burst
+// can never be taken; the caller bounds n).
+func (l *rateLimiter) allowN(key []byte, n int) (bool, time.Duration) {
 	s := &l.shards[maphash.Bytes(l.seed, key)%uint64(len(l.shards))]
 	now := l.now()
 	s.mu.Lock()
@@ -67,11 +72,12 @@ func (l *rateLimiter) allow(key []byte) (bool, time.Duration) {
 		}
 	}
 	l.refill(b, now)
-	if b.tokens >= 1 {
-		b.tokens--
+	need := float64(n)
+	if b.tokens >= need {
+		b.tokens -= need
 		return true, 0
 	}
-	wait := time.Duration(math.Ceil((1 - b.tokens) / l.rate * float64(time.Second)))
+	wait := time.Duration(math.Ceil((need - b.tokens) / l.rate * float64(time.Second)))
 	return false, wait
 }
 

@@ -75,6 +75,10 @@ func (v *ReleaseVerifier) Verify(ctx context.Context, b *release.Bundle, lastVer
 	if err != nil {
 		return nil, &release.RuleError{Rule: "withdrawals", Err: err}
 	}
+	ev, err := openOPRF(rel, v.EdgeKey)
+	if err != nil {
+		return nil, &release.RuleError{Rule: "oprf-key", Err: err}
+	}
 	ix, err := buildIndex(ctx, b, rel, v.EdgeKey, v.Match, workers)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -87,7 +91,7 @@ func (v *ReleaseVerifier) Verify(ctx context.Context, b *release.Bundle, lastVer
 	snap := &Snapshot{
 		Version: m.Version, Created: m.Created, Expires: m.Expires,
 		Manifest: b.Manifest, Signature: b.Signature,
-		Filters: filters, Index: ix, filterDir: v.FilterDir, Withdrawn: withdrawn,
+		Filters: filters, Index: ix, filterDir: v.FilterDir, Withdrawn: withdrawn, OPRF: ev,
 	}
 	v.mu.Lock()
 	v.cur, v.curVersion = trust, m.Version

@@ -27,6 +27,7 @@ type Server struct {
 	access  *slog.Logger // nil: no access log
 	metrics *metrics
 	limiter *rateLimiter // nil when rate limiting is off
+	oprf    *oprfLimits  // oprf.go
 	http    *fasthttp.Server
 	origin  *fasthttp.HostClient // nil unless in proxy mode
 	scans   chan struct{}        // a slot per concurrent image decode
@@ -75,6 +76,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.RatePerSecond > 0 {
 		s.limiter = newRateLimiter(cfg.RatePerSecond, cfg.RateBurst, cfg.RateClients)
 	}
+	s.oprf = newOPRFLimits(cfg.OPRF, cfg.RateClients)
 	for _, o := range cfg.CORSOrigins {
 		if o == "*" {
 			s.corsAny = true
@@ -241,6 +243,7 @@ var endpoints = []endpoint{
 	{"/v1/scan", "POST", routeScan, true, func(s *Server, ctx *fasthttp.RequestCtx, _ []byte) { s.scan(ctx) }},
 	{"/v1/manifest", "GET", routeManifest, true, func(s *Server, ctx *fasthttp.RequestCtx, _ []byte) { s.manifest(ctx, false) }},
 	{"/v1/manifest.sig", "GET", routeManifest, true, func(s *Server, ctx *fasthttp.RequestCtx, _ []byte) { s.manifest(ctx, true) }},
+	{"/v1/oprf", "POST", routeOPRF, true, func(s *Server, ctx *fasthttp.RequestCtx, _ []byte) { s.handleOPRF(ctx) }},
 	{"/v1/filter/{sha256}", "GET", routeFilter, true, func(s *Server, ctx *fasthttp.RequestCtx, p []byte) { s.filter(ctx, p) }},
 	{"/v1/openapi.json", "GET", routeOpenAPI, true, func(s *Server, ctx *fasthttp.RequestCtx, _ []byte) {
 		ctx.SetContentType("application/json")

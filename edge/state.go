@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/hashgate/hashgate/match"
+	"github.com/hashgate/hashgate/oblivious"
 	"github.com/hashgate/hashgate/release"
 )
 
@@ -31,6 +32,9 @@ type Snapshot struct {
 	// id (release.Release.WithdrawalSet); a match on one in force is
 	// dropped (policy.go).
 	Withdrawn map[string]release.Withdrawal
+	// OPRF evaluates POST /v1/oprf under an oblivious release's key; nil
+	// for an open-mode release.
+	OPRF *oblivious.Evaluator
 
 	manifestETag, signatureETag string
 	previous                    map[string]Artifact // the filters of the release before
