@@ -5,7 +5,9 @@
 // (POST /v1/verify), re-fingerprints uploads itself (POST /v1/scan, and as a
 // reverse proxy in front of an upload origin that answers 451 Unavailable For
 // Legal Reasons on a match), serves the signed release to checkers
-// (GET /v1/manifest, GET /v1/filter/{sha256}), and reports health, readiness
+// (GET /v1/manifest, GET /v1/filter/{sha256}), evaluates an oblivious
+// release's blinded filter keys under a per-client budget (POST /v1/oprf,
+// oprf.go; ObliviousChecker is the checker's side), and reports health, readiness
 // and Prometheus metrics. Releases are polled, verified with package release,
 // decrypted with the edge's HPKE key and swapped in atomically; a release that
 // fails any check is logged and counted and never replaces the one in use.
@@ -20,6 +22,6 @@
 // list of a match, never the listed hash or its distance. Logs never record
 // fingerprints, nor the names of files that did not match.
 //
-// edge sits on top of the project: it may import fingerprint, match, release
-// and bloom, and nothing may import it except cmd/hashgate.
+// edge sits on top of the project: it may import fingerprint, match, release,
+// oblivious and bloom, and nothing may import it except cmd/hashgate.
 package edge
