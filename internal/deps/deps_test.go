@@ -82,6 +82,7 @@ var policy = map[string]rule{
 	"bench/browser/mkjpeg":                 {tool: true},
 	"bloom/internal/cmd/filterbench":       {tool: true},
 	"bloom/internal/wasmbench":             {tool: true},
+	"oblivious/internal/wasmbench":         {tool: true},
 	"fingerprint/internal/cmd/pipelinecmp": {tool: true},
 }
 
