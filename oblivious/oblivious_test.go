@@ -237,3 +237,28 @@ func FuzzFinalize(f *testing.F) {
 		}
 	})
 }
+
+// TestEvaluateConcurrent: one Evaluator answers many requests at once (the
+// edge's handlers share it); run with -race.
+func TestEvaluateConcurrent(t *testing.T) {
+	sk := testKey(t)
+	c, ev := NewClient(sk.Public()), NewEvaluator(sk)
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			p, req, err := c.Blind(testInputs(4))
+			if err == nil {
+				var resp []byte
+				if resp, err = ev.Evaluate(req); err == nil {
+					_, err = c.Keys(p, resp, nil)
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -86,7 +86,7 @@ type FilterParams struct {
 }
 
 // Oblivious describes oblivious mode (filter keys are VOPRF outputs computed
-// through the edge). Reserved for a later format minor; parsed and kept.
+// through the edge; oblivious.go).
 type Oblivious struct {
 	Suite     string // e.g. "ristretto255-SHA512"
 	PublicKey []byte // the edge's VOPRF public key
