@@ -86,19 +86,26 @@ type oprfLimits struct {
 	logged *rateLimiter
 }
 
-func newOPRFLimits(c OPRFConfig, clients int) *oprfLimits {
+// newOPRFLimits makes the buckets, reading time from now (the Server's
+// clock, which tests move).
+func newOPRFLimits(c OPRFConfig, clients int, now func() time.Time) *oprfLimits {
 	l := &oprfLimits{keys: map[string]*rateLimiter{}}
+	mk := func(rate float64, burst, clients int) *rateLimiter {
+		r := newRateLimiter(rate, burst, clients)
+		r.now = now
+		return r
+	}
 	if c.PerSecond > 0 {
-		l.evals = newRateLimiter(c.PerSecond, c.Burst, clients)
+		l.evals = mk(c.PerSecond, c.Burst, clients)
 	}
 	for k, b := range c.APIKeys {
-		l.keys[k] = newRateLimiter(b.PerSecond, b.Burst, 1)
+		l.keys[k] = mk(b.PerSecond, b.Burst, 1)
 		l.keyIDs = append(l.keyIDs, []byte(k))
 	}
 	if c.SearchChecks > 0 {
 		w := c.SearchWindow.Seconds()
-		l.search = newRateLimiter(float64(c.SearchChecks)/w, c.SearchChecks, clients)
-		l.logged = newRateLimiter(1/w, 1, clients)
+		l.search = mk(float64(c.SearchChecks)/w, c.SearchChecks, clients)
+		l.logged = mk(1/w, 1, clients)
 	}
 	return l
 }

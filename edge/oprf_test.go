@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -275,12 +276,24 @@ func TestOPRFTamperedRejected(t *testing.T) {
 	}
 }
 
+// frozenClock stands still until advanced, so a budget's refill does not
+// depend on how fast the test runs.
+type frozenClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *frozenClock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *frozenClock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
 // TestOPRFBudget: the per-client budget runs out with 429 and Retry-After,
 // recovers after it, and an API key has a bucket of its own.
 func TestOPRFBudget(t *testing.T) {
 	fx := newOPRFFixture(t, 20)
+	clock := &frozenClock{t: time.Now()}
 	cfg := testConfig()
-	cfg.OPRF = OPRFConfig{PerSecond: 200, Burst: 512,
+	cfg.Now = clock.Now
+	cfg.OPRF = OPRFConfig{PerSecond: 10, Burst: 512,
 		APIKeys: map[string]OPRFBudget{"platform-key-0123456789": {PerSecond: 1, Burst: 1000}}}
 	e := startEdge(t, cfg)
 	e.Load(fx.oblSnap)
@@ -301,26 +314,30 @@ func TestOPRFBudget(t *testing.T) {
 		}
 		ok++
 	}
-	if budget == nil || ok < 7 || ok > 8 { // 512 tokens pay 7 checks of 67, plus what refills meanwhile
+	// 512 tokens pay 7 checks of 67 and leave 43: the 8th needs 24 more,
+	// 2.4 s at 10 a second.
+	if budget == nil || ok != 7 || budget.RetryAfter != 3*time.Second {
 		t.Fatalf("%d checks before the budget ran out (refusal %v)", ok, budget)
-	}
-	if budget.RetryAfter < time.Second || budget.RetryAfter > 2*time.Second {
-		t.Errorf("Retry-After %v", budget.RetryAfter)
 	}
 	// The platform's key is not charged to the exhausted address.
 	_, req, err := oblivious.NewClient(mustPub(t, fx.obl)).Blind(make([][]byte, 67))
-	if err == nil {
-		resp, body := do(t, "POST", e.url+"/v1/oprf", req, "Content-Type", "application/octet-stream", "Authorization", "Bearer platform-key-0123456789")
-		if resp.StatusCode != 200 {
-			t.Errorf("API key while the address is exhausted: %d %s", resp.StatusCode, body)
-		}
+	if err != nil {
+		t.Fatal(err)
 	}
-	time.Sleep(budget.RetryAfter)
+	resp, body := do(t, "POST", e.url+"/v1/oprf", req, "Content-Type", "application/octet-stream", "Authorization", "Bearer platform-key-0123456789")
+	if resp.StatusCode != 200 {
+		t.Errorf("API key while the address is exhausted: %d %s", resp.StatusCode, body)
+	}
+	clock.Advance(2 * time.Second)
+	if _, err := c.Check(context.Background(), photo(fx.entries[0].Value, r)); !errors.As(err, &budget) {
+		t.Fatalf("2 s later, before Retry-After: %v", err)
+	}
+	clock.Advance(time.Second)
 	if _, err := c.Check(context.Background(), photo(fx.entries[0].Value, r)); err != nil {
 		t.Fatalf("after Retry-After: %v", err)
 	}
-	if m := metricsText(t, e); !strings.Contains(m, "hashgate_edge_oprf_budget_refusals_total 1") ||
-		!strings.Contains(m, `hashgate_edge_requests_total{route="oprf",code="429"} 1`) {
+	if m := metricsText(t, e); !strings.Contains(m, "hashgate_edge_oprf_budget_refusals_total 2") ||
+		!strings.Contains(m, `hashgate_edge_requests_total{route="oprf",code="429"} 2`) {
 		t.Errorf("metrics:\n%s", grepLines(m, "oprf"))
 	}
 }

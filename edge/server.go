@@ -73,10 +73,10 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now != nil {
 		s.now = cfg.Now
 	}
+	s.oprf = newOPRFLimits(cfg.OPRF, cfg.RateClients, s.now)
 	if cfg.RatePerSecond > 0 {
 		s.limiter = newRateLimiter(cfg.RatePerSecond, cfg.RateBurst, cfg.RateClients)
 	}
-	s.oprf = newOPRFLimits(cfg.OPRF, cfg.RateClients)
 	for _, o := range cfg.CORSOrigins {
 		if o == "*" {
 			s.corsAny = true
