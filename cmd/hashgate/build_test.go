@@ -390,6 +390,12 @@ func TestBuildOblivious(t *testing.T) {
 	if err := json.Unmarshal([]byte(mustHG(t, "inspect", rel, "--json", "--pub", k.pub)), &rep); err != nil {
 		t.Fatal(err)
 	}
+	if rep.Oblivious == nil || rep.Oblivious.Suite != "ristretto255-SHA512" || len(rep.Oblivious.PublicKey) != 32 {
+		t.Errorf("inspect: oblivious %+v", rep.Oblivious)
+	}
+	if out := mustHG(t, "inspect", rel); !strings.Contains(out, "oblivious  ristretto255-SHA512, public key ") {
+		t.Errorf("inspect:\n%s", out)
+	}
 	if rep.Filter.Layout != release.DefaultObliviousLayout.String() || rep.Filter.Keys < 8*200*9/10 {
 		t.Errorf("inspect: layout %s, %d keys", rep.Filter.Layout, rep.Filter.Keys)
 	}

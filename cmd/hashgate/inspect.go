@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -16,21 +17,23 @@ import (
 
 // inspectReport is inspect's output; --json prints it as is.
 type inspectReport struct {
-	Dir      string            `json:"dir"`
-	Format   string            `json:"format"`
-	Channel  string            `json:"channel"`
-	Version  uint64            `json:"version"`
-	Epoch    uint64            `json:"epoch"`
-	Created  time.Time         `json:"created"`
-	Expires  time.Time         `json:"expires"`
-	Expired  bool              `json:"expired"`
-	Previous string            `json:"previous,omitempty"`
-	Signers  []inspectSigner   `json:"signers"`
-	NextKeys []string          `json:"next_keys,omitempty"`
-	Filter   inspectFilter     `json:"filter"`
-	Entries  map[string]uint64 `json:"entries_by_type"`
-	Labels   map[string]int    `json:"entries_by_label,omitempty"`
-	Sources  map[string]int    `json:"entries_by_source,omitempty"`
+	Dir      string          `json:"dir"`
+	Format   string          `json:"format"`
+	Channel  string          `json:"channel"`
+	Version  uint64          `json:"version"`
+	Epoch    uint64          `json:"epoch"`
+	Created  time.Time       `json:"created"`
+	Expires  time.Time       `json:"expires"`
+	Expired  bool            `json:"expired"`
+	Previous string          `json:"previous,omitempty"`
+	Signers  []inspectSigner `json:"signers"`
+	NextKeys []string        `json:"next_keys,omitempty"`
+	Filter   inspectFilter   `json:"filter"`
+	// Oblivious is an oblivious release's VOPRF suite and public key.
+	Oblivious *inspectOblivious `json:"oblivious,omitempty"`
+	Entries   map[string]uint64 `json:"entries_by_type"`
+	Labels    map[string]int    `json:"entries_by_label,omitempty"`
+	Sources   map[string]int    `json:"entries_by_source,omitempty"`
 	// Videos are the listed videos (vpdq entries), read from the list with
 	// --edge-key; VideoFrames their frame hashes.
 	Videos      []inspectVideo    `json:"videos,omitempty"`
@@ -38,6 +41,11 @@ type inspectReport struct {
 	Artifacts   []inspectArtifact `json:"artifacts"`
 	Verified    *bool             `json:"verified,omitempty"`
 	Refusal     string            `json:"refusal,omitempty"`
+}
+
+type inspectOblivious struct {
+	Suite     string `json:"suite"`
+	PublicKey []byte `json:"public_key"` // base64 in JSON, as in the manifest
 }
 
 type inspectVideo struct {
@@ -127,6 +135,9 @@ func inspect(dir, pub, edgeKey string) (*inspectReport, error) {
 	}
 	if m.Previous != ([32]byte{}) {
 		rep.Previous = fmt.Sprintf("%x", m.Previous)
+	}
+	if m.Oblivious != nil {
+		rep.Oblivious = &inspectOblivious{Suite: m.Oblivious.Suite, PublicKey: m.Oblivious.PublicKey}
 	}
 	sigs, _ := release.ParseSignatures(b.Signature)
 	for _, k := range m.PublisherKeys {
@@ -272,6 +283,9 @@ func printInspect(w io.Writer, r *inspectReport) {
 	f := r.Filter
 	fmt.Fprintf(w, "filter     %s, layout %s, %d keys, %d bytes (%.1f bits/key), %d delta(s)\n",
 		f.Kind, f.Layout, f.Keys, f.SizeBytes, f.BitsPerKey, f.Deltas)
+	if o := r.Oblivious; o != nil {
+		fmt.Fprintf(w, "oblivious  %s, public key %s: keys only through an edge's POST /v1/oprf\n", o.Suite, base64.StdEncoding.EncodeToString(o.PublicKey))
+	}
 	fmt.Fprintf(w, "rates      target %.3g per look-up, %.3g as built; %d look-ups per image: %.3g false candidates per clean image\n",
 		f.TargetFPR, f.LookupFPR, f.KeysPerImage, f.ImageFPR)
 	fmt.Fprintf(w, "entries   ")
