@@ -69,13 +69,11 @@ const (
 
 // obliviousKeyID is the filter's key id in oblivious mode: oblivious's
 // KeyID of the public key (the same formula; a test holds them equal).
+// Sum256 rather than sha256.New: the hash.Hash interface would link the
+// digest's marshalling methods into the wasm module (about 2 KB brotli).
 func obliviousKeyID(pub []byte) [8]byte {
-	h := sha256.New()
-	h.Write([]byte("hashgate oprf key id v1"))
-	h.Write(pub)
-	var id [8]byte
-	copy(id[:], h.Sum(nil))
-	return id
+	sum := sha256.Sum256(append([]byte("hashgate oprf key id v1"), pub...))
+	return [8]byte(sum[:8])
 }
 
 // obliviousInput appends the input of one exact value or band.
@@ -224,30 +222,30 @@ func (r *Release) OpenOPRFKey(edgeKey *EdgePrivateKey) ([]byte, error) {
 }
 
 // checkOblivious applies the oblivious-mode rules of Accept to a parsed
-// manifest and sets r.Oblivious.
+// manifest. (One message per rule, without the values: this runs in the
+// wasm module, which is near its size budget.)
 func (r *Release) checkOblivious(m *Manifest, layout bloom.Layout) error {
-	if layout.Mode != bloom.ModeOblivious {
-		if m.Oblivious != nil {
-			return obliviousErr("an open-mode layout " + layout.String() + " with an oblivious public key")
+	var msg string
+	switch o := m.Oblivious; {
+	case layout.Mode != bloom.ModeOblivious:
+		if o == nil {
+			return nil
 		}
+		msg = "an open-mode layout with an oblivious public key"
+	case o == nil:
+		msg = "an oblivious layout without the oblivious public key"
+	case m.Filter.ReleaseKey != [32]byte{}:
+		msg = "an oblivious release must not carry a release key"
+	case o.Suite != oprfSuite:
+		msg = "oblivious suite is not " + oprfSuite
+	case len(o.PublicKey) != oprfKeySize:
+		// The point itself is decoded where it is used
+		// (oblivious.ParsePublicKey, in the checker and the edge).
+		msg = "oblivious public key is not 32 bytes"
+	case r.Filters.CheckKeyID(obliviousKeyID(o.PublicKey)) != nil:
+		msg = "filters do not match the oblivious public key"
+	default:
 		return nil
 	}
-	if m.Oblivious == nil {
-		return obliviousErr("an oblivious layout without the oblivious public key")
-	}
-	if m.Filter.ReleaseKey != ([32]byte{}) {
-		return obliviousErr("an oblivious release must not carry a release key")
-	}
-	if m.Oblivious.Suite != oprfSuite {
-		return obliviousErr("oblivious suite " + wire.Quote(m.Oblivious.Suite) + " is not " + oprfSuite)
-	}
-	// The point itself is decoded where it is used (oblivious.ParsePublicKey,
-	// in the checker and the edge); here its length and the filters' key id.
-	if len(m.Oblivious.PublicKey) != oprfKeySize {
-		return obliviousErr("oblivious public key is not 32 bytes")
-	}
-	if err := r.Filters.CheckKeyID(obliviousKeyID(m.Oblivious.PublicKey)); err != nil {
-		return obliviousErr("filters do not match the oblivious public key", err)
-	}
-	return nil
+	return obliviousErr(msg)
 }
