@@ -26,12 +26,12 @@ const SMALL = 16 << 20; // files up to this size are read whole before their fir
 // (floor(x*W/512)); 'browser': the full decode is resized to 512×512 by
 // Chromium with resizeQuality 'pixelated'; 'decode': Chromium decodes a large
 // image straight to 512×512. The last two are kept for measurement.
-async function pixels(file, bytes, resize, heif) {
+async function pixels(file, bytes, resize, heif, give) {
   if (heif) return decodedPixels(bytes || file.stream(), heif);
   if (resize === 'auto' && bytes && typeof ImageDecoder === 'function') {
     const info = await imageSize(bytes);
     if (info && info.type === 'image/jpeg') {
-      const px = await planePixels(bytes, info);
+      const px = await planePixels(bytes, info, give);
       if (px) return px;
     }
   }
@@ -107,15 +107,19 @@ const LUMA_FIRST = new Set(['I420', 'I420A', 'I422', 'I422A', 'I444', 'I444A', '
 // produces fewer pixels), still at least 512 px on each side, and the pixel
 // covering the reference's sample point is taken: on the four 12-MP photos
 // of the corpus that lands 0–4 bits from the edge's PDQ, in about half the
-// time of a full decode. It returns null when the browser cannot decode the file
-// this way; the caller falls back.
-async function planePixels(bytes, info) {
+// time of a full decode. With give, bytes' buffer is handed to the decoder
+// (ImageDecoderInit.transfer) instead of copied: the copy cost ~12 ms of this
+// thread for a 3.6 MB file, before the decode could start; bytes are then
+// detached, so the caller must not need them. It returns null when the
+// browser cannot decode the file this way; the caller falls back.
+async function planePixels(bytes, info, give) {
   let dec;
   let frame;
   try {
     // The whole file as a buffer, not a stream: only then does Chromium
     // decode a JPEG to YCbCr planes instead of converting to RGB.
     const opt = { data: bytes, type: info.type, colorSpaceConversion: 'none', preferAnimation: false };
+    if (give) opt.transfer = [bytes.buffer];
     const scale = Math.min(info.width, info.height) >= 8 * SIDE ? 8 : Math.min(info.width, info.height) >= 4 * SIDE ? 4 : 1;
     if (scale > 1) {
       opt.desiredWidth = Math.ceil(info.width / scale);
@@ -231,13 +235,43 @@ function modulePixels(n) {
   return { ptr: b.ptr, view: mod.bytes().subarray(b.ptr, b.ptr + n), release };
 }
 
-// digest streams the file through the module's SHA-256 and MD5 in chunks,
-// from bytes when the file was read whole, else reading slice by slice so a
-// large file never sits in memory. onChunk(bytesDone) follows each chunk;
-// it may throw to stop (an aborted check).
-async function digest(file, bytes, onChunk) {
+// hold copies bytes into module buffers of up to CHUNK bytes each, for
+// digest; free them with unhold.
+function hold(bytes) {
+  const held = [];
+  try {
+    for (let off = 0; off < bytes.length; off += CHUNK) {
+      const chunk = bytes.subarray(off, off + CHUNK);
+      held.push({ p: mod.put(chunk), n: chunk.length });
+    }
+  } catch (err) {
+    unhold(held);
+    throw err;
+  }
+  return held;
+}
+
+function unhold(held) {
+  for (const { p } of held) mod.free(p);
+}
+
+// digest streams the file through the module's SHA-256 and MD5 in chunks:
+// from held (hold's buffers) when the file's bytes were put into the
+// module, else from bytes when the file was read whole, else reading slice
+// by slice so a large file never sits in memory. onChunk(bytesDone) follows
+// each chunk; it may throw to stop (an aborted check).
+async function digest(file, bytes, onChunk, held = null) {
   await null; // let a decode started just before reach the browser first
   const id = mod.digestInit();
+  if (held) {
+    let done = 0;
+    for (const { p, n } of held) {
+      mod.digestUpdate(id, p, n);
+      done += n;
+      onChunk?.(done);
+    }
+    return mod.digestFinal(id);
+  }
   const p = mod.alloc(Math.min(CHUNK, Math.max(file.size, 1)));
   try {
     for (let off = 0; off < file.size; off += CHUNK) {
@@ -282,18 +316,23 @@ async function check(file, resize, opts) {
   // files too large to be images the checker decodes are streamed.
   if (!bytes && file.size <= WHOLE) bytes = new Uint8Array(await file.arrayBuffer());
   const tRead = performance.now();
+  // A file of up to 16 MB is put into the module whole, to be digested
+  // there, so that the decoder can be given the bytes instead of a copy.
+  // (The digest would copy them into the module chunk by chunk anyway.)
+  const held = bytes && bytes.length <= SMALL ? hold(bytes) : null;
   // Decoding runs on the browser's own threads; the digest runs here in the
   // meantime, so the two overlap instead of adding up.
   let t1 = t0;
-  const pxP = pixels(file, bytes, resize, heif).then((px) => { t1 = performance.now(); return px; });
+  const pxP = pixels(file, bytes, resize, heif, held !== null).then((px) => { t1 = performance.now(); return px; });
   pxP.catch(() => {}); // handled below, after the digest; not an unhandled rejection meanwhile
   let dg;
   let tDigest = t0;
   let px;
   try {
-    dg = await digest(file, bytes, (done) => { stopIfAborted(signal); progress(done); });
+    dg = await digest(file, bytes, (done) => { stopIfAborted(signal); progress(done); }, held);
     tDigest = performance.now();
   } finally {
+    if (held) unhold(held);
     px = await pxP; // never leave the decode running unobserved
     if (!dg) px.release?.();
   }
