@@ -134,12 +134,27 @@ func TestObliviousSameVerdicts(t *testing.T) {
 	for _, e := range testEntries(40, 99) {
 		probes = append(probes, probe{"clean " + e.Kind.String(), e.Kind, e.Value, false})
 	}
+	// A clean value may hit either filter by chance (the edge's exact
+	// search then answers clear, which the serve test checks end to end);
+	// listed and edited values must hit both.
+	var falseOpen, falseObl, clean int
 	for _, p := range probes {
 		open := len(fx.open.Lookup(p.kind, p.value, nil)) > 0
 		obl := obliviousHit(t, fx.obl, fx.pub, ev, p.kind, p.value)
-		if open != p.want || obl != p.want {
-			t.Errorf("%s: open %v, oblivious %v, want %v", p.name, open, obl, p.want)
+		if !p.want {
+			clean++
+			falseOpen += b2i(open)
+			falseObl += b2i(obl)
+			continue
 		}
+		if !open || !obl {
+			t.Errorf("%s: open %v, oblivious %v, want both", p.name, open, obl)
+		}
+	}
+	// Chance hits run at a few per cent per value: at 3 %, seven or more
+	// of 40 happens about once in 4,000 runs.
+	if falseOpen > 6 || falseObl > 6 {
+		t.Errorf("clean values flagged: open %d, oblivious %d of %d", falseOpen, falseObl, clean)
 	}
 	perHash := len(fx.obl.ObliviousInputs(fingerprint.KindPDQ, entries[0].Value, nil))
 	if perHash != 8 || fx.open.Keyer.Layout().QueryKeysPerPDQ() != 260 {
@@ -299,4 +314,11 @@ func FuzzParseOPRFKey(f *testing.F) {
 			t.Fatalf("error %v matches no sentinel", err)
 		}
 	})
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
