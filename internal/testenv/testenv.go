@@ -1,8 +1,8 @@
 // Package testenv holds what several packages' tests share: where the data
 // from outside the repository is, CPU-time reporting for benchmarks (the
 // process's, ReportCPU, and the thread's, ThreadCPU), reference TSV files,
-// a loopback server's start-up and stop, and a log buffer safe for a
-// server's goroutines.
+// a loopback server's start-up and stop, a log buffer safe for a server's
+// goroutines, and a test's own wasip1 guest module built and run in wazero.
 // Only _test.go files import it (internal/deps checks that no package's
 // code does), so it adds nothing to any package's production import graph.
 package testenv

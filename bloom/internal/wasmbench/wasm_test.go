@@ -5,112 +5,27 @@
 package wasmbench
 
 import (
-	"context"
 	"encoding/binary"
 	"math/rand/v2"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"runtime"
-	"sync"
 	"testing"
-
-	"github.com/tetratelabs/wazero"
-	"github.com/tetratelabs/wazero/api"
-	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/hashgate/hashgate/bloom"
 	"github.com/hashgate/hashgate/internal/testenv"
 )
 
-var (
-	buildOnce sync.Once
-	wasmBytes []byte
-	buildErr  error
-)
+// guest is one instance of the module built from ./guest.
+type guest struct{ *testenv.WasmGuest }
 
-// guestWasm builds ./guest for wasip1 once per test binary.
-func guestWasm(t testing.TB) []byte {
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "wasmbench")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		defer os.RemoveAll(dir)
-		out := filepath.Join(dir, "guest.wasm")
-		cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", out, "./guest")
-		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-		if msg, err := cmd.CombinedOutput(); err != nil {
-			buildErr = &buildError{string(msg), err}
-			return
-		}
-		wasmBytes, buildErr = os.ReadFile(out)
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return wasmBytes
-}
-
-type buildError struct {
-	out string
-	err error
-}
-
-func (e *buildError) Error() string { return "building the guest: " + e.err.Error() + "\n" + e.out }
-
-// guest is one instance of the module.
-type guest struct {
-	ctx context.Context
-	rt  wazero.Runtime
-	mod api.Module
-}
-
-func newGuest(t testing.TB) *guest {
-	ctx := context.Background()
-	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigCompiler())
-	t.Cleanup(func() { rt.Close(ctx) })
-	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
-	compiled, err := rt.CompileModule(ctx, guestWasm(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mod, err := rt.InstantiateModule(ctx, compiled, wazero.NewModuleConfig().
-		WithStartFunctions("_initialize").WithStderr(os.Stderr).WithSysNanotime())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &guest{ctx, rt, mod}
-}
-
-func (g *guest) call(t testing.TB, name string, args ...uint64) uint64 {
-	res, err := g.mod.ExportedFunction(name).Call(g.ctx, args...)
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	if len(res) == 0 {
-		return 0
-	}
-	return res[0]
-}
-
-// write copies b into a fresh guest buffer.
-func (g *guest) write(t testing.TB, b []byte) uint32 {
-	ptr := uint32(g.call(t, "alloc", uint64(len(b))))
-	if !g.mod.Memory().Write(ptr, b) {
-		t.Fatal("write outside guest memory")
-	}
-	return ptr
-}
+func newGuest(t testing.TB) *guest { return &guest{testenv.NewWasmGuest(t, "./guest")} }
 
 func (g *guest) load(t testing.TB, f bloom.Filter) {
 	b, err := bloom.Marshal(f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	g.write(t, b)
-	if g.call(t, "load") != 0 {
+	g.Write(t, b)
+	if g.Call(t, "load") != 0 {
 		t.Fatal("the guest refused a filter the host accepts")
 	}
 }
@@ -153,9 +68,9 @@ func TestWasmAnswersLikeNative(t *testing.T) {
 			for j, k := range part {
 				binary.LittleEndian.PutUint64(buf[8*j:], uint64(k))
 			}
-			ptr := g.write(t, buf[:8*len(part)])
-			g.call(t, "answer", uint64(len(part)))
-			got, ok := g.mod.Memory().Read(ptr, uint32(len(part)))
+			ptr := g.Write(t, buf[:8*len(part)])
+			g.Call(t, "answer", uint64(len(part)))
+			got, ok := g.Mod.Memory().Read(ptr, uint32(len(part)))
 			if !ok {
 				t.Fatal("read outside guest memory")
 			}
@@ -187,7 +102,7 @@ func BenchmarkWasmContains(b *testing.B) {
 			}
 			g.load(b, f)
 			b.Run("kind="+kind.String()+"/n="+s.name, func(b *testing.B) {
-				timed(b, func() { g.call(b, "lookups", uint64(b.N)) })
+				timed(b, func() { g.Call(b, "lookups", uint64(b.N)) })
 			})
 		}
 	}
@@ -198,12 +113,12 @@ func BenchmarkWasmContains(b *testing.B) {
 // per key.
 func BenchmarkWasmQueryKeys(b *testing.B) {
 	g := newGuest(b)
-	b.Run("layout=4x64+p1", func(b *testing.B) { timed(b, func() { g.call(b, "querykeys", uint64(b.N)) }) })
+	b.Run("layout=4x64+p1", func(b *testing.B) { timed(b, func() { g.Call(b, "querykeys", uint64(b.N)) }) })
 }
 
 func BenchmarkWasmHMAC(b *testing.B) {
 	g := newGuest(b)
-	b.Run("hmac-sha256/len=8", func(b *testing.B) { timed(b, func() { g.call(b, "hmackeys", uint64(b.N)) }) })
+	b.Run("hmac-sha256/len=8", func(b *testing.B) { timed(b, func() { g.Call(b, "hmackeys", uint64(b.N)) }) })
 }
 
 // timed runs f (b.N operations in one guest call) on a locked thread and

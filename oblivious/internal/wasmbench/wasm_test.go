@@ -6,106 +6,26 @@
 package wasmbench
 
 import (
-	"context"
-	"crypto/rand"
 	"encoding/binary"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
 
-	"github.com/tetratelabs/wazero"
-	"github.com/tetratelabs/wazero/api"
-	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
-
+	"github.com/hashgate/hashgate/internal/testenv"
 	"github.com/hashgate/hashgate/oblivious"
 )
 
-var (
-	buildOnce sync.Once
-	wasmBytes []byte
-	buildErr  error
-)
+// guest is one instance of the module built from ./guest.
+type guest struct{ *testenv.WasmGuest }
 
-func guestWasm(t testing.TB) []byte {
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "oblwasm")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		defer os.RemoveAll(dir)
-		out := filepath.Join(dir, "guest.wasm")
-		cmd := exec.Command("go", "build", "-buildmode=c-shared", "-o", out, "./guest")
-		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-		if msg, err := cmd.CombinedOutput(); err != nil {
-			buildErr = &buildError{string(msg), err}
-			return
-		}
-		wasmBytes, buildErr = os.ReadFile(out)
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return wasmBytes
-}
-
-type buildError struct {
-	out string
-	err error
-}
-
-func (e *buildError) Error() string { return "building the guest: " + e.err.Error() + "\n" + e.out }
-
-type guest struct {
-	ctx context.Context
-	mod api.Module
-}
-
-func newGuest(t testing.TB) *guest {
-	ctx := context.Background()
-	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfigCompiler())
-	t.Cleanup(func() { rt.Close(ctx) })
-	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
-	compiled, err := rt.CompileModule(ctx, guestWasm(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mod, err := rt.InstantiateModule(ctx, compiled, wazero.NewModuleConfig().
-		WithStartFunctions("_initialize").WithStderr(os.Stderr).WithSysNanotime().WithRandSource(rand.Reader))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &guest{ctx, mod}
-}
-
-func (g *guest) call(t testing.TB, name string, args ...uint64) uint64 {
-	res, err := g.mod.ExportedFunction(name).Call(g.ctx, args...)
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	if len(res) == 0 {
-		return 0
-	}
-	return res[0]
-}
-
-func (g *guest) write(t testing.TB, b []byte) {
-	ptr := uint32(g.call(t, "alloc", uint64(len(b))))
-	if !g.mod.Memory().Write(ptr, b) {
-		t.Fatal("write outside guest memory")
-	}
-}
+func newGuest(t testing.TB) *guest { return &guest{testenv.NewWasmGuest(t, "./guest")} }
 
 // result reads the answer at ptr (a call's return value).
 func (g *guest) result(t testing.TB, ptr uint64) []byte {
 	if ptr == 0 {
 		t.Fatal("the guest failed")
 	}
-	n := uint32(g.call(t, "result_len"))
-	b, ok := g.mod.Memory().Read(uint32(ptr), n)
+	n := uint32(g.Call(t, "result_len"))
+	b, ok := g.Mod.Memory().Read(uint32(ptr), n)
 	if !ok {
 		t.Fatal("read outside guest memory")
 	}
@@ -126,24 +46,24 @@ func TestWasmClientMatchesPublisher(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := newGuest(t)
-	g.write(t, sk.PublicBytes())
+	g.Write(t, sk.PublicBytes())
 	const n = 67
-	if g.call(t, "setup", n) != 0 {
+	if g.Call(t, "setup", n) != 0 {
 		t.Fatal("setup failed")
 	}
-	req := g.result(t, g.call(t, "blind"))
+	req := g.result(t, g.Call(t, "blind"))
 	resp, err := oblivious.NewEvaluator(sk).Evaluate(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	bad := append([]byte(nil), resp...)
 	bad[len(bad)-1] ^= 1
-	g.write(t, bad)
-	if g.call(t, "finalize") != 0 {
+	g.Write(t, bad)
+	if g.Call(t, "finalize") != 0 {
 		t.Fatal("the guest finalised an answer with a broken proof")
 	}
-	g.write(t, resp)
-	keys := g.result(t, g.call(t, "finalize"))
+	g.Write(t, resp)
+	keys := g.result(t, g.Call(t, "finalize"))
 	if len(keys) != 8*n {
 		t.Fatalf("%d key bytes", len(keys))
 	}
@@ -168,11 +88,11 @@ func BenchmarkWasmCheck(b *testing.B) {
 	}
 	for _, n := range []int{8, 67} {
 		g := newGuest(b)
-		g.write(b, sk.PublicBytes())
-		if g.call(b, "setup", uint64(n)) != 0 {
+		g.Write(b, sk.PublicBytes())
+		if g.Call(b, "setup", uint64(n)) != 0 {
 			b.Fatal("setup failed")
 		}
-		req := g.result(b, g.call(b, "blind"))
+		req := g.result(b, g.Call(b, "blind"))
 		resp, err := oblivious.NewEvaluator(sk).Evaluate(req)
 		if err != nil {
 			b.Fatal(err)
@@ -180,32 +100,32 @@ func BenchmarkWasmCheck(b *testing.B) {
 		pre := "n=" + strconv.Itoa(n)
 		b.Run("ristretto255/"+pre+"/blind", func(b *testing.B) {
 			for b.Loop() {
-				g.call(b, "blind")
+				g.Call(b, "blind")
 			}
 		})
 		b.Run("ristretto255/"+pre+"/finalize", func(b *testing.B) {
-			g.result(b, g.call(b, "blind"))
+			g.result(b, g.Call(b, "blind"))
 			// The pending state is the last blind's: answer that one.
-			req := g.result(b, g.call(b, "blind"))
+			req := g.result(b, g.Call(b, "blind"))
 			resp, _ = oblivious.NewEvaluator(sk).Evaluate(req)
 			for b.Loop() {
-				g.write(b, resp)
-				if g.call(b, "finalize") == 0 {
+				g.Write(b, resp)
+				if g.Call(b, "finalize") == 0 {
 					b.Fatal("finalize failed")
 				}
 			}
 		})
-		if g.call(b, "p256_setup") != 0 {
+		if g.Call(b, "p256_setup") != 0 {
 			b.Fatal("p256 setup failed")
 		}
 		b.Run("P256/"+pre+"/blind", func(b *testing.B) {
 			for b.Loop() {
-				g.call(b, "p256_blind")
+				g.Call(b, "p256_blind")
 			}
 		})
 		b.Run("P256/"+pre+"/finalize", func(b *testing.B) {
 			for b.Loop() {
-				if g.call(b, "p256_finalize") != 0 {
+				if g.Call(b, "p256_finalize") != 0 {
 					b.Fatal("finalize failed")
 				}
 			}
