@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/hashgate/hashgate/edge"
-	"github.com/hashgate/hashgate/fingerprint"
 	"github.com/hashgate/hashgate/internal/testenv"
 	"github.com/hashgate/hashgate/release"
 )
@@ -53,31 +52,8 @@ func waitLog(t *testing.T, logs *testenv.SyncBuffer, re *regexp.Regexp) string {
 // admin API looks up; a rollout's key is derived from the edge key.
 func TestServeAdminAndPolicy(t *testing.T) {
 	const token = "serve-admin-token"
-	signer, err := release.GenerateSigner(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	edgeKey, err := release.GenerateEdgeKey(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var listed fingerprint.PDQHash
-	for i := range listed {
-		listed[i] = byte(i*11 + 3)
-	}
-	b, err := release.Build([]release.ListEntry{{Kind: fingerprint.KindPDQ, Value: listed[:], Labels: []string{"tve"}, Source: "trial"}},
-		release.BuildOptions{Version: 3, TTL: time.Hour, Signer: signer, Recipients: []release.PublicKey{edgeKey.Public()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	relDir := filepath.Join(dir, "release")
-	if err := release.WriteDir(relDir, b); err != nil {
-		t.Fatal(err)
-	}
-	trust, key := filepath.Join(dir, "publisher.pub"), filepath.Join(dir, "edge.key")
-	os.WriteFile(trust, release.MarshalPublicKeys(signer.Public()), 0o644)
-	os.WriteFile(key, edgeKey.MarshalPrivate(), 0o600)
+	r := writeOnePDQRelease(t, 3, "trial", 11, 3)
+	dir, relDir, trust, key, listed := r.dir, r.relDir, r.trust, r.key, r.listed
 	audit := filepath.Join(dir, "audit.jsonl")
 
 	ctx, cancel := context.WithCancel(context.Background())

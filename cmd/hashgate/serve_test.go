@@ -98,31 +98,8 @@ func TestServeEnv(t *testing.T) {
 // the filter from its default filter directory (a temporary directory), and
 // stops cleanly on cancel, removing that directory.
 func TestServeEndToEnd(t *testing.T) {
-	signer, err := release.GenerateSigner(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	edgeKey, err := release.GenerateEdgeKey(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var listed fingerprint.PDQHash
-	for i := range listed {
-		listed[i] = byte(i * 7)
-	}
-	b, err := release.Build([]release.ListEntry{{Kind: fingerprint.KindPDQ, Value: listed[:], Labels: []string{"tve"}, Source: "l"}},
-		release.BuildOptions{Version: 1, TTL: time.Hour, Signer: signer, Recipients: []release.PublicKey{edgeKey.Public()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	relDir := filepath.Join(dir, "release")
-	if err := release.WriteDir(relDir, b); err != nil {
-		t.Fatal(err)
-	}
-	trust, key := filepath.Join(dir, "publisher.pub"), filepath.Join(dir, "edge.key")
-	os.WriteFile(trust, release.MarshalPublicKeys(signer.Public()), 0o644)
-	os.WriteFile(key, edgeKey.MarshalPrivate(), 0o600)
+	r := writeOnePDQRelease(t, 1, "l", 7, 0)
+	dir, relDir, trust, key, listed, b := r.dir, r.relDir, r.trust, r.key, r.listed, r.bundle
 
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp) // where the default filter directory goes
@@ -258,4 +235,43 @@ func TestServeRefusesUnwritableState(t *testing.T) {
 			t.Errorf("--state %s: exit %d, stderr %q; want 1 and a --state error", state, code, errb.String())
 		}
 	}
+}
+
+// onePDQRelease is a signed release of one PDQ hash written to dir/release,
+// with the publisher's public key (trust) and the edge's private key (key)
+// beside it, as `hashgate serve` reads them.
+type onePDQRelease struct {
+	dir, relDir, trust, key string
+	listed                  fingerprint.PDQHash
+	bundle                  *release.Bundle
+}
+
+// writeOnePDQRelease makes one, the hash's bytes i*mul+add.
+func writeOnePDQRelease(t *testing.T, version uint64, source string, mul, add int) onePDQRelease {
+	t.Helper()
+	signer, err := release.GenerateSigner(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edgeKey, err := release.GenerateEdgeKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := onePDQRelease{dir: t.TempDir()}
+	for i := range r.listed {
+		r.listed[i] = byte(i*mul + add)
+	}
+	r.bundle, err = release.Build([]release.ListEntry{{Kind: fingerprint.KindPDQ, Value: r.listed[:], Labels: []string{"tve"}, Source: source}},
+		release.BuildOptions{Version: version, TTL: time.Hour, Signer: signer, Recipients: []release.PublicKey{edgeKey.Public()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.relDir = filepath.Join(r.dir, "release")
+	if err := release.WriteDir(r.relDir, r.bundle); err != nil {
+		t.Fatal(err)
+	}
+	r.trust, r.key = filepath.Join(r.dir, "publisher.pub"), filepath.Join(r.dir, "edge.key")
+	os.WriteFile(r.trust, release.MarshalPublicKeys(signer.Public()), 0o644)
+	os.WriteFile(r.key, edgeKey.MarshalPrivate(), 0o600)
+	return r
 }
