@@ -26,6 +26,7 @@ var (
 	// through package-level tables (release/hpke.go); encoding/base64 is
 	// replaced by internal code for size (RATIONALE.md).
 	heavyCrypto = []string{"github.com/cloudflare/circl/hpke", "crypto/hpke", "crypto/ecdh"}
+	circlGroup  = []string{"github.com/cloudflare/circl/group", "github.com/cloudflare/circl/oprf", "encoding/hex"}
 )
 
 // A rule says where one package sits.
@@ -49,6 +50,9 @@ var policy = map[string]rule{
 	// oblivious: RFC 9497 VOPRF for oblivious-mode keys. release must not
 	// import it (circl's group brings crypto/ecdh into the open module).
 	"oblivious": {floor: 1, not: [][]string{lean, heavyCrypto}},
+	// lite: the browser module's VOPRF client, without circl's group
+	// package (its start-up tables bring the NIST curves, fmt and math/big).
+	"oblivious/lite": {floor: 0, not: [][]string{lean, heavyCrypto, circlGroup}},
 
 	// canon: robust hashes (trimmed picture, list crops) on the canonical
 	// image; headed for the wasm module, so lean.
@@ -64,7 +68,7 @@ var policy = map[string]rule{
 		not: [][]string{lean, heavyCrypto, {"encoding/base64"}}},
 
 	"release/hashlist": {floor: 3, may: []string{"fingerprint", "fingerprint/video", "internal/wire", "release"}},
-	"wasm/internal/checker": {floor: 3, may: []string{"bloom", "fingerprint", "fingerprint/canon", "internal/wire", "oblivious", "release"},
+	"wasm/internal/checker": {floor: 3, may: []string{"bloom", "fingerprint", "fingerprint/canon", "internal/wire", "oblivious/lite", "release"},
 		not: [][]string{lean, decoders, heavyCrypto}},
 	"edge": {floor: 4, may: []string{"bloom", "fingerprint", "fingerprint/media", "fingerprint/video", "internal/wire", "match", "oblivious", "release"}},
 
@@ -90,11 +94,12 @@ var policy = map[string]rule{
 // build: the root fingerprint package natively (the edge and the checker
 // share it bit for bit), and the module as GOOS=wasip1 builds it.
 var banned = []struct {
-	pkg, goos string
-	not       [][]string
+	pkg, goos, tags string
+	not             [][]string
 }{
-	{"fingerprint", "", [][]string{lean, decoders}},
-	{"wasm", "wasip1", [][]string{{"encoding/json"}, decoders, heavyCrypto}},
+	{"fingerprint", "", "", [][]string{lean, decoders}},
+	{"wasm", "wasip1", "", [][]string{{"encoding/json"}, decoders, heavyCrypto, circlGroup}},
+	{"wasm", "wasip1", "oblivious", [][]string{{"encoding/json"}, decoders, heavyCrypto, circlGroup}},
 }
 
 type pkgInfo struct {
@@ -104,8 +109,16 @@ type pkgInfo struct {
 
 // list runs go list over the module for goos ("" for the host).
 func list(t *testing.T, goos string, deps bool, patterns ...string) []pkgInfo {
+	return listTags(t, goos, "", deps, patterns...)
+}
+
+// listTags is list with build tags.
+func listTags(t *testing.T, goos, tags string, deps bool, patterns ...string) []pkgInfo {
 	t.Helper()
 	args := []string{"list"}
+	if tags != "" {
+		args = append(args, "-tags", tags)
+	}
 	if deps {
 		args = append(args, "-deps")
 	}
@@ -205,14 +218,14 @@ func (r rule) allows(pkg, dep string) string {
 
 func TestBanned(t *testing.T) {
 	for _, b := range banned {
-		for _, p := range list(t, b.goos, true, "./"+b.pkg) {
+		for _, p := range listTags(t, b.goos, b.tags, true, "./"+b.pkg) {
 			if name, ok := local(p.path); ok && b.goos == "" && name != b.pkg && name != "internal/wire" {
 				// The native fingerprint package stands on wire alone.
 				t.Errorf("%s depends on %s", b.pkg, name)
 			}
 			for _, set := range b.not {
 				if slices.Contains(set, p.path) {
-					t.Errorf("%s (GOOS=%s) depends on %s", b.pkg, b.goos, p.path)
+					t.Errorf("%s (GOOS=%s, tags %q) depends on %s", b.pkg, b.goos, b.tags, p.path)
 				}
 			}
 		}

@@ -20,6 +20,8 @@ const (
 	CodeImage     = 2
 	CodeNoTrust   = 3
 	CodeNoRelease = 4
+	CodeUnsupport = 6
+	CodeProof     = 7 // the oblivious-capable module: an /v1/oprf answer that does not verify
 	CodeFormat    = 10
 	CodeSignature = 11
 	CodeExpired   = 12
@@ -99,6 +101,12 @@ func (rt *Runtime) Instantiate(ctx context.Context) (*Module, error) {
 		}
 		mod.fn[name] = f
 	}
+	// The oblivious-capable module's own exports, when present.
+	for _, name := range []string{"hg_oprf_blind", "hg_oprf_finalize"} {
+		if f := m.ExportedFunction(name); f != nil {
+			mod.fn[name] = f
+		}
+	}
 	return mod, nil
 }
 
@@ -109,7 +117,11 @@ func (m *Module) Close() error { return m.m.Close(m.ctx) }
 func (m *Module) MemorySize() uint32 { return m.m.Memory().Size() }
 
 func (m *Module) call(name string, args ...uint64) (uint64, error) {
-	r, err := m.fn[name].Call(m.ctx, args...)
+	f := m.fn[name]
+	if f == nil {
+		return 0, errors.New("wasmtest: the module does not export " + name)
+	}
+	r, err := f.Call(m.ctx, args...)
 	if err != nil {
 		return 0, errors.Join(errors.New("wasmtest: "+name), err)
 	}
@@ -273,6 +285,22 @@ func (m *Module) Digest(data []byte, chunk int) ([]byte, error) {
 func (m *Module) Check(query string) ([]byte, error) {
 	return m.withBuf([]byte(query), func(p uint32) (uint64, error) {
 		return m.call("hg_check", uint64(p), uint64(len(query)))
+	})
+}
+
+// OPRFBlind blinds the VOPRF inputs of a query (oblivious-capable module
+// only) and returns the body of POST /v1/oprf.
+func (m *Module) OPRFBlind(query string) ([]byte, error) {
+	return m.withBuf([]byte(query), func(p uint32) (uint64, error) {
+		return m.call("hg_oprf_blind", uint64(p), uint64(len(query)))
+	})
+}
+
+// OPRFFinalize verifies and finalises the edge's answer and returns
+// Check's JSON.
+func (m *Module) OPRFFinalize(answer []byte) ([]byte, error) {
+	return m.withBuf(answer, func(p uint32) (uint64, error) {
+		return m.call("hg_oprf_finalize", uint64(p), uint64(len(answer)))
 	})
 }
 

@@ -13,8 +13,16 @@ import (
 // Makefile builds dist/hashgate.wasm and points it there; a relative path is
 // taken from the repository root, where `go test ./...` is run), else a
 // build of ../ into a temporary directory, made once per test binary.
-var moduleBytes = sync.OnceValues(func() ([]byte, error) {
-	if p := os.Getenv("HASHGATE_WASM"); p != "" {
+var moduleBytes = sync.OnceValues(func() ([]byte, error) { return buildModule("HASHGATE_WASM") })
+
+// obliviousModuleBytes is the oblivious-capable module (-tags oblivious):
+// $HASHGATE_WASM_OBLIVIOUS, else a build made once per test binary.
+var obliviousModuleBytes = sync.OnceValues(func() ([]byte, error) {
+	return buildModule("HASHGATE_WASM_OBLIVIOUS", "-tags", "oblivious")
+})
+
+func buildModule(env string, flags ...string) ([]byte, error) {
+	if p := os.Getenv(env); p != "" {
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(repoRoot(), p)
 		}
@@ -26,14 +34,15 @@ var moduleBytes = sync.OnceValues(func() ([]byte, error) {
 	}
 	defer os.RemoveAll(dir)
 	out := filepath.Join(dir, "hashgate.wasm")
-	cmd := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-buildmode=c-shared", "-o", out, ".")
+	args := append([]string{"build", "-trimpath", "-ldflags=-s -w", "-buildmode=c-shared"}, flags...)
+	cmd := exec.Command("go", append(args, "-o", out, ".")...)
 	cmd.Dir = filepath.Join(repoRoot(), "wasm")
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return nil, &buildError{out: string(b), err: err}
 	}
 	return os.ReadFile(out)
-})
+}
 
 type buildError struct {
 	out string
@@ -73,10 +82,24 @@ var sharedRuntime = sync.OnceValues(func() (*Runtime, error) {
 	return NewRuntime(context.Background(), b)
 })
 
+var obliviousRuntime = sync.OnceValues(func() (*Runtime, error) {
+	b, err := obliviousModuleBytes()
+	if err != nil {
+		return nil, err
+	}
+	return NewRuntime(context.Background(), b)
+})
+
 // newModule starts a fresh instance of the checker for one test.
-func newModule(t testing.TB) *Module {
+func newModule(t testing.TB) *Module { return instantiate(t, sharedRuntime) }
+
+// newObliviousModule starts a fresh instance of the oblivious-capable
+// checker.
+func newObliviousModule(t testing.TB) *Module { return instantiate(t, obliviousRuntime) }
+
+func instantiate(t testing.TB, runtime func() (*Runtime, error)) *Module {
 	t.Helper()
-	rt, err := sharedRuntime()
+	rt, err := runtime()
 	if err != nil {
 		t.Fatal(err)
 	}

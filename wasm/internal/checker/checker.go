@@ -216,6 +216,7 @@ func (c *Checker) Info() Code {
 	w.Str("expires", m.Expires.UTC().Format(time.RFC3339))
 	w.Str("layout", m.Filter.Layout)
 	w.Str("filterKind", m.Filter.Kind)
+	w.Bool("oblivious", m.Oblivious != nil)
 	w.Int("keys", int64(c.rel.Filters.Len()))
 	w.Int("filterBytes", int64(c.rel.Filters.SizeBytes()))
 	return c.ok(w.Done())
@@ -340,7 +341,7 @@ func (c *Checker) Check(query []byte) Code {
 		return c.fail(CodeNoRelease, "checker: no release accepted yet")
 	}
 	if c.rel.Keyer == nil {
-		return c.fail(CodeUnsupport, "checker: the release is in oblivious mode, which this checker does not query")
+		return c.fail(CodeUnsupport, obliviousCheck)
 	}
 	vals, code, msg := parseQuery(query)
 	if code != OK {
