@@ -22,6 +22,7 @@ import (
 	"github.com/hashgate/hashgate/fingerprint"
 	"github.com/hashgate/hashgate/fingerprint/media"
 	"github.com/hashgate/hashgate/match"
+	"github.com/hashgate/hashgate/oblivious"
 	"github.com/hashgate/hashgate/release"
 )
 
@@ -36,7 +37,7 @@ const demoSummary = "serve a demo: a throwaway release of testdata/demo, an edge
 
 // demoOptions are the flags of `hashgate demo`.
 type demoOptions struct {
-	addr, wasm, web, images, videos string
+	addr, wasm, web, images, videos, mode string
 }
 
 // demoAbout is the description `hashgate demo --help` prints.
@@ -45,18 +46,26 @@ Makes a throwaway release at start (fresh signing and edge keys in a
 temporary folder, a fixed filter key so every run gives the same verdicts;
 the images under testdata/demo/listed as the hash list),
 starts an edge with it, and serves the demo page, the browser SDK and the
-checker module on one origin. Open the printed URL and drop images on it.`
+checker module on one origin. Open the printed URL and drop images on it.
+
+--mode oblivious makes the release oblivious (filter keys only through the
+edge's POST /v1/oprf, a fresh VOPRF key) and serves the oblivious-capable
+module, dist/hashgate-oblivious.wasm, with a budget no local user spends.`
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var o demoOptions
 	fs := newFlags("demo", "[flags]", demoAbout, stdout, stderr)
 	fs.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen `address` (host:port; port 0 picks a free one)")
-	fs.StringVar(&o.wasm, "wasm", "", "the checker module `file` (default: dist/hashgate.wasm)")
+	fs.StringVar(&o.wasm, "wasm", "", "the checker module `file` (default: dist/hashgate.wasm, or dist/hashgate-oblivious.wasm with --mode oblivious)")
+	fs.StringVar(&o.mode, "mode", "open", "the release's key mode: open, or oblivious (keys only through the edge's /v1/oprf)")
 	fs.StringVar(&o.web, "web", "", "the web SDK and demo page `folder` (default: web/ of the checkout)")
 	fs.StringVar(&o.images, "images", "", "`folder` of images to list (default: testdata/demo/listed of the checkout)")
 	fs.StringVar(&o.videos, "videos", "", "`folder` of videos to list too, hashed with FFmpeg (default: none)")
 	if code := parseFlags(fs, args, stdout); code >= 0 {
 		return code
+	}
+	if o.mode != "open" && o.mode != "oblivious" {
+		return usageErr(stderr, "demo", "--mode is open or oblivious, not "+o.mode)
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "hashgate demo: unexpected argument %q\n", fs.Arg(0))
@@ -104,14 +113,18 @@ type demoSite struct {
 
 func serveDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer) error {
 	site := demoSite{wasm: o.wasm, web: o.web, images: o.images}
-	if site.wasm == "" {
-		site.wasm = findUp(filepath.Join("dist", "hashgate.wasm"))
+	module := "hashgate.wasm"
+	if o.mode == "oblivious" {
+		module = "hashgate-oblivious.wasm"
 	}
 	if site.wasm == "" {
-		return errors.New("no checker module: run `make build` to build dist/hashgate.wasm, or give --wasm PATH")
+		site.wasm = findUp(filepath.Join("dist", module))
+	}
+	if site.wasm == "" {
+		return errors.New("no checker module: run `make build` to build dist/" + module + ", or give --wasm PATH")
 	}
 	if _, err := os.Stat(site.wasm); err != nil {
-		return fmt.Errorf("checker module: %w (run `make build` to build dist/hashgate.wasm)", err)
+		return fmt.Errorf("checker module: %w (run `make build` to build dist/%s)", err, module)
 	}
 	if site.web == "" {
 		site.web = findUp(filepath.Join("web", "demo", "index.html"))
@@ -149,11 +162,19 @@ func serveDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer) err
 		}
 		entries, names = append(entries, ve...), append(names, vn...)
 	}
-	bundle, err := release.Build(entries, release.BuildOptions{
+	bo := release.BuildOptions{
 		Channel: "demo", Version: 1, TTL: 7 * 24 * time.Hour, Signer: signer,
 		Recipients: []release.PublicKey{edgeKey.Public()},
 		ReleaseKey: demoReleaseKey,
-	})
+	}
+	if o.mode == "oblivious" {
+		bo.ReleaseKey = [32]byte{}
+		bo.Layout = release.DefaultObliviousLayout
+		if bo.OPRFKey, err = oblivious.GenerateKey(nil); err != nil {
+			return err
+		}
+	}
+	bundle, err := release.Build(entries, bo)
 	if err != nil {
 		return fmt.Errorf("building the demo release: %w", err)
 	}
@@ -175,6 +196,7 @@ func serveDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer) err
 	cfg := edge.DefaultConfig()
 	cfg.Logger = site.log
 	cfg.RatePerSecond = 0 // one local user; tests check many files quickly
+	cfg.OPRF.PerSecond = 0 // no evaluation budget either (oblivious mode)
 	srv, err := edge.New(cfg)
 	if err != nil {
 		return err

@@ -63,6 +63,7 @@ function summary(r) {
   const what = r.video ? 'video' : 'image';
   const rel = checker.release.version;
   if (r.verdict === 'unsupported') {
+    if (r.reason?.startsWith('video:')) return 'Not checked here: in oblivious mode the edge checks videos when they are uploaded.';
     return `Not checked here: this browser cannot decode ${(r.reason || 'this').split(':')[0].toUpperCase()} photos. The edge checks the file when it is uploaded.`;
   }
   if (r.verdict === 'error') return `Could not check this file: ${r.error || 'unknown error'}`;
@@ -75,6 +76,7 @@ function summary(r) {
   }
   if (r.verdict === 'match') return `Looks like a known ${what}: it is in the filter of release ${rel}, and there is no edge to confirm it.`;
   if (r.localHit?.hit) return `No match. The ${what} resembled an entry of the filter, so its fingerprints (not the file) went to the edge, which cleared it.`;
+  if (checker.release.oblivious) return `No match: not a known ${what} in release ${rel}. Only blinded elements went to the edge to compute the filter keys (oblivious mode).`;
   return `No match: not a known ${what} in release ${rel}. Nothing was sent.`;
 }
 

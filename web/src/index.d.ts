@@ -5,11 +5,19 @@ export interface CheckerOptions {
    * URL of hashgate.wasm (the checker module), served as application/wasm.
    * Default: the module shipped in the package, `@hashgate/web/hashgate.wasm`
    * (new URL('../hashgate.wasm', import.meta.url) from src/index.js).
+   * For oblivious-mode releases give the oblivious-capable module,
+   * hashgate-oblivious.wasm (`@hashgate/web/hashgate-oblivious.wasm`); the
+   * default module refuses them with an error.
    */
   wasmURL?: string | URL;
   /** An edge's manifest URL (…/v1/manifest) or a release directory URL ending in "/". */
   releaseURL: string | URL;
-  /** The edge to confirm local hits with (POST /v1/verify). Without it a local hit is the verdict. */
+  /**
+   * The edge to confirm local hits with (POST /v1/verify). Without it a local hit is the verdict.
+   * An oblivious-mode release needs it: every check makes one POST /v1/oprf there, whose blinded
+   * elements reveal nothing of the file; a refusal, a spent budget (429) or a proof that does not
+   * verify makes the verdict 'error', never 'clear'.
+   */
   edgeURL?: string | URL;
   /** The publisher's public key file (lines "ALGORITHM BASE64"), pinned: releases must be signed by these keys. */
   publicKeys: string;
@@ -191,6 +199,8 @@ export interface Timings {
   /** Until SHA-256 and MD5 of the bytes were done. */
   digest?: number;
   lookup?: number;
+  /** Oblivious mode: blinding, the POST /v1/oprf round trip, the proof check and the look-up, ms. */
+  oprf?: number;
   worker?: number;
   verify?: number;
   total: number;
@@ -226,6 +236,8 @@ export interface ReleaseInfo {
   filterKind: string;
   keys: number;
   filterBytes: number;
+  /** An oblivious-mode release: keys need the edge (POST /v1/oprf). */
+  oblivious: boolean;
   etag?: string | null;
 }
 

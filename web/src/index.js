@@ -127,7 +127,7 @@ export async function createChecker(options) {
   const abs = (u) => new URL(u, globalThis.location?.href).href;
   let state;
   try {
-    state = await worker.call('init', { wasmURL: abs(wasmURL), releaseURL: abs(releaseURL), publicKeys });
+    state = await worker.call('init', { wasmURL: abs(wasmURL), releaseURL: abs(releaseURL), publicKeys, edgeURL: edgeURL && abs(edgeURL) });
   } catch (err) {
     worker.terminate();
     throw err;

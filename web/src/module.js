@@ -6,7 +6,7 @@ import { createWASI } from './wasi.js';
 
 // Status codes (wasm/internal/checker.Code).
 export const codes = {
-  0: 'ok', 1: 'argument', 2: 'image', 3: 'no-trust', 4: 'no-release', 5: 'too-large', 6: 'unsupported',
+  0: 'ok', 1: 'argument', 2: 'image', 3: 'no-trust', 4: 'no-release', 5: 'too-large', 6: 'unsupported', 7: 'proof',
   10: 'format', 11: 'signature', 12: 'expired', 13: 'rollback', 14: 'missing', 15: 'length',
   16: 'digest', 17: 'filter', 18: 'channel',
 };
@@ -128,6 +128,36 @@ export class Module {
   digestUpdate(id, p, n) { return this.status(this.x.hg_digest_update(id, p, n)); }
 
   digestFinal(id) { return this.status(this.x.hg_digest_final(id)); }
+
+  // oblivious is whether this is the oblivious-capable module
+  // (hashgate-oblivious.wasm), which can look up oblivious-mode releases.
+  get oblivious() { return typeof this.x.hg_oprf_blind === 'function'; }
+
+  // oprfBlind blinds the VOPRF inputs of a check query (the same text as
+  // check's) and returns the body of POST /v1/oprf (Uint8Array). The module
+  // keeps the blinding for the next oprfFinalize.
+  oprfBlind(query) {
+    if (!this.oblivious) {
+      throw new CheckerError(6, 'hashgate: the release is in oblivious mode and this module cannot query it: load hashgate-oblivious.wasm (createChecker\'s wasmURL)');
+    }
+    const data = enc.encode(query);
+    const p = this.put(data);
+    try {
+      const code = this.x.hg_oprf_blind(p, data.length);
+      if (code !== 0) throw new CheckerError(code, this.result());
+      const rp = this.x.hg_result_ptr();
+      return this.bytes().slice(rp, rp + this.x.hg_result_len());
+    } finally {
+      this.free(p);
+    }
+  }
+
+  // oprfFinalize verifies the edge's answer (its batched DLEQ proof against
+  // the release's key), unblinds and looks the keys up: check's result. An
+  // answer that does not verify throws CheckerError code 'proof'.
+  oprfFinalize(answer) {
+    return this.withData(answer, (p, n) => this.x.hg_oprf_finalize(p, n));
+  }
 
   check(query) {
     return this.withData(enc.encode(query), (p, n) => this.x.hg_check(p, n));

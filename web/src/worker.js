@@ -10,6 +10,7 @@ import { framesNeeded, videoCandidate } from './videorule.js';
 let mod = null;
 let releaseURL = null;
 let release = null;
+let edgeURL = null; // the edge that evaluates an oblivious release's keys
 
 const CHUNK = 1 << 20; // bytes digested per call
 const SIDE = 512; // the canonical pipeline's sampling size
@@ -300,7 +301,12 @@ async function check(file, resize, opts) {
   // decode.
   let bytes = file.size <= SMALL ? new Uint8Array(await file.arrayBuffer()) : null;
   const head = bytes ? bytes.subarray(0, 64) : new Uint8Array(await file.slice(0, 64).arrayBuffer());
-  if (sniffVideo(head)) return checkVideo(file, opts, t0);
+  if (sniffVideo(head)) {
+    // A video's frames would each cost the edge eight evaluations: in
+    // oblivious mode the edge checks videos on upload instead.
+    if (release && release.oblivious) return { unsupported: 'video: this release is in oblivious mode, in which the edge checks videos on upload' };
+    return checkVideo(file, opts, t0);
+  }
   // HEIC (and AVIF where the browser lacks its decoder) is not checked here:
   // the answer says so and nothing is looked up or sent; the edge, which
   // decodes both, checks the upload.
@@ -366,14 +372,51 @@ async function check(file, resize, opts) {
   const rob = robust.flatMap((r) => (dihedral ? r.dihedral : r.dihedral.slice(0, 1)))
     .filter((h) => !seen.has(h) && seen.add(h)).map((h) => `pdq ${h}\n`).join('');
   const q = `pdq ${fp.pdq}\n${dih}${rob}phash ${fp.phash}\nsha256 ${dg.sha256}\nmd5 ${dg.md5}\n`;
-  const localHit = mod.check(q);
+  let tOPRF;
+  let localHit;
+  if (release && release.oblivious) {
+    const t = performance.now();
+    localHit = await obliviousCheck(q, signal);
+    tOPRF = performance.now() - t;
+  } else {
+    localHit = mod.check(q);
+  }
   const t4 = performance.now();
   return {
     fingerprints, localHit, release: release && release.version, decoder: px.decoder,
     // decode and digest overlap: decode is from the start until the pixels
     // were ready, digest until the digest was done.
-    timings: { read: tRead - t0, decode: t1 - t0, digest: tDigest - t0, fingerprint: t2 - t3, lookup: t4 - t2, worker: t4 - t0 },
+    timings: { read: tRead - t0, decode: t1 - t0, digest: tDigest - t0, fingerprint: t2 - t3, lookup: t4 - t2, worker: t4 - t0, ...(tOPRF !== undefined && { oprf: tOPRF }) },
   };
+}
+
+// obliviousCheck is the look-up of an oblivious-mode release, whose filter
+// keys only the edge can help compute: the module blinds the query's VOPRF
+// inputs, one POST /v1/oprf carries them, the module verifies the edge's
+// proof, unblinds and looks the keys up. Any failure (no edge, a refusal,
+// the budget spent, a proof that does not verify) throws: the check is an
+// error, never a "clear".
+async function obliviousCheck(q, signal) {
+  if (!edgeURL) {
+    throw new Error('hashgate: the release is in oblivious mode: createChecker needs edgeURL, the edge that evaluates its keys');
+  }
+  const body = mod.oprfBlind(q);
+  stopIfAborted(signal);
+  const resp = await fetch(new URL('/v1/oprf', edgeURL).href, {
+    method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body,
+  });
+  const answer = new Uint8Array(await resp.arrayBuffer());
+  if (!resp.ok) {
+    let msg = '';
+    try { msg = JSON.parse(new TextDecoder().decode(answer)).message || ''; } catch { /* not JSON */ }
+    const err = new Error(resp.status === 429
+      ? `hashgate: the edge's evaluation budget is spent: retry after ${resp.headers.get('retry-after') || '?'} s`
+      : `hashgate: the edge answered /v1/oprf with ${resp.status}${msg ? `: ${msg}` : ''}`);
+    err.code = resp.status === 429 ? 'budget' : 'oprf';
+    if (resp.status === 429) err.retryAfter = Number(resp.headers.get('retry-after')) || undefined;
+    throw err;
+  }
+  return mod.oprfFinalize(answer);
 }
 
 // Frames of PDQ quality under this are dropped by the vPDQ matcher on both
@@ -525,8 +568,9 @@ async function checkCaptured(file, info, captured, videoRules) {
 const aborted = new Set();
 
 const ops = {
-  async init({ wasmURL, releaseURL: rurl, publicKeys }) {
+  async init({ wasmURL, releaseURL: rurl, publicKeys, edgeURL: eurl }) {
     mod = await Module.load(fetch(wasmURL));
+    edgeURL = eurl || null;
     mod.setTrust(publicKeys);
     releaseURL = rurl;
     const r = await update(mod, releaseURL);

@@ -12,22 +12,28 @@ export const dist = join(repoRoot, 'dist');
 export function ensureBuilt() {
   const cli = join(dist, 'hashgate');
   const wasm = join(dist, 'hashgate.wasm');
+  const wasmOblivious = join(dist, 'hashgate-oblivious.wasm');
   const opts = { cwd: repoRoot, stdio: 'inherit' };
   if (!existsSync(cli)) {
     execFileSync('go', ['build', '-trimpath', '-o', cli, './cmd/hashgate'], opts);
   }
-  if (!existsSync(wasm)) {
-    execFileSync('go', ['build', '-trimpath', '-ldflags=-s -w', '-buildmode=c-shared', '-o', wasm, './wasm'],
-      { ...opts, env: { ...process.env, GOOS: 'wasip1', GOARCH: 'wasm' } });
+  for (const [out, tags] of [[wasm, []], [wasmOblivious, ['-tags', 'oblivious']]]) {
+    if (!existsSync(out)) {
+      execFileSync('go', ['build', '-trimpath', '-ldflags=-s -w', '-buildmode=c-shared', ...tags, '-o', out, './wasm'],
+        { ...opts, env: { ...process.env, GOOS: 'wasip1', GOARCH: 'wasm' } });
+    }
   }
-  return { cli, wasm };
+  return { cli, wasm, wasmOblivious };
 }
 
 // startDemo runs the demo on a free port and resolves to { url, stop };
-// args are more flags of `hashgate demo` (e.g. --videos DIR).
-export async function startDemo(args = []) {
-  const { cli, wasm } = ensureBuilt();
-  const child = spawn(cli, ['demo', '--addr', '127.0.0.1:0', '--wasm', wasm, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+// args are more flags of `hashgate demo` (e.g. --videos DIR). With
+// { oblivious: true } the release is in oblivious mode and the page gets the
+// oblivious-capable module.
+export async function startDemo(args = [], { oblivious = false } = {}) {
+  const { cli, wasm, wasmOblivious } = ensureBuilt();
+  const mode = oblivious ? ['--mode', 'oblivious', '--wasm', wasmOblivious] : ['--wasm', wasm];
+  const child = spawn(cli, ['demo', '--addr', '127.0.0.1:0', ...mode, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr.on('data', (d) => { err += d; });

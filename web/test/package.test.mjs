@@ -33,9 +33,10 @@ test('npm pack --dry-run ships the module, every source file, the types and the 
   const src = readdirSync(join(web, 'src')).map((f) => `src/${f}`);
   // The repository's LICENSE goes in beside them (prepack copies it).
   const license = existsSync(join(repoRoot, 'LICENSE')) ? ['LICENSE'] : [];
-  assert.deepEqual([...files.keys()].sort(), ['README.md', 'hashgate.wasm', 'package.json', ...license, ...src].sort());
+  assert.deepEqual([...files.keys()].sort(), ['README.md', 'hashgate.wasm', 'hashgate-oblivious.wasm', 'package.json', ...license, ...src].sort());
   assert.ok(src.includes('src/index.d.ts') && src.includes('src/worker.js'));
   assert.equal(files.get('hashgate.wasm'), statSync(join(repoRoot, 'dist', 'hashgate.wasm')).size, 'the module is dist/hashgate.wasm');
+  assert.equal(files.get('hashgate-oblivious.wasm'), statSync(join(repoRoot, 'dist', 'hashgate-oblivious.wasm')).size, 'the oblivious-capable module is dist/hashgate-oblivious.wasm');
   // Every export and every relative import of a shipped module is shipped.
   const targets = Object.values(pkg.exports).flatMap((e) => (typeof e === 'string' ? [e] : Object.values(e)));
   for (const t of [pkg.main, pkg.types, ...targets]) {
