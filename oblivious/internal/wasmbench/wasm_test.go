@@ -63,7 +63,33 @@ func TestWasmClientMatchesPublisher(t *testing.T) {
 		t.Fatal("the guest finalised an answer with a broken proof")
 	}
 	g.Write(t, resp)
-	keys := g.result(t, g.Call(t, "finalize"))
+	checkKeys(t, sk, g.result(t, g.Call(t, "finalize")), n)
+
+	// The same for package lite's client, the browser module's.
+	g.Write(t, sk.PublicBytes())
+	if g.Call(t, "lite_setup") != 0 {
+		t.Fatal("lite setup failed")
+	}
+	req = g.result(t, g.Call(t, "lite_blind"))
+	if resp, err = oblivious.NewEvaluator(sk).Evaluate(req); err != nil {
+		t.Fatal(err)
+	}
+	bad = append([]byte(nil), resp...)
+	bad[len(bad)-1] ^= 1
+	g.Write(t, bad)
+	if g.Call(t, "lite_finalize") != 0 {
+		t.Fatal("lite finalised an answer with a broken proof")
+	}
+	req = g.result(t, g.Call(t, "lite_blind"))
+	if resp, err = oblivious.NewEvaluator(sk).Evaluate(req); err != nil {
+		t.Fatal(err)
+	}
+	g.Write(t, resp)
+	checkKeys(t, sk, g.result(t, g.Call(t, "lite_finalize")), n)
+}
+
+func checkKeys(t *testing.T, sk *oblivious.PrivateKey, keys []byte, n int) {
+	t.Helper()
 	if len(keys) != 8*n {
 		t.Fatalf("%d key bytes", len(keys))
 	}
@@ -80,7 +106,8 @@ func TestWasmClientMatchesPublisher(t *testing.T) {
 
 // BenchmarkWasmCheck is the checker's CPU for one check in wasm (wazero's
 // compiler): blind and finalize (proof check, unblinding) for n inputs,
-// ristretto255 through package oblivious and P-256 through circl.
+// ristretto255 through package oblivious (circl) and package lite (the
+// browser module's client), and P-256 through circl.
 func BenchmarkWasmCheck(b *testing.B) {
 	sk, err := oblivious.GenerateKey(nil)
 	if err != nil {
@@ -111,6 +138,32 @@ func BenchmarkWasmCheck(b *testing.B) {
 			for b.Loop() {
 				g.Write(b, resp)
 				if g.Call(b, "finalize") == 0 {
+					b.Fatal("finalize failed")
+				}
+			}
+		})
+		g.Write(b, sk.PublicBytes())
+		if g.Call(b, "lite_setup") != 0 {
+			b.Fatal("lite setup failed")
+		}
+		b.Run("lite/"+pre+"/blind", func(b *testing.B) {
+			for b.Loop() {
+				g.Call(b, "lite_blind")
+			}
+		})
+		// lite's pending state is spent by a finalize: each round blinds
+		// anew, outside the timer.
+		b.Run("lite/"+pre+"/finalize", func(b *testing.B) {
+			ev := oblivious.NewEvaluator(sk)
+			for b.Loop() {
+				b.StopTimer()
+				resp, err := ev.Evaluate(g.result(b, g.Call(b, "lite_blind")))
+				if err != nil {
+					b.Fatal(err)
+				}
+				g.Write(b, resp)
+				b.StartTimer()
+				if g.Call(b, "lite_finalize") == 0 {
 					b.Fatal("finalize failed")
 				}
 			}

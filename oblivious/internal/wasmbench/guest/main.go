@@ -18,6 +18,7 @@ import (
 	"github.com/cloudflare/circl/oprf"
 
 	"github.com/hashgate/hashgate/oblivious"
+	"github.com/hashgate/hashgate/oblivious/lite"
 )
 
 func main() {}
@@ -28,6 +29,9 @@ var (
 	client  *oblivious.Client
 	pending *oblivious.Pending
 	inputs  [][]byte
+
+	liteClient  *lite.Client // the browser module's client
+	litePending *lite.Pending
 
 	p256     oprf.VerifiableClient
 	p256Srv  oprf.VerifiableServer
@@ -91,6 +95,42 @@ func blind() uint32 {
 //go:wasmexport finalize
 func finalize() uint32 {
 	keys, err := client.Keys(pending, scratch, nil)
+	if err != nil {
+		return 0
+	}
+	b := make([]byte, 0, 8*len(keys))
+	for _, k := range keys {
+		b = binary.LittleEndian.AppendUint64(b, k)
+	}
+	return result(b)
+}
+
+// liteSetup is setup for package lite's client (the one the browser's
+// oblivious-capable module uses), on the same inputs.
+//
+//go:wasmexport lite_setup
+func liteSetup() uint32 {
+	pub, err := lite.ParsePublicKey(scratch)
+	if err != nil {
+		return 1
+	}
+	liteClient = lite.NewClient(pub)
+	return 0
+}
+
+//go:wasmexport lite_blind
+func liteBlind() uint32 {
+	p, req, err := liteClient.Blind(inputs)
+	if err != nil {
+		return 0
+	}
+	litePending = p
+	return result(req)
+}
+
+//go:wasmexport lite_finalize
+func liteFinalize() uint32 {
+	keys, err := liteClient.Keys(litePending, scratch, nil)
 	if err != nil {
 		return 0
 	}
