@@ -195,7 +195,7 @@ func serveDemo(ctx context.Context, o demoOptions, stdout, stderr io.Writer) err
 
 	cfg := edge.DefaultConfig()
 	cfg.Logger = site.log
-	cfg.RatePerSecond = 0 // one local user; tests check many files quickly
+	cfg.RatePerSecond = 0  // one local user; tests check many files quickly
 	cfg.OPRF.PerSecond = 0 // no evaluation budget either (oblivious mode)
 	srv, err := edge.New(cfg)
 	if err != nil {
