@@ -396,15 +396,26 @@ async function check(file, resize, opts) {
 // proof, unblinds and looks the keys up. Any failure (no edge, a refusal,
 // the budget spent, a proof that does not verify) throws: the check is an
 // error, never a "clear".
+const OPRF_TIMEOUT_MS = 30000;
+
 async function obliviousCheck(q, signal) {
   if (!edgeURL) {
     throw new Error('hashgate: the release is in oblivious mode: createChecker needs edgeURL, the edge that evaluates its keys');
   }
   const body = mod.oprfBlind(q);
   stopIfAborted(signal);
-  const resp = await fetch(new URL('/v1/oprf', edgeURL).href, {
-    method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body,
-  });
+  let resp;
+  try {
+    resp = await fetch(new URL('/v1/oprf', edgeURL).href, {
+      method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body,
+      // An edge that does not answer must not hold the check forever.
+      signal: AbortSignal.timeout(OPRF_TIMEOUT_MS),
+    });
+  } catch (err) {
+    throw new Error(err.name === 'TimeoutError'
+      ? `hashgate: the edge did not answer /v1/oprf within ${OPRF_TIMEOUT_MS / 1000} s`
+      : `hashgate: asking the edge (/v1/oprf): ${err.message}`);
+  }
   const answer = new Uint8Array(await resp.arrayBuffer());
   if (!resp.ok) {
     let msg = '';

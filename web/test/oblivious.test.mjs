@@ -147,6 +147,11 @@ test('a tampered /v1/oprf answer, a refusal and a missing edge are errors, never
   assert.equal(r429.verdict, 'error');
   assert.match(r429.error, /budget is spent: retry after 7 s/);
   await page.unroute('**/v1/oprf');
+  await page.route('**/v1/oprf', (route) => route.abort('connectionrefused'));
+  const down = await checkFile(page, listed);
+  assert.equal(down.verdict, 'error');
+  assert.match(down.error, /asking the edge \(\/v1\/oprf\)/);
+  await page.unroute('**/v1/oprf');
   // Without an edge to evaluate keys the checker cannot look anything up.
   const none = await checkFile(page, listed, { edgeURL: undefined });
   assert.equal(none.verdict, 'error');
