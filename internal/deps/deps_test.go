@@ -88,6 +88,7 @@ var policy = map[string]rule{
 	"bloom/internal/wasmbench":             {tool: true},
 	"oblivious/internal/wasmbench":         {tool: true},
 	"fingerprint/internal/cmd/pipelinecmp": {tool: true},
+	"fingerprint/internal/cmd/dihedralgap": {tool: true},
 }
 
 // Packages that must not be anywhere below a package (go list -deps), by
