@@ -1,17 +1,21 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hashgate/hashgate/internal/testenv"
+	"github.com/hashgate/hashgate/oblivious"
+	"github.com/hashgate/hashgate/release"
 )
 
 // startServe runs `hashgate serve` on a loopback port with the release in
@@ -106,5 +110,84 @@ func TestCheckOblivious(t *testing.T) {
 	}
 	if code, _, errb := hg(t, "check", "--release", oblRel, "--pub", k.pub, paths[0]); code == 0 || !strings.Contains(errb, "--edge") {
 		t.Errorf("oblivious check without an edge: exit %d, %q", code, errb)
+	}
+}
+
+// TestServeOPRFAPIKeys: with --oprf-api-keys a request carrying a listed
+// key spends that key's budget, not its address's; an unknown key falls
+// back to the address's; a malformed file stops serve with the line.
+func TestServeOPRFAPIKeys(t *testing.T) {
+	dir := t.TempDir()
+	k := genKeys(t, dir)
+	list := writeList(t, dir, "l.tsv", 50, 4)
+	rel := filepath.Join(dir, "obl")
+	mustHG(t, "build", "--mode", "oblivious", "--list", list, "--out", rel, "--key", k.pub, "--edge-pub", k.edgePub)
+	keys := filepath.Join(dir, "api-keys")
+	const platform = "platform-key-0123456789"
+	if err := os.WriteFile(keys, []byte("# budgets\n"+platform+" 1 2000\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := startServe(t, rel, filepath.Join(k.pub, publisherPubFile), filepath.Join(k.edge, edgeKeyFile),
+		"--oprf-rate", "0.01", "--oprf-burst", "512", "--oprf-api-keys", keys)
+	mb, err := os.ReadFile(filepath.Join(rel, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := release.ParseManifest(mb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := oblivious.ParsePublicKey(m.Oblivious.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := oblivious.NewClient(pub)
+	inputs := make([][]byte, 300)
+	for i := range inputs {
+		inputs[i] = []byte("api key test " + strconv.Itoa(i))
+	}
+	ask := func(bearer string) int {
+		t.Helper()
+		_, body, err := c.Blind(inputs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest(http.MethodPost, base+"/v1/oprf", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/octet-stream")
+		if bearer != "" {
+			req.Header.Set("Authorization", "Bearer "+bearer)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	// The address: 512 at once, 300 a check: one check, then 429.
+	if a, b := ask(""), ask(""); a != 200 || b != 429 {
+		t.Errorf("address budget: %d then %d, want 200 then 429", a, b)
+	}
+	if got := ask("not-a-listed-key-000000"); got != 429 {
+		t.Errorf("an unknown key: %d, want the address's 429", got)
+	}
+	// The platform's key: 2000 at once, six checks of 300.
+	for i := range 6 {
+		if got := ask(platform); got != 200 {
+			t.Fatalf("platform check %d: %d, want 200", i+1, got)
+		}
+	}
+	if got := ask(platform); got != 429 {
+		t.Errorf("platform check 7: %d, want 429", got)
+	}
+
+	if err := os.WriteFile(keys, []byte(platform+" 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errb := hg(t, "serve", "--addr", "127.0.0.1:0", "--release", rel, "--trust", filepath.Join(k.pub, publisherPubFile),
+		"--edge-key", filepath.Join(k.edge, edgeKeyFile), "--oprf-api-keys", keys)
+	if code == 0 || !strings.Contains(errb, "line 1") {
+		t.Errorf("a malformed key file: exit %d, %q", code, errb)
 	}
 }

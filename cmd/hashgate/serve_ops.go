@@ -34,6 +34,7 @@ type serveOps struct {
 	adminCert         string
 	adminKey          string
 	adminClientCA     string
+	oprfAPIKeys       string
 
 	lookup func(string) (string, bool) // the environment
 }
@@ -52,6 +53,7 @@ func addOpsFlags(fs *flag.FlagSet, o *serveOps) {
 	fs.StringVar(&o.adminTokenFile, "admin-token-file", "", "`file` holding the admin API's bearer token (or set HASHGATE_ADMIN_TOKEN)")
 	fs.StringVar(&o.adminCert, "admin-tls-cert", "", "admin API over TLS: certificate `file` (PEM)")
 	fs.StringVar(&o.adminKey, "admin-tls-key", "", "admin API over TLS: private key `file` (PEM)")
+	fs.StringVar(&o.oprfAPIKeys, "oprf-api-keys", "", "oblivious releases: `file` of per-platform /v1/oprf budgets, lines KEY PER_SECOND BURST; a request with \"Authorization: Bearer KEY\" spends its key's budget instead of its address's")
 	fs.StringVar(&o.adminClientCA, "admin-client-ca", "", "admin API mTLS: CA `file` (PEM) whose client certificates are required and authenticate")
 }
 
@@ -103,6 +105,21 @@ func (o *serveOps) apply(cfg *edge.Config, edgeKey string, lookup func(string) (
 		m := hmac.New(sha256.New, k.MarshalPrivate())
 		m.Write([]byte("hashgate rollout key v1"))
 		cfg.RolloutKey = m.Sum(nil)
+	}
+	if o.oprfAPIKeys != "" {
+		f, err := os.Open(o.oprfAPIKeys)
+		if err != nil {
+			return fmt.Errorf("--oprf-api-keys: %w", err)
+		}
+		keys, err := edge.ParseOPRFAPIKeys(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("--oprf-api-keys %s: %w", o.oprfAPIKeys, err)
+		}
+		if len(keys) == 0 {
+			return fmt.Errorf("--oprf-api-keys %s: no key in the file", o.oprfAPIKeys)
+		}
+		cfg.OPRF.APIKeys = keys
 	}
 	cfg.Events = edge.EventsConfig{Keep: o.eventsKeep, AuditPath: o.auditLog, WebhookURL: o.webhookURL, WebhookQueue: o.webhookQueue}
 	if o.webhookURL != "" {
