@@ -6,6 +6,7 @@ import { update } from './release.js';
 import { imageSize, sniffHEIF } from './imagesize.js';
 import { sniffVideo, probe, hashFrames, hashRGBAFrames, VideoError } from './video.js';
 import { framesNeeded, videoCandidate } from './videorule.js';
+import { MD5 } from './md5.js';
 
 let mod = null;
 let releaseURL = null;
@@ -16,6 +17,7 @@ const CHUNK = 1 << 20; // bytes digested per call
 const SIDE = 512; // the canonical pipeline's sampling size
 const WHOLE = 256 << 20; // files up to this size are read into memory whole
 const SMALL = 16 << 20; // files up to this size are read whole before their first bytes are looked at
+const SPARE = 1 << 20; // files from this size up are read into a buffer touched beforehand (readSpare)
 
 // pixels decodes a file to 8-bit RGBA with EXIF orientation applied, at
 // most 512×512 (the canonical pipeline's nearest-neighbour step). resize:
@@ -287,6 +289,83 @@ async function digest(file, bytes, onChunk, held = null) {
   return mod.digestFinal(id);
 }
 
+// Fresh large buffers are dear in a browser: a new 3.6 MB ArrayBuffer's
+// page faults cost ~11 ms on this thread, more than reading a file into
+// memory already touched (file.arrayBuffer() of a 12-MP JPEG: ~24 ms, into
+// a touched buffer: ~13 ms). So an image is read into a spare buffer
+// touched while the previous check's decode ran, the decoder is given that
+// buffer, and the digest reads a copy kept between checks.
+let spare = null; // an ArrayBuffer whose pages are touched, for the next read
+let keptCopy = null;
+
+// readSpare reads a file of up to SMALL bytes into the spare buffer (or a
+// fresh one when it is too small) through a BYOB reader.
+async function readSpare(file) {
+  const n = file.size;
+  let ab = spare && spare.byteLength >= n ? spare : new ArrayBuffer(n);
+  spare = null;
+  const rd = file.stream().getReader({ mode: 'byob' });
+  let off = 0;
+  try {
+    while (off < n) {
+      const { done, value } = await rd.read(new Uint8Array(ab, off, n - off));
+      if (done) throw new Error('hashgate: the file shrank while it was read');
+      ab = value.buffer; // the same memory, transferred
+      off += value.length;
+    }
+  } finally {
+    rd.cancel().catch(() => {});
+  }
+  return new Uint8Array(ab, 0, n);
+}
+
+// touchSpare makes the next read's buffer: n bytes rounded up to a MB,
+// each page written once.
+function touchSpare(n) {
+  if (n > SMALL || (spare && spare.byteLength >= n)) return;
+  const size = Math.min(SMALL, Math.ceil(n / (1 << 20)) << 20);
+  const v = new Uint8Array(size);
+  for (let i = 0; i < size; i += 4096) v[i] = 0;
+  spare = v.buffer;
+}
+
+// copyKept copies bytes into a buffer kept between checks (up to SMALL
+// bytes).
+function copyKept(bytes) {
+  if (!keptCopy || keptCopy.length < bytes.length) {
+    keptCopy = null;
+    const b = new Uint8Array(bytes.length);
+    b.set(bytes);
+    if (bytes.length <= SMALL) keptCopy = b;
+    return b;
+  }
+  const b = keptCopy.subarray(0, bytes.length);
+  b.set(bytes);
+  return b;
+}
+
+// webDigest computes the SHA-256 with WebCrypto (native; Chromium hashes
+// on the calling thread, and its copy of the input is most of the time) and
+// the MD5 here in JavaScript, over bytes; it resolves to the module
+// digest's { sha256, md5, bytes }. It first lets a decode started just
+// before reach the browser (ImageDecoder is constructed a few microtasks
+// after pixels is called).
+async function webDigest(subtle, bytes) {
+  await new Promise((res) => setTimeout(res, 0));
+  const shaP = subtle.digest('SHA-256', bytes);
+  const m = new MD5();
+  m.update(bytes);
+  const md5 = m.hex();
+  return { sha256: hex(await shaP), md5, bytes: bytes.length };
+}
+
+function hex(buf) {
+  const b = new Uint8Array(buf);
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += (b[i] < 16 ? '0' : '') + b[i].toString(16);
+  return s;
+}
+
 // stopIfAborted ends an aborted image check between its steps (the page has
 // already rejected it; this spares the work).
 function stopIfAborted(signal) {
@@ -298,10 +377,16 @@ async function check(file, resize, opts) {
   // A file that may be an image is read whole at once (decoder and digest
   // share the bytes): one read of the blob instead of two, which at 512 px
   // was 1.5-2 ms. A short video is read for nothing, a few ms beside its
-  // decode.
-  let bytes = file.size <= SMALL ? new Uint8Array(await file.arrayBuffer()) : null;
+  // decode. From 1 MB up it is read into a buffer touched beforehand
+  // (readSpare).
+  const subtle = globalThis.crypto?.subtle;
+  const fromSpare = subtle && file.size >= SPARE && file.size <= SMALL;
+  let bytes = null;
+  if (fromSpare) bytes = await readSpare(file);
+  else if (file.size <= SMALL) bytes = new Uint8Array(await file.arrayBuffer());
   const head = bytes ? bytes.subarray(0, 64) : new Uint8Array(await file.slice(0, 64).arrayBuffer());
   if (sniffVideo(head)) {
+    if (fromSpare) spare = bytes.buffer; // not given to a decoder: the next read may have it
     // A video's frames would each cost the edge eight evaluations: in
     // oblivious mode the edge checks videos on upload instead.
     if (release && release.oblivious) return { unsupported: 'video: this release is in oblivious mode, in which the edge checks videos on upload' };
@@ -322,20 +407,36 @@ async function check(file, resize, opts) {
   // files too large to be images the checker decodes are streamed.
   if (!bytes && file.size <= WHOLE) bytes = new Uint8Array(await file.arrayBuffer());
   const tRead = performance.now();
-  // A file of up to 16 MB is put into the module whole, to be digested
-  // there, so that the decoder can be given the bytes instead of a copy.
-  // (The digest would copy them into the module chunk by chunk anyway.)
-  const held = bytes && bytes.length <= SMALL ? hold(bytes) : null;
+  // A file of up to 16 MB is digested from a copy, so that the decoder can
+  // be given the bytes themselves: where WebCrypto is (a secure context),
+  // the SHA-256 natively and the MD5 in JavaScript, which take a 12-MP
+  // JPEG's 3.6 MB in about a third of the module's time (both at once,
+  // ~45 ms of this thread beside the decoder); elsewhere the copy is put
+  // into the module (the digest would copy the bytes there chunk by chunk
+  // anyway) and digested there.
+  const small = bytes && bytes.length <= SMALL;
+  const copy = small && subtle ? copyKept(bytes) : null;
+  const held = small && !copy ? hold(bytes) : null;
   // Decoding runs on the browser's own threads; the digest runs here in the
   // meantime, so the two overlap instead of adding up.
-  let t1 = t0;
-  const pxP = pixels(file, bytes, resize, heif, held !== null).then((px) => { t1 = performance.now(); return px; });
+  let t1 = 0;
+  const pxP = pixels(file, bytes, resize, heif, small).then((px) => { t1 = performance.now(); return px; });
   pxP.catch(() => {}); // handled below, after the digest; not an unhandled rejection meanwhile
   let dg;
   let tDigest = t0;
   let px;
   try {
-    dg = await digest(file, bytes, (done) => { stopIfAborted(signal); progress(done); }, held);
+    if (copy) {
+      dg = await webDigest(subtle, copy);
+      // The next read's buffer is touched while the decoder still works,
+      // or after this check when it is done already.
+      if (fromSpare && !t1) touchSpare(copy.length);
+      else if (fromSpare) setTimeout(() => touchSpare(copy.length), 0);
+      stopIfAborted(signal);
+      progress(dg.bytes);
+    } else {
+      dg = await digest(file, bytes, (done) => { stopIfAborted(signal); progress(done); }, held);
+    }
     tDigest = performance.now();
   } finally {
     if (held) unhold(held);
