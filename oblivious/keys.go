@@ -3,52 +3,45 @@ package oblivious
 import (
 	"crypto"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/binary"
-	"errors"
 	"io"
 
 	"github.com/cloudflare/circl/group"
 	"github.com/cloudflare/circl/oprf"
 	"github.com/cloudflare/circl/zk/dleq"
+
+	"github.com/hashgate/hashgate/oblivious/internal/msg"
 )
 
 // SuiteName is the RFC 9497 identifier of the one suite hashgate uses, as
 // a manifest records it. RATIONALE.md has the measurements behind the choice.
-const SuiteName = "ristretto255-SHA512"
+const SuiteName = msg.SuiteName
 
+// The wire format's sizes (package oblivious/internal/msg, shared with the
+// browser module's client, oblivious/lite).
 const (
-	suiteID     = 1  // the suite's byte in the wire format
-	ElementSize = 32 // a ristretto255 element or scalar, encoded
-	ProofSize   = 2 * ElementSize
-	KeySize     = ElementSize // private and public keys
+	ElementSize = msg.ElementSize // a ristretto255 element or scalar, encoded
+	ProofSize   = msg.ProofSize
+	KeySize     = msg.KeySize // private and public keys
 	// MaxElements bounds one request: a photo with its dihedral variants
 	// needs 67 under the default oblivious layout; the bound leaves room
-	// for the robust step's extra hashes and for short video clips.
-	MaxElements = 512
+	// for the trimmed hashes' variants and for short video clips.
+	MaxElements = msg.MaxElements
 )
 
-// Sentinel errors; every error of this package matches one.
+// Sentinel errors; every error of this package matches one. They are
+// package oblivious/lite's too.
 var (
-	ErrFormat = errors.New("oblivious: malformed input")
-	ErrKey    = errors.New("oblivious: invalid key")
+	ErrFormat = msg.ErrFormat
+	ErrKey    = msg.ErrKey
 	// ErrProof: the edge's evaluation does not verify against the pinned
 	// public key. A checker must report an error, never "clear".
-	ErrProof = errors.New("oblivious: evaluation proof does not verify")
+	ErrProof = msg.ErrProof
 	// ErrKeyID: a request or response names another key than expected.
-	ErrKeyID = errors.New("oblivious: wrong key id")
+	ErrKeyID = msg.ErrKeyID
 )
 
-type wrapped struct {
-	msg string
-	err error
-}
-
-func (e *wrapped) Error() string { return e.msg }
-func (e *wrapped) Unwrap() error { return e.err }
-
-func wrap(sentinel error, msg string) error { return &wrapped{msg: "oblivious: " + msg, err: sentinel} }
+func wrap(sentinel error, m string) error { return msg.Wrap(sentinel, m) }
 
 var (
 	suite = oprf.SuiteRistretto255
@@ -82,14 +75,7 @@ func ParsePublicKey(b []byte) (*PublicKey, error) {
 
 // keyID is also release's obliviousKeyID (the filter's key id), which
 // cannot call it (see doc.go); release's tests hold the two equal.
-func keyID(pub []byte) [8]byte {
-	h := sha256.New()
-	h.Write([]byte("hashgate oprf key id v1"))
-	h.Write(pub)
-	var id [8]byte
-	copy(id[:], h.Sum(nil))
-	return id
-}
+func keyID(pub []byte) [8]byte { return msg.KeyID(pub) }
 
 // Bytes is the key's 32-byte encoding.
 func (p *PublicKey) Bytes() []byte { return append([]byte(nil), p.raw[:]...) }
@@ -209,9 +195,4 @@ func ParsePrivateKeyFor(raw, pub []byte) (*PrivateKey, error) {
 }
 
 // Key is the filter key of a VOPRF output: its first 8 bytes, little-endian.
-func Key(output []byte) uint64 {
-	if len(output) < 8 {
-		return 0
-	}
-	return binary.LittleEndian.Uint64(output)
-}
+func Key(output []byte) uint64 { return msg.Key(output) }

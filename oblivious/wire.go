@@ -1,40 +1,16 @@
 package oblivious
 
 import (
-	"encoding/binary"
-
 	"github.com/cloudflare/circl/group"
+
+	"github.com/hashgate/hashgate/oblivious/internal/msg"
 )
 
-const (
-	magic     = "HGO1"
-	headerLen = 4 + 1 + 8 + 2
-)
+const headerLen = msg.HeaderLen
 
-// header writes the common header of requests and responses.
-func header(dst []byte, id [8]byte, n int) []byte {
-	dst = append(dst, magic...)
-	dst = append(dst, suiteID)
-	dst = append(dst, id[:]...)
-	return binary.BigEndian.AppendUint16(dst, uint16(n))
-}
+func header(dst []byte, id [8]byte, n int) []byte { return msg.AppendHeader(dst, id, n) }
 
-// parseHeader checks magic and suite and returns the key id, the element
-// count and the rest of b.
-func parseHeader(b []byte) (id [8]byte, n int, rest []byte, err error) {
-	if len(b) < headerLen || string(b[:4]) != magic {
-		return id, 0, nil, wrap(ErrFormat, "not an oprf message (bad magic or truncated)")
-	}
-	if b[4] != suiteID {
-		return id, 0, nil, wrap(ErrFormat, "unsupported oprf suite")
-	}
-	copy(id[:], b[5:13])
-	n = int(binary.BigEndian.Uint16(b[13:]))
-	if n == 0 || n > MaxElements {
-		return id, 0, nil, wrap(ErrFormat, "element count out of range")
-	}
-	return id, n, b[headerLen:], nil
-}
+func parseHeader(b []byte) (id [8]byte, n int, rest []byte, err error) { return msg.ParseHeader(b) }
 
 // RequestCount returns the key id and element count of a request without
 // decoding its elements: what the edge charges its budget before any

@@ -49,10 +49,12 @@ var policy = map[string]rule{
 	"bloom":       {floor: 1, may: []string{"internal/wire"}, not: [][]string{lean}},
 	// oblivious: RFC 9497 VOPRF for oblivious-mode keys. release must not
 	// import it (circl's group brings crypto/ecdh into the open module).
-	"oblivious": {floor: 1, not: [][]string{lean, heavyCrypto}},
+	"oblivious": {floor: 1, may: []string{"oblivious/internal/msg"}, not: [][]string{lean, heavyCrypto}},
 	// lite: the browser module's VOPRF client, without circl's group
 	// package (its start-up tables bring the NIST curves, fmt and math/big).
-	"oblivious/lite": {floor: 0, not: [][]string{lean, heavyCrypto, circlGroup}},
+	"oblivious/lite": {floor: 1, may: []string{"oblivious/internal/msg"}, not: [][]string{lean, heavyCrypto, circlGroup}},
+	// msg: what the two share of the /v1/oprf wire format.
+	"oblivious/internal/msg": {floor: 0, not: [][]string{lean, heavyCrypto, circlGroup}},
 
 	// canon: robust hashes (trimmed picture, list crops) on the canonical
 	// image; headed for the wasm module, so lean.

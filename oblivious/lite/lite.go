@@ -2,49 +2,40 @@ package lite
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/binary"
 	"errors"
 	"io"
 
 	"filippo.io/edwards25519"
+
+	"github.com/hashgate/hashgate/oblivious/internal/msg"
 )
 
-// The wire format's constants, as package oblivious defines them (its
-// tests hold the two equal).
+// The wire format's constants (package oblivious/internal/msg, which
+// package oblivious shares).
 const (
-	SuiteName   = "ristretto255-SHA512"
-	ElementSize = 32
-	ProofSize   = 2 * ElementSize
-	KeySize     = ElementSize
-	MaxElements = 512
-
-	suiteID   = 1
-	magic     = "HGO1"
-	headerLen = 4 + 1 + 8 + 2
+	SuiteName   = msg.SuiteName
+	ElementSize = msg.ElementSize
+	ProofSize   = msg.ProofSize
+	KeySize     = msg.KeySize
+	MaxElements = msg.MaxElements
+	headerLen   = msg.HeaderLen
 )
 
-// Sentinel errors; every error of this package matches one.
+// Sentinel errors; every error of this package matches one. They are
+// package oblivious's too.
 var (
-	ErrFormat = errors.New("oblivious: malformed input")
-	ErrKey    = errors.New("oblivious: invalid key")
+	ErrFormat = msg.ErrFormat
+	ErrKey    = msg.ErrKey
 	// ErrProof: the edge's evaluation does not verify against the pinned
 	// public key. A checker must report an error, never "clear".
-	ErrProof = errors.New("oblivious: evaluation proof does not verify")
+	ErrProof = msg.ErrProof
 	// ErrKeyID: a response names another key than the request.
-	ErrKeyID = errors.New("oblivious: wrong key id")
+	ErrKeyID = msg.ErrKeyID
 )
 
-type wrapped struct {
-	msg string
-	err error
-}
-
-func (e *wrapped) Error() string { return e.msg }
-func (e *wrapped) Unwrap() error { return e.err }
-
-func wrap(sentinel error, msg string) error { return &wrapped{msg: "oblivious: " + msg, err: sentinel} }
+func wrap(sentinel error, m string) error { return msg.Wrap(sentinel, m) }
 
 // RFC 9497 section 3.1's context string for verifiable mode (0x01) and the
 // domain separation tags built on it.
@@ -80,14 +71,7 @@ func ParsePublicKey(b []byte) (*PublicKey, error) {
 
 // KeyID is the id requests and responses carry: the first 8 bytes of
 // SHA-256 over "hashgate oprf key id v1" and the encoded key.
-func KeyID(pub []byte) [8]byte {
-	h := sha256.New()
-	h.Write([]byte("hashgate oprf key id v1"))
-	h.Write(pub)
-	var id [8]byte
-	copy(id[:], h.Sum(nil))
-	return id
-}
+func KeyID(pub []byte) [8]byte { return msg.KeyID(pub) }
 
 // KeyID names the key in requests and responses.
 func (p *PublicKey) KeyID() [8]byte { return p.id }
@@ -234,12 +218,7 @@ func (c *Client) Keys(p *Pending, resp []byte, dst []uint64) ([]uint64, error) {
 
 // Key is the filter key of a VOPRF output: its first 8 bytes as a
 // little-endian uint64 (package oblivious's Key).
-func Key(output []byte) uint64 {
-	if len(output) < 8 {
-		return 0
-	}
-	return binary.LittleEndian.Uint64(output)
-}
+func Key(output []byte) uint64 { return msg.Key(output) }
 
 // verify is RFC 9497's VerifyProof for the batch: the composites M and Z
 // (ComputeComposites, with the client's per-element weights), then
@@ -339,24 +318,6 @@ func decodeElement(b []byte) (*edwards25519.Point, error) {
 	return e, nil
 }
 
-func header(dst []byte, id [8]byte, n int) []byte {
-	dst = append(dst, magic...)
-	dst = append(dst, suiteID)
-	dst = append(dst, id[:]...)
-	return binary.BigEndian.AppendUint16(dst, uint16(n))
-}
+func header(dst []byte, id [8]byte, n int) []byte { return msg.AppendHeader(dst, id, n) }
 
-func parseHeader(b []byte) (id [8]byte, n int, rest []byte, err error) {
-	if len(b) < headerLen || string(b[:4]) != magic {
-		return id, 0, nil, wrap(ErrFormat, "not an oprf message (bad magic or truncated)")
-	}
-	if b[4] != suiteID {
-		return id, 0, nil, wrap(ErrFormat, "unsupported oprf suite")
-	}
-	copy(id[:], b[5:13])
-	n = int(binary.BigEndian.Uint16(b[13:]))
-	if n == 0 || n > MaxElements {
-		return id, 0, nil, wrap(ErrFormat, "element count out of range")
-	}
-	return id, n, b[headerLen:], nil
-}
+func parseHeader(b []byte) (id [8]byte, n int, rest []byte, err error) { return msg.ParseHeader(b) }
