@@ -166,7 +166,17 @@ type Query struct {
 	// Options.PDQMinQuality. Only the first fingerprint.MaxRobust are
 	// used; zero slots (quality 0) never are.
 	Robust []fingerprint.RobustPDQ
+	// Regions are PDQ hashes of sub-regions of the file (the edge's query
+	// regions, media.QueryRegions: where a listed picture may sit inside a
+	// reframed copy, or a listed sub-crop inside an off-centre crop). Each
+	// is searched upright only (Dihedral[0]), whatever Options.Dihedral
+	// says, when its quality passes Options.PDQMinQuality; only the first
+	// MaxRegions are used.
+	Regions []fingerprint.RobustPDQ
 }
+
+// MaxRegions bounds Query.Regions.
+const MaxRegions = 16
 
 // Result is one matched entry.
 type Result struct {
@@ -178,7 +188,8 @@ type Result struct {
 	Distance int
 	// Variant is the index in Query.PDQDihedral of the hash that matched
 	// (0 when Query.PDQ matched), for PDQ results; 0 otherwise. A match by
-	// Query.Robust[i] has Variant 8·(i+1) + its dihedral index.
+	// Query.Robust[i] has Variant 8·(i+1) + its dihedral index, one by
+	// Query.Regions[i] has Variant RegionVariant + i.
 	Variant int
 }
 
@@ -212,6 +223,9 @@ func (s PDQStatus) String() string {
 type Report struct {
 	Results []Result
 	PDQ     PDQStatus
+	// PDQSearches is how many PDQ hashes were searched: the raw hash, its
+	// distinct dihedral variants, the robust hashes and the regions.
+	PDQSearches int
 }
 
 // Index is an immutable in-memory index over an edge list. It is safe for
@@ -273,10 +287,11 @@ func (ix *Index) MatchReport(q Query) Report {
 			rep.PDQ = PDQLowQuality
 		} else {
 			rep.PDQ = PDQSearched
-			hits = ix.searchPDQ(q, hits)
+			hits = ix.searchPDQ(q, hits, &rep.PDQSearches)
 		}
 	}
-	hits = ix.searchRobust(q, hits)
+	hits = ix.searchRobust(q, hits, &rep.PDQSearches)
+	hits = ix.searchRegions(q, hits, &rep.PDQSearches)
 	thr := [3]int{ix.opts.PHashThreshold, ix.opts.DHashThreshold, ix.opts.AHashThreshold}
 	for k, h := range [3]*fingerprint.Hash64{q.PHash, q.DHash, q.AHash} {
 		if h != nil {
@@ -304,12 +319,13 @@ func (ix *Index) MatchReport(q Query) Report {
 // maxVariants bounds the dihedral search: a PDQ hash has eight.
 const maxVariants = 8
 
-func (ix *Index) searchPDQ(q Query, hits []hit) []hit {
+func (ix *Index) searchPDQ(q Query, hits []hit, n *int) []hit {
 	r := ix.opts.PDQThreshold
 	var w [4]uint64
 	if q.PDQ != nil {
 		pdqWords(q.PDQ, &w)
 		hits = ix.pdq.search(w[:], r, kindPDQ, 0, hits)
+		*n++
 	}
 	if !ix.opts.Dihedral {
 		return hits
@@ -320,6 +336,7 @@ func (ix *Index) searchPDQ(q Query, hits []hit) []hit {
 		}
 		pdqWords(&v, &w)
 		hits = ix.pdq.search(w[:], r, kindPDQ, uint8(i), hits)
+		*n++
 	}
 	return hits
 }
@@ -327,7 +344,7 @@ func (ix *Index) searchPDQ(q Query, hits []hit) []hit {
 // searchRobust searches each robust hash that passes the quality floor, and
 // its dihedral variants under Options.Dihedral, skipping any hash already
 // searched as the raw PDQ or one of its variants.
-func (ix *Index) searchRobust(q Query, hits []hit) []hit {
+func (ix *Index) searchRobust(q Query, hits []hit, searches *int) []hit {
 	r := ix.opts.PDQThreshold
 	var w [4]uint64
 	for i, x := range q.Robust[:min(len(q.Robust), fingerprint.MaxRobust)] {
@@ -344,7 +361,32 @@ func (ix *Index) searchRobust(q Query, hits []hit) []hit {
 			}
 			pdqWords(&h, &w)
 			hits = ix.pdq.search(w[:], r, kindPDQ, uint8(8*(i+1)+v), hits)
+			*searches++
 		}
+	}
+	return hits
+}
+
+// RegionVariant is Result.Variant of a match by Query.Regions[0]: past the
+// raw hash's and the robust hashes' dihedral variants.
+const RegionVariant = 8 * (fingerprint.MaxRobust + 1)
+
+// searchRegions searches each region hash upright, when it passes the
+// quality floor and is not a hash already searched.
+func (ix *Index) searchRegions(q Query, hits []hit, n *int) []hit {
+	if len(q.Regions) == 0 {
+		return hits
+	}
+	r := ix.opts.PDQThreshold
+	var w [4]uint64
+	for i, x := range q.Regions[:min(len(q.Regions), MaxRegions)] {
+		h := x.Dihedral[0]
+		if x.Name == "" || x.Quality < ix.opts.PDQMinQuality || (q.PDQ != nil && h == *q.PDQ) {
+			continue
+		}
+		pdqWords(&h, &w)
+		hits = ix.pdq.search(w[:], r, kindPDQ, uint8(RegionVariant+i), hits)
+		*n++
 	}
 	return hits
 }
