@@ -211,13 +211,25 @@ func readAll(r io.Reader, max int64) ([]byte, error) {
 // FingerprintBytes fingerprints an encoded image held in memory: digests of
 // b, then the canonical pipeline on the decoded, upright pixels.
 func FingerprintBytes(b []byte, o Options) (fingerprint.Fingerprints, error) {
+	f, _, _, err := FingerprintCanonical(b, o)
+	return f, err
+}
+
+// FingerprintCanonical is FingerprintBytes that also returns the canonical
+// image it hashed and whether it took the grey path
+// (fingerprint.FromImageCanonical), so that further hashes of the same
+// pixels (Regions) need no second decode.
+func FingerprintCanonical(b []byte, o Options) (fingerprint.Fingerprints, *image.NRGBA, bool, error) {
+	fail := func(err error) (fingerprint.Fingerprints, *image.NRGBA, bool, error) {
+		return fingerprint.Fingerprints{}, nil, false, err
+	}
 	c, plan, err := estimate(b, o, true)
 	if err != nil {
-		return fingerprint.Fingerprints{}, err
+		return fail(err)
 	}
 	img, err := decodePixels(b, c, plan)
 	if err != nil {
-		return fingerprint.Fingerprints{}, err
+		return fail(err)
 	}
 	orient := 1
 	if c.Format == "jpeg" && !o.IgnoreOrientation {
@@ -243,7 +255,7 @@ func FingerprintBytes(b []byte, o Options) (fingerprint.Fingerprints, error) {
 		f, canonical, grey, err = fingerprint.FromImageCanonical(img)
 	}
 	if err != nil {
-		return fingerprint.Fingerprints{}, &Error{Err: ErrCorrupt, Detail: err.Error()}
+		return fail(&Error{Err: ErrCorrupt, Detail: err.Error()})
 	}
 	f.SHA256, f.MD5 = fingerprint.Digest(b)
 	if o.Robust {
@@ -254,7 +266,7 @@ func FingerprintBytes(b []byte, o Options) (fingerprint.Fingerprints, error) {
 			f.Robust[1] = canon.Derotate(canonical, grey, f.Width, f.Height)
 		}
 	}
-	return f, nil
+	return f, canonical, grey, nil
 }
 
 // FingerprintReader reads r to its end (at most Options.MaxBytes) and

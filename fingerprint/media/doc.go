@@ -14,7 +14,11 @@
 // decoders.
 //
 // It is the native side of the canonical pipeline described in
-// docs/fingerprint.md: decode, orient, then fingerprint.FromImage.
+// docs/fingerprint.md: decode, orient, then fingerprint.FromImage. The
+// edge's query regions (regions.go: PDQ of fixed sub-regions of an upload,
+// extra look-ups for framed pictures and off-centre crops) live here, not
+// in fingerprint/canon, because canon is linked into the wasm module and
+// the regions are the edge's alone.
 //
 // It imports image decoders and C libraries and so stays out of the wasm
 // module; the root fingerprint package must not import it. It imports no
