@@ -31,6 +31,13 @@ type Config struct {
 	MaxImages int
 	// ScanTimeout bounds one request's whole scan (503 scan_timeout).
 	ScanTimeout time.Duration
+	// Regions also hashes six sub-regions of every scanned image
+	// (media.QueryRegions) and searches each as an extra PDQ query, so
+	// that off-centre crops and pictures in a blurred letterbox or
+	// pillarbox match; it costs six PDQ hashes of a quarter-size image per
+	// scan (docs/variants.md measures both). Verify calls carry no
+	// regions: the browser does not compute them.
+	Regions bool
 	// ReadTimeout bounds reading a whole request, headers and body; a slow
 	// client is dropped when it runs out. WriteTimeout bounds writing the
 	// answer; IdleTimeout bounds a keep-alive connection between requests.
@@ -146,6 +153,7 @@ func DefaultConfig() Config {
 		DecodeBudget:           DefaultDecodeBudget,
 		MaxImages:              8,
 		ScanTimeout:            10 * time.Second,
+		Regions:                false,
 		ReadTimeout:            15 * time.Second,
 		WriteTimeout:           15 * time.Second,
 		IdleTimeout:            60 * time.Second,

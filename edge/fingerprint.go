@@ -9,6 +9,7 @@ import (
 
 	"github.com/valyala/fasthttp"
 
+	"github.com/hashgate/hashgate/fingerprint"
 	"github.com/hashgate/hashgate/fingerprint/media"
 	"github.com/hashgate/hashgate/match"
 )
@@ -72,7 +73,7 @@ func (s *Server) fingerprintImage(ctx context.Context, b []byte) (match.Query, e
 				done <- result{err: &media.Error{Err: media.ErrCorrupt, Format: c.Format, Detail: "the decoder failed"}}
 			}
 		}()
-		q, err := queryFor(data, o)
+		q, err := queryFor(data, o, s.cfg.Regions)
 		done <- result{q, err}
 	}()
 	select {
@@ -99,11 +100,17 @@ func (s *Server) waitError(ctx context.Context) error {
 // the index is pointer-free, so it is cheap on a large one too).
 const collectAbove = 32 << 20
 
-func queryFor(b []byte, o media.Options) (match.Query, error) {
+// queryFor fingerprints b; with regions, the query carries the PDQ of the
+// picture's query regions too (media.Regions).
+func queryFor(b []byte, o media.Options, regions bool) (match.Query, error) {
 	o.Robust = true // the trimmed picture's PDQ (fingerprint/canon) is searched too
-	fp, err := media.FingerprintBytes(b, o)
+	fp, c, grey, err := media.FingerprintCanonical(b, o)
 	if err != nil {
 		return match.Query{}, err
+	}
+	var rs []fingerprint.RobustPDQ
+	if regions {
+		rs = media.Regions(c, grey)
 	}
 	return match.Query{
 		PDQ:         &fp.PDQ,
@@ -115,6 +122,7 @@ func queryFor(b []byte, o media.Options) (match.Query, error) {
 		SHA256:      &fp.SHA256,
 		MD5:         &fp.MD5,
 		Robust:      fp.Robust[:],
+		Regions:     rs,
 	}, nil
 }
 

@@ -79,6 +79,7 @@ func newServeFlags(o *serveOptions, out io.Writer) *flag.FlagSet {
 	fs.Int64Var(&c.DecodeBudget, "decode-budget", c.DecodeBudget, "`bytes` of memory all decodes running at once may take, each charged its cost estimated from the file's header")
 	fs.IntVar(&c.MaxImages, "max-images", c.MaxImages, "images decoded for one request (413 too_many_images above it)")
 	fs.DurationVar(&c.ScanTimeout, "scan-timeout", c.ScanTimeout, "time for one request's whole scan (503 scan_timeout)")
+	fs.BoolVar(&c.Regions, "regions", c.Regions, "also search the PDQ of six sub-regions of each scanned image (off-centre crops, blurred letterboxes; docs/variants.md)")
 	fs.Float64Var(&c.RatePerSecond, "rate", c.RatePerSecond, "verify/scan requests per second per client (0: no limit)")
 	fs.IntVar(&c.RateBurst, "burst", c.RateBurst, "verify/scan burst per client")
 	fs.IntVar(&c.RateClients, "rate-clients", c.RateClients, "clients the rate limiter tracks at once (memory bound)")

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashgate/hashgate/edge"
 	"github.com/hashgate/hashgate/fingerprint"
 	"github.com/hashgate/hashgate/internal/testenv"
 	"github.com/hashgate/hashgate/release"
@@ -90,6 +91,35 @@ func TestServeEnv(t *testing.T) {
 	}
 	if o.addr != "127.0.0.1:7" {
 		t.Errorf("addr = %q: the environment overrode the command line", o.addr)
+	}
+}
+
+// --regions sets edge.Config.Regions (default: edge.DefaultConfig's), and
+// so does HASHGATE_REGIONS; edge.TestScanRegions shows what it changes.
+func TestServeRegionsFlag(t *testing.T) {
+	tests := []struct {
+		args []string
+		env  map[string]string
+		want bool
+	}{
+		{nil, nil, edge.DefaultConfig().Regions},
+		{[]string{"--regions=false"}, nil, false},
+		{[]string{"--regions"}, nil, true},
+		{nil, map[string]string{"HASHGATE_REGIONS": "false"}, false},
+		{[]string{"--regions=true"}, map[string]string{"HASHGATE_REGIONS": "false"}, true},
+	}
+	for _, tt := range tests {
+		var o serveOptions
+		fs := newServeFlags(&o, &bytes.Buffer{})
+		if err := fs.Parse(tt.args); err != nil {
+			t.Fatal(err)
+		}
+		if err := applyEnv(fs, func(k string) (string, bool) { v, ok := tt.env[k]; return v, ok }); err != nil {
+			t.Fatal(err)
+		}
+		if o.cfg.Regions != tt.want {
+			t.Errorf("args %q, env %v: Regions %v, want %v", tt.args, tt.env, o.cfg.Regions, tt.want)
+		}
 	}
 }
 
