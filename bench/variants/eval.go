@@ -32,13 +32,14 @@ import (
 const (
 	pathPDQ           = iota // reference PDQ alone: distance <= 31 at quality >= 50 to the original's PDQ
 	pathEdgeBefore           // edge, previous defaults
-	pathEdge                 // edge, default flags
+	pathEdge                 // edge, default flags but no query regions
+	pathEdgeRegions          // edge, default flags with query regions (serve --regions)
 	pathBrowserBefore        // browser filter look-up, previous defaults
 	pathBrowser              // browser filter look-up, default flags
 	nPaths
 )
 
-var pathNames = [nPaths]string{"PDQ alone", "edge before", "edge", "browser before", "browser"}
+var pathNames = [nPaths]string{"PDQ alone", "edge before", "edge", "edge + regions", "browser before", "browser"}
 
 // world is one built release and index pair.
 type world struct {
@@ -60,11 +61,12 @@ type original struct {
 // outcome is what one file got on each path.
 type outcome struct {
 	set, edit, group, name string
-	hit                    [nPaths]bool // matched (recall) or, for unrelated, matched anything (false match)
-	wrong                  [nPaths]bool // matched a different listed image
-	listable               bool         // the original has PDQ quality >= 50, so its PDQ is listed
-	cpu                    [2]time.Duration
+	hit                    [nPaths]bool     // matched (recall) or, for unrelated, matched anything (false match)
+	wrong                  [nPaths]bool     // matched a different listed image
+	listable               bool             // the original has PDQ quality >= 50, so its PDQ is listed
+	cpu                    [3]time.Duration // edge before, edge, edge + regions
 	lookups                int
+	searches               [2]int // edge PDQ searches without and with regions
 }
 
 func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -336,24 +338,31 @@ func check(o *outcome, b []byte, want string, origs []original, wb, wa *world, t
 	// The robust hashes are computed once; "before" drops them. Edge CPU
 	// is timed on every cpuEvery-th file only, both ways, so the run stays
 	// affordable on a busy machine.
-	fa, err := media.FingerprintBytes(b, media.Options{Robust: true})
+	fa, c, grey, err := media.FingerprintCanonical(b, media.Options{Robust: true})
 	if err != nil {
 		return
 	}
+	regions := media.Regions(c, grey)
 	fb := fa
 	fb.Robust = [fingerprint.MaxRobust]fingerprint.RobustPDQ{}
 	if timed {
 		t0 := threadCPU()
 		f0, _ := media.FingerprintBytes(b, media.Options{})
-		edgeLabels(wb, f0)
+		edgeLabels(wb, f0, nil)
 		t1 := threadCPU()
 		f1, _ := media.FingerprintBytes(b, media.Options{Robust: true})
-		edgeLabels(wa, f1)
+		edgeLabels(wa, f1, nil)
 		t2 := threadCPU()
-		o.cpu = [2]time.Duration{t1 - t0, t2 - t1}
+		f2, c2, g2, _ := media.FingerprintCanonical(b, media.Options{Robust: true})
+		edgeLabels(wa, f2, media.Regions(c2, g2))
+		t3 := threadCPU()
+		o.cpu = [3]time.Duration{t1 - t0, t2 - t1, t3 - t2}
 	}
-	judge(pathEdgeBefore, edgeLabels(wb, fb))
-	judge(pathEdge, edgeLabels(wa, fa))
+	judge(pathEdgeBefore, edgeLabels(wb, fb, nil))
+	judge(pathEdge, edgeLabels(wa, fa, nil))
+	judge(pathEdgeRegions, edgeLabels(wa, fa, regions))
+	o.searches[0] = wa.ix.MatchReport(edgeQuery(wa, &fa, nil)).PDQSearches
+	o.searches[1] = wa.ix.MatchReport(edgeQuery(wa, &fa, regions)).PDQSearches
 	// PDQ alone: the reference's rule against each original's raw PDQ.
 	if fb.PDQQuality >= 50 {
 		var l [][]string
@@ -368,28 +377,29 @@ func check(o *outcome, b []byte, want string, origs []original, wb, wa *world, t
 	// edge then confirms, from the same fingerprints). A candidate counts
 	// for the right image when the edge confirms it for that image.
 	if browserHit(wb, fb, nil) {
-		judge(pathBrowserBefore, edgeLabels(wb, fb))
+		judge(pathBrowserBefore, edgeLabels(wb, fb, nil))
 	}
 	var n int
 	if browserHit(wa, fa, &n) {
-		judge(pathBrowser, edgeLabels(wa, fa))
+		judge(pathBrowser, edgeLabels(wa, fa, nil))
 	}
 	o.lookups = n
 }
 
-// edgeQuery is the query the edge builds from a file's fingerprints.
-func edgeQuery(w *world, f *fingerprint.Fingerprints) match.Query {
+// edgeQuery is the query the edge builds from a file's fingerprints and,
+// under serve --regions, its region hashes.
+func edgeQuery(w *world, f *fingerprint.Fingerprints, regions []fingerprint.RobustPDQ) match.Query {
 	q := match.Query{PDQ: &f.PDQ, PDQQuality: f.PDQQuality, PDQDihedral: f.PDQDihedral[:],
-		PHash: &f.PHash, DHash: &f.DHash, AHash: &f.AHash, SHA256: &f.SHA256, MD5: &f.MD5}
+		PHash: &f.PHash, DHash: &f.DHash, AHash: &f.AHash, SHA256: &f.SHA256, MD5: &f.MD5, Regions: regions}
 	if w.robust {
 		q.Robust = f.Robust[:]
 	}
 	return q
 }
 
-func edgeLabels(w *world, f fingerprint.Fingerprints) [][]string {
+func edgeLabels(w *world, f fingerprint.Fingerprints, regions []fingerprint.RobustPDQ) [][]string {
 	var out [][]string
-	for _, r := range w.ix.Match(edgeQuery(w, &f)) {
+	for _, r := range w.ix.Match(edgeQuery(w, &f, regions)) {
 		out = append(out, r.Entry.Labels)
 	}
 	return out

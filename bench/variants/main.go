@@ -6,6 +6,7 @@
 //	variants prepare -out CORPUS -set NAME=DIR[,DIR...] ...
 //	variants edit    -corpus CORPUS [-j 2]
 //	variants eval    -corpus CORPUS [-md FILE] [-png FILE]
+//	variants regions -corpus CORPUS [-edits LIST]
 //	variants recipe
 package main
 
@@ -21,7 +22,7 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: variants prepare|edit|eval|recipe [flags]")
+		fmt.Fprintln(stderr, "usage: variants prepare|edit|eval|regions|recipe [flags]")
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -34,6 +35,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runEdit(ctx, args[1:], stderr)
 	case "eval":
 		err = runEval(ctx, args[1:], stdout, stderr)
+	case "regions":
+		err = runRegions(ctx, args[1:], stdout, stderr)
 	case "recipe":
 		writeRecipe(stdout)
 	default:

@@ -54,7 +54,7 @@ func TestSmallCorpusBudgets(t *testing.T) {
 	if n != 4*len(ciEdits) {
 		t.Fatalf("%d listed edits evaluated, want %d", n, 4*len(ciEdits))
 	}
-	for _, p := range []int{pathEdge, pathEdgeBefore, pathPDQ} {
+	for _, p := range []int{pathEdge, pathEdgeRegions, pathEdgeBefore, pathPDQ} {
 		if wrong[p] > 0 {
 			t.Errorf("%s: %d edits matched a different listed image", pathNames[p], wrong[p])
 		}
@@ -72,6 +72,10 @@ func TestSmallCorpusBudgets(t *testing.T) {
 	}
 	if 2*hit[pathEdgeBefore] >= hit[pathEdge] || 2*hit[pathPDQ] >= hit[pathEdge] {
 		t.Errorf("edge %d of %d, edge before %d, PDQ alone %d: the robust hashes should at least double the matches", hit[pathEdge], n, hit[pathEdgeBefore], hit[pathPDQ])
+	}
+	// Regions only add look-ups: they never lose a match.
+	if hit[pathEdgeRegions] < hit[pathEdge] {
+		t.Errorf("edge + regions %d, edge %d: regions lost matches", hit[pathEdgeRegions], hit[pathEdge])
 	}
 	// The browser looks up the raw PDQ and its dihedral variants in the
 	// filter, whose bands find fewer than the edge's exact search: it must
