@@ -35,8 +35,8 @@ type Config struct {
 	// (media.QueryRegions) and searches each as an extra PDQ query, so
 	// that off-centre crops and pictures in a blurred letterbox or
 	// pillarbox match; it costs six PDQ hashes of a quarter-size image per
-	// scan (docs/variants.md measures both). Verify calls carry no
-	// regions: the browser does not compute them.
+	// scan (docs/variants.md measures both). On in DefaultConfig. Verify
+	// calls carry no regions: the browser does not compute them.
 	Regions bool
 	// ReadTimeout bounds reading a whole request, headers and body; a slow
 	// client is dropped when it runs out. WriteTimeout bounds writing the
@@ -153,7 +153,7 @@ func DefaultConfig() Config {
 		DecodeBudget:           DefaultDecodeBudget,
 		MaxImages:              8,
 		ScanTimeout:            10 * time.Second,
-		Regions:                false,
+		Regions:                true,
 		ReadTimeout:            15 * time.Second,
 		WriteTimeout:           15 * time.Second,
 		IdleTimeout:            60 * time.Second,

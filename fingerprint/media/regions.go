@@ -83,9 +83,9 @@ func QueryRegions() []Region {
 // HashRegions returns the upright PDQ (all eight dihedral variants, as
 // PDQRegion gives them) and quality of each region rs of the canonical
 // image c, named "region:" + its name. The regions are hashed on c
-// averaged down 2×2 (at most 256×256): PDQ's own blur and decimation to
-// 64×64 keep the hash within a few bits of the full-size region's, at a
-// quarter of the cost, which is what lets the edge afford several.
+// averaged down 2×2 (at most 256×256), a quarter of the cost: the hash
+// lands a median 16 bits from the full-size region's, but as often within
+// the threshold of the listed original (docs/fingerprint.md).
 //
 // The edge calls it (through Regions); neither the wasm module nor the
 // publisher does: these are extra look-ups of the query, and the list is
