@@ -2,6 +2,7 @@ package wasmtest
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -89,13 +90,7 @@ func TestObliviousModuleSameVerdicts(t *testing.T) {
 		}
 		f.SHA256, f.MD5 = fingerprint.Digest(c.file)
 		listed[i] = true
-		var p [8]byte
-		binary.BigEndian.PutUint64(p[:], uint64(f.PHash))
-		entries = append(entries,
-			release.ListEntry{Kind: fingerprint.KindPDQ, Value: append([]byte(nil), f.PDQ[:]...)},
-			release.ListEntry{Kind: fingerprint.KindPHash, Value: p[:]},
-			release.ListEntry{Kind: fingerprint.KindSHA256, Value: append([]byte(nil), f.SHA256[:]...)},
-			release.ListEntry{Kind: fingerprint.KindMD5, Value: append([]byte(nil), f.MD5[:]...)})
+		entries = append(entries, listEntries(f)...)
 	}
 	s := newSigner(t)
 	edgeKey, err := release.GenerateEdgeKey(nil)
@@ -179,9 +174,9 @@ func TestObliviousModuleSameVerdicts(t *testing.T) {
 		for line := range strings.Lines(q) {
 			kind, hx, _ := strings.Cut(strings.TrimSpace(line), " ")
 			k := fingerprint.ParseKind(kind)
-			v := make([]byte, len(hx)/2)
-			for i := range v {
-				v[i] = unhexByte(hx[2*i])<<4 | unhexByte(hx[2*i+1])
+			v, err := hex.DecodeString(hx)
+			if err != nil {
+				t.Fatal(err)
 			}
 			n := len(inputs)
 			inputs = oblRel.ObliviousInputs(k, v, inputs)
@@ -358,13 +353,6 @@ func b2i(b bool) int {
 		return 1
 	}
 	return 0
-}
-
-func unhexByte(c byte) byte {
-	if c >= 'a' {
-		return c - 'a' + 10
-	}
-	return c - '0'
 }
 
 // mirror flips NRGBA pixels left to right.

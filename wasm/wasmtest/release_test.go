@@ -205,6 +205,18 @@ func TestReleaseAcceptance(t *testing.T) {
 	})
 }
 
+// listEntries lists a fingerprint set: its PDQ, pHash, SHA-256 and MD5.
+func listEntries(f fingerprint.Fingerprints) []release.ListEntry {
+	var p [8]byte
+	binary.BigEndian.PutUint64(p[:], uint64(f.PHash))
+	return []release.ListEntry{
+		{Kind: fingerprint.KindPDQ, Value: append([]byte(nil), f.PDQ[:]...)},
+		{Kind: fingerprint.KindPHash, Value: p[:]},
+		{Kind: fingerprint.KindSHA256, Value: append([]byte(nil), f.SHA256[:]...)},
+		{Kind: fingerprint.KindMD5, Value: append([]byte(nil), f.MD5[:]...)},
+	}
+}
+
 // queryText is the module's Check input for a fingerprint set.
 func queryText(f fingerprint.Fingerprints) string {
 	return "pdq " + f.PDQ.String() + "\nphash " + f.PHash.String() + "\nsha256 " + f.SHA256.String() + "\nmd5 " + f.MD5.String() + "\n"
@@ -253,13 +265,7 @@ func TestCheckMatchesNative(t *testing.T) {
 		fps[i] = f
 		if i%3 == 0 {
 			listed[i] = true
-			var p [8]byte
-			binary.BigEndian.PutUint64(p[:], uint64(f.PHash))
-			entries = append(entries,
-				release.ListEntry{Kind: fingerprint.KindPDQ, Value: append([]byte(nil), f.PDQ[:]...)},
-				release.ListEntry{Kind: fingerprint.KindPHash, Value: p[:]},
-				release.ListEntry{Kind: fingerprint.KindSHA256, Value: append([]byte(nil), f.SHA256[:]...)},
-				release.ListEntry{Kind: fingerprint.KindMD5, Value: append([]byte(nil), f.MD5[:]...)})
+			entries = append(entries, listEntries(f)...)
 		}
 	}
 	s := newSigner(t)

@@ -98,11 +98,16 @@ func finalize() uint32 {
 	if err != nil {
 		return 0
 	}
+	return result(keyBytes(keys))
+}
+
+// keyBytes is the keys, 8 bytes each, little-endian: finalize's answer.
+func keyBytes(keys []uint64) []byte {
 	b := make([]byte, 0, 8*len(keys))
 	for _, k := range keys {
 		b = binary.LittleEndian.AppendUint64(b, k)
 	}
-	return result(b)
+	return b
 }
 
 // liteSetup is setup for package lite's client (the one the browser's
@@ -134,11 +139,7 @@ func liteFinalize() uint32 {
 	if err != nil {
 		return 0
 	}
-	b := make([]byte, 0, 8*len(keys))
-	for _, k := range keys {
-		b = binary.LittleEndian.AppendUint64(b, k)
-	}
-	return result(b)
+	return result(keyBytes(keys))
 }
 
 // p256Setup makes a P-256 key, client and one evaluated batch of the same
