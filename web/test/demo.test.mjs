@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { launch } from './browser.mjs';
+import { launch, openDemo as openPage, checkFile } from './browser.mjs';
 import { startDemo, repoRoot } from './demo-server.mjs';
 
 const demoDir = join(repoRoot, 'testdata', 'demo');
@@ -27,29 +27,8 @@ after(async () => {
   await demo?.stop();
 });
 
-// openDemo loads the demo page and waits for the checker; it returns the
-// page and its request log (every request the page or its worker makes).
-async function openDemo(query = '') {
-  const page = await browser.context.newPage();
-  const requests = [];
-  page.on('request', (r) => requests.push({ method: r.method(), url: r.url() }));
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${demo.url}/${query}`);
-  await page.waitForFunction(() => document.body.dataset.ready, null, { timeout: 60000 });
-  assert.equal(await page.evaluate(() => document.body.dataset.ready), 'true', `checker failed: ${await page.textContent('#release')} ${errors}`);
-  return { page, requests };
-}
-
-// checkFile runs checker.check on a file from disk inside the page.
-async function checkFile(page, path) {
-  const b64 = readFileSync(path).toString('base64');
-  const name = path.split('/').pop();
-  return page.evaluate(async ({ b64, name }) => {
-    const bin = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-    return window.hashgateChecker.check(new File([bin], name));
-  }, { b64, name });
-}
+// openDemo loads the demo page (browser.mjs's openDemo on this file's demo).
+const openDemo = (query = '') => openPage(browser.context, `${demo.url}/${query}`);
 
 async function pickFiles(page, files) {
   const before = await page.locator('#results tbody tr').count();

@@ -4,10 +4,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launch } from './browser.mjs';
+import { launch, openDemo as openPage, checkFile } from './browser.mjs';
 import { startDemo, repoRoot } from './demo-server.mjs';
 
 const demoDir = join(repoRoot, 'testdata', 'demo');
@@ -40,33 +40,7 @@ after(async () => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
-async function openDemo(demo) {
-  const page = await browser.context.newPage();
-  const requests = [];
-  page.on('request', (r) => requests.push(`${r.method()} ${new URL(r.url()).pathname}`));
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${demo.url}/`);
-  await page.waitForFunction(() => document.body.dataset.ready, null, { timeout: 60000 });
-  assert.equal(await page.evaluate(() => document.body.dataset.ready), 'true', `checker failed: ${await page.textContent('#release')} ${errors}`);
-  return { page, requests };
-}
-
-async function checkFile(page, path, options) {
-  const b64 = readFileSync(path).toString('base64');
-  const name = path.split('/').pop();
-  return page.evaluate(async ({ b64, name, options }) => {
-    const bin = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-    const checker = options ? await (await import('/src/index.js')).createChecker({
-      wasmURL: '/hashgate.wasm', releaseURL: '/v1/manifest', publicKeys: await (await fetch('/keys.pub')).text(), ...options,
-    }) : window.hashgateChecker;
-    try {
-      return await checker.check(new File([bin], name));
-    } finally {
-      if (options) checker.close();
-    }
-  }, { b64, name, options });
-}
+const openDemo = (demo) => openPage(browser.context, `${demo.url}/`);
 
 test('the same list built open and oblivious gives the same verdicts on listed, edited and clean files', async () => {
   const o = await openDemo(open);
@@ -100,7 +74,7 @@ test('the same list built open and oblivious gives the same verdicts on listed, 
       beyond++;
     }
     // One /v1/oprf round trip a check, then /v1/verify for a candidate.
-    const sent = b.requests.slice(n0);
+    const sent = b.requests.slice(n0).map((r) => `${r.method} ${new URL(r.url).pathname}`);
     assert.deepEqual(sent, rb.localHit.hit ? ['POST /v1/oprf', 'POST /v1/verify'] : ['POST /v1/oprf'], `${name}: ${sent}`);
     assert.ok(rb.timings.oprf > 0 && rb.localHit.evaluations > 8, `${name}: ${JSON.stringify(rb.timings)} ${rb.localHit.evaluations}`);
     oprfMs.push([rb.timings.oprf, rb.localHit.evaluations]);
