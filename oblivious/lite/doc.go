@@ -8,7 +8,7 @@
 // package, which package oblivious uses (publisher, edge and the Go
 // checker), registers the NIST curves at start-up and brings fmt, reflect,
 // math/big and crypto/ecdh with them: the module built on it was 1,117 KB
-// brotli-compressed, on this package 787 KB, against a budget of 850 KB
+// brotli-compressed, on this package 786 KB, against a budget of 850 KB
 // (RATIONALE.md). The group is filippo.io/edwards25519's with RFC 9496's
 // ristretto255 encoding, decoding and one-way map written here
 // (ristretto.go). Its tests hold it to RFC 9497's vectors, to circl's
