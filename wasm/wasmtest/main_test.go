@@ -34,7 +34,8 @@ func buildModule(env string, flags ...string) ([]byte, error) {
 	}
 	defer os.RemoveAll(dir)
 	out := filepath.Join(dir, "hashgate.wasm")
-	args := append([]string{"build", "-trimpath", "-ldflags=-s -w", "-buildmode=c-shared"}, flags...)
+	// As the Makefile's WASM_BUILD builds the shipped module.
+	args := append([]string{"build", "-trimpath", "-gcflags=github.com/hashgate/hashgate/release=-l", "-ldflags=-s -w -buildid=", "-buildmode=c-shared"}, flags...)
 	cmd := exec.Command("go", append(args, "-o", out, ".")...)
 	cmd.Dir = filepath.Join(repoRoot(), "wasm")
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")

@@ -19,7 +19,9 @@ export function ensureBuilt() {
   }
   for (const [out, tags] of [[wasm, []], [wasmOblivious, ['-tags', 'oblivious']]]) {
     if (!existsSync(out)) {
-      execFileSync('go', ['build', '-trimpath', '-ldflags=-s -w', '-buildmode=c-shared', ...tags, '-o', out, './wasm'],
+      // As the Makefile's WASM_BUILD builds the shipped module.
+      execFileSync('go', ['build', '-trimpath', '-gcflags=github.com/hashgate/hashgate/release=-l', '-ldflags=-s -w -buildid=',
+        '-buildmode=c-shared', ...tags, '-o', out, './wasm'],
         { ...opts, env: { ...process.env, GOOS: 'wasip1', GOARCH: 'wasm' } });
     }
   }
