@@ -260,10 +260,11 @@ func FingerprintCanonical(b []byte, o Options) (fingerprint.Fingerprints, *image
 	f.SHA256, f.MD5 = fingerprint.Digest(b)
 	if o.Robust {
 		f.Robust = canon.Robust(canonical, grey)
-		// A picture turned a few degrees on a flat canvas, turned back
-		// (edge only: the wasm module does not carry it).
+		// A picture turned a few degrees on a flat canvas, or turned and
+		// cropped back, turned back (edge only: the wasm module does not
+		// carry it).
 		if f.Robust[1].Name == "" {
-			f.Robust[1] = canon.Derotate(canonical, grey, f.Width, f.Height)
+			f.Robust[1] = Derotate(canonical, grey, f.Width, f.Height)
 		}
 	}
 	return f, canonical, grey, nil

@@ -2,11 +2,13 @@ package media_test
 
 import (
 	"errors"
+	"image"
 	"os"
 	"path/filepath"
 	"runtime"
 	"testing"
 
+	"github.com/hashgate/hashgate/fingerprint"
 	"github.com/hashgate/hashgate/fingerprint/media"
 )
 
@@ -17,8 +19,8 @@ func addSeeds(f *testing.F) {
 	}
 	n := 0
 	for _, p := range files {
-		if filepath.Ext(p) == ".md" {
-			continue
+		if st, err := os.Stat(p); filepath.Ext(p) == ".md" || (err == nil && st.IsDir()) {
+			continue // the README, and testdata/fuzz's corpora
 		}
 		b, err := os.ReadFile(p)
 		if err != nil {
@@ -83,6 +85,36 @@ func FuzzJPEGOrientation(f *testing.F) {
 		}
 		if o := media.TIFFOrientation(b); o < 1 || o > 8 {
 			t.Fatalf("TIFF orientation %d", o)
+		}
+	})
+}
+
+// FuzzDerotate feeds Derotate arbitrary pixels and file sizes: it never
+// panics, and a hash it returns is of a box inside the image.
+func FuzzDerotate(f *testing.F) {
+	f.Add(uint16(344), uint16(344), uint16(344), uint16(344), []byte{255, 255, 255, 255, 0, 40, 90, 255})
+	f.Add(uint16(512), uint16(512), uint16(1400), uint16(900), []byte{0, 0, 0, 255})
+	f.Fuzz(func(t *testing.T, w, h, w0, h0 uint16, seed []byte) {
+		if w == 0 || h == 0 || w > 512 || h > 512 || len(seed) == 0 {
+			return
+		}
+		m := image.NewNRGBA(image.Rect(0, 0, int(w), int(h)))
+		for i := range m.Pix {
+			m.Pix[i] = seed[(i*7+i/len(seed))%len(seed)]
+		}
+		// A rotated-looking picture: the seed's pixels inside a diamond
+		// of the first pixel's colour, so the corner test runs deep.
+		for y := range int(h) {
+			for x := range int(w) {
+				if x*int(h)+y*int(w) < int(w)*int(h)/8 {
+					copy(m.Pix[y*m.Stride+4*x:], m.Pix[:4])
+				}
+			}
+		}
+		for _, r := range []fingerprint.RobustPDQ{media.Derotate(m, false, int(w0), int(h0))} {
+			if r.Name != "" && (!r.Rect.In(m.Rect) || r.Rect.Empty()) {
+				t.Fatalf("%s box %v outside %v", r.Name, r.Rect, m.Rect)
+			}
 		}
 	})
 }
