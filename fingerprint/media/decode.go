@@ -266,6 +266,13 @@ func FingerprintCanonical(b []byte, o Options) (fingerprint.Fingerprints, *image
 		if f.Robust[1].Name == "" {
 			f.Robust[1] = Derotate(canonical, grey, f.Width, f.Height)
 		}
+		// Or a picture pasted on a textured canvas (a flat one Trim has
+		// cut already, most often to the same rectangle).
+		if f.Robust[1].Name == "" {
+			if fr := Frame(canonical, grey); fr.Rect != f.Robust[0].Rect {
+				f.Robust[1] = fr
+			}
+		}
 	}
 	return f, canonical, grey, nil
 }

@@ -89,8 +89,8 @@ func FuzzJPEGOrientation(f *testing.F) {
 	})
 }
 
-// FuzzDerotate feeds Derotate arbitrary pixels and file sizes: it never
-// panics, and a hash it returns is of a box inside the image.
+// FuzzDerotate feeds Derotate and Frame arbitrary pixels and file sizes:
+// they never panic, and a hash they return is of a box inside the image.
 func FuzzDerotate(f *testing.F) {
 	f.Add(uint16(344), uint16(344), uint16(344), uint16(344), []byte{255, 255, 255, 255, 0, 40, 90, 255})
 	f.Add(uint16(512), uint16(512), uint16(1400), uint16(900), []byte{0, 0, 0, 255})
@@ -111,7 +111,7 @@ func FuzzDerotate(f *testing.F) {
 				}
 			}
 		}
-		for _, r := range []fingerprint.RobustPDQ{media.Derotate(m, false, int(w0), int(h0))} {
+		for _, r := range []fingerprint.RobustPDQ{media.Derotate(m, false, int(w0), int(h0)), media.Frame(m, false)} {
 			if r.Name != "" && (!r.Rect.In(m.Rect) || r.Rect.Empty()) {
 				t.Fatalf("%s box %v outside %v", r.Name, r.Rect, m.Rect)
 			}
