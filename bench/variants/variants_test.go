@@ -14,7 +14,7 @@ import (
 // that the small set can show (ImageMagick must be installed: .ci/run
 // installs it).
 var ciEdits = []string{"border-black", "letterbox-black", "pillarbox-white", "caption-meme", "frame-flat",
-	"frame-screenshot", "mirror", "rot90", "rot180", "jpeg-q25", "resize-256", "grey", "bright", "crop-c95"}
+	"frame-screenshot", "frame-texture", "mirror", "rot90", "rot180", "rot-4", "rot+5-fit", "jpeg-q25", "resize-256", "grey", "bright", "crop-c95"}
 
 func copyFile(t *testing.T, src, dst string) {
 	t.Helper()
