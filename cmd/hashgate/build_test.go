@@ -357,9 +357,9 @@ func TestBuildFromMedia(t *testing.T) {
 		t.Errorf("undecodable file not reported: %q", errb)
 	}
 	insp := mustHG(t, "inspect", rel, "--edge-key", k.edge)
-	// 1000 PDQ from the list + orig.jpg's PDQ and its 23 sub-crops'
+	// 1000 PDQ from the list + orig.jpg's PDQ and its 36 sub-crops'
 	// (--crops); its pHash; SHA-256 and MD5 of all three media files.
-	for _, want := range []string{"pdq 1024", "phash 1", "sha256 3", "md5 3", "gifct:graphic-violence 364"} {
+	for _, want := range []string{"pdq 1037", "phash 1", "sha256 3", "md5 3", "gifct:graphic-violence 377"} {
 		if !strings.Contains(insp, want) {
 			t.Errorf("inspect lacks %q:\n%s", want, insp)
 		}

@@ -11,20 +11,22 @@ import (
 type crop [4]float64
 
 // listCrops are the sub-crops a publisher hashes besides the whole image:
-// centred crops keeping 96 % down to 72 % of each side in steps of 4 %,
-// corner crops keeping 92 % and 84 %, and crops of one axis keeping 88 %
-// and 76 % against each edge. PDQ moves 20–40 bits when 3 % is taken off
-// each side centrally and more off-centre (bench/variants), so these catch
-// crops near their own framing, not every crop: docs/fingerprint.md says
-// what they buy. (A function, not a package variable: the wasm module
-// links canon for Trim, and a variable's initialiser would come with it.)
+// centred crops keeping 96 % down to 68 % of each side in steps of 4 %,
+// corner crops keeping 92 % down to 76 % in steps of 4 %, and crops of one
+// axis keeping 88 % and 76 % against each edge (36 in all). PDQ moves 20–40
+// bits when 3 % is taken off each side centrally and more off-centre
+// (bench/variants), so a crop matches one within about 2 % a side of its
+// own framing: 4 % steps leave none of the crops between further off.
+// docs/fingerprint.md says what they buy. (A function, not a package
+// variable: the wasm module links canon for Trim, and a variable's
+// initialiser would come with it.)
 func listCrops() []crop {
 	var out []crop
-	for k := 0.96; k > 0.7; k -= 0.04 {
+	for k := 0.96; k > 0.66; k -= 0.04 {
 		m := (1 - k) / 2
 		out = append(out, crop{m, m, 1 - m, 1 - m})
 	}
-	for _, k := range []float64{0.92, 0.84} {
+	for _, k := range []float64{0.92, 0.88, 0.84, 0.80, 0.76} {
 		out = append(out, crop{0, 0, k, k}, crop{1 - k, 0, 1, k}, crop{0, 1 - k, k, 1}, crop{1 - k, 1 - k, 1, 1})
 	}
 	for _, k := range []float64{0.88, 0.76} {
