@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/image/font"
@@ -183,9 +184,11 @@ func (r *report) plot(path string) error {
 		p int
 		c color.RGBA
 	}{{pathPDQ, color.RGBA{170, 170, 170, 255}}, {pathEdgeBefore, color.RGBA{240, 160, 60, 255}}, {pathEdge, color.RGBA{30, 90, 180, 255}}, {pathEdgeRegions, color.RGBA{130, 60, 170, 255}}, {pathBrowser, color.RGBA{60, 160, 90, 255}}}
+	// basicfont has ASCII only: the kinds' ±, – and ° would draw as boxes.
+	ascii := strings.NewReplacer("±", "+-", "–", "-", "°", " deg", "×", "x")
 	text := func(x, y int, s string) {
 		d := font.Drawer{Dst: img, Src: image.NewUniform(color.Black), Face: basicfont.Face7x13, Dot: fixed.P(x, y)}
-		d.DrawString(s)
+		d.DrawString(ascii.Replace(s))
 	}
 	text(8, 16, "bench/variants: recall per edit kind (listed + hold-out), % of edited copies matched")
 	for i, c := range cols {

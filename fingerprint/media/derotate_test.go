@@ -122,3 +122,25 @@ func mustPDQ(t *testing.T, c *image.NRGBA, grey bool) fingerprint.PDQHash {
 	h, _ := fingerprint.PDQRegion(c, c.Rect, grey)
 	return h[0]
 }
+
+// BenchmarkDerotate: an upright photo (the corner test rejects it) and a
+// turned, cropped-back one (measured, turned back and hashed).
+func BenchmarkDerotate(b *testing.B) {
+	for _, name := range []string{"astronaut-320.q85.jpg", "astronaut-320-rot5-fit.q85.jpg"} {
+		fh, err := os.ReadFile(testdataPath(name))
+		if err != nil {
+			b.Fatal(err)
+		}
+		img, err := jpeg.Decode(bytes.NewReader(fh))
+		if err != nil {
+			b.Fatal(err)
+		}
+		c := fingerprint.Canonical(img)
+		w, h := img.Bounds().Dx(), img.Bounds().Dy()
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				Derotate(c, false, w, h)
+			}
+		})
+	}
+}
