@@ -268,7 +268,9 @@ func listEntries(b []byte, name string, crops bool) (original, []release.ListEnt
 		release.ListEntry{Kind: fingerprint.KindPHash, Value: ph, Labels: labels, Source: "variants"})
 	now := slices.Clone(base)
 	if crops {
-		for _, h := range canon.ListCrops(img) {
+		// As hashgate build --from-media lists media by default: the
+		// sub-crops and the turns.
+		for _, h := range append(canon.ListCrops(img), media.ListTurns(img)...) {
 			now = append(now, release.ListEntry{Kind: fingerprint.KindPDQ, Value: append([]byte(nil), h[:]...), Labels: labels, Source: "variants"})
 		}
 	}

@@ -53,6 +53,7 @@ with 'hashgate publish'.`, stdout, stderr)
 	fl.Var(listVar(&edgePubs, false), "edge-pub", "edge public key file or keygen --edge directory to encrypt the list to (repeatable)")
 	media := fl.String("from-media", "", "directory of media files to hash and list")
 	crops := fl.Bool("crops", true, "also list the PDQ of 36 sub-crops of each --from-media image (fingerprint/canon.ListCrops), so cropped copies match")
+	turns := fl.Bool("turns", true, "also list the PDQ of each --from-media image turned and mirrored, hashed from the turned pixels, where it differs from the hash derived from the upright one (fingerprint/media.ListTurns: finely textured images), so mirrored and turned copies match")
 	out := fl.String("out", "", "release directory to write")
 	keyArg := fl.String("key", "", "publisher private key file or keygen directory")
 	pubArg := fl.String("pub", "", "publisher public keys (when building unsigned, without --key)")
@@ -185,7 +186,7 @@ with 'hashgate publish'.`, stdout, stderr)
 		}
 	}
 	if *media != "" {
-		if err := addMedia(ctx, &l, *media, splitComma(*label), *crops, ho, stderr); err != nil {
+		if err := addMedia(ctx, &l, *media, splitComma(*label), mediaVariants{crops: *crops, turns: *turns}, ho, stderr); err != nil {
 			return fail(stderr, "build", err)
 		}
 	}
@@ -246,7 +247,10 @@ func addListFile(l *hashlist.List, path string, o hashlist.Options, stderr io.Wr
 }
 
 // addMedia hashes every regular file under dir and lists its fingerprints.
-func addMedia(ctx context.Context, l *hashlist.List, dir string, labels []string, crops bool, o hashlist.Options, stderr io.Writer) error {
+// mediaVariants says which extra PDQ hashes addMedia lists for each image.
+type mediaVariants struct{ crops, turns bool }
+
+func addMedia(ctx context.Context, l *hashlist.List, dir string, labels []string, vs mediaVariants, o hashlist.Options, stderr io.Writer) error {
 	var files []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -297,8 +301,8 @@ func addMedia(ctx context.Context, l *hashlist.List, dir string, labels []string
 			perceptual = false
 		}
 		values := imageValues(fp, perceptual)
-		if perceptual && crops {
-			for _, h := range listCrops(f) {
+		if perceptual && (vs.crops || vs.turns) {
+			for _, h := range listVariants(f, vs) {
 				values = append(values, kindValue{fingerprint.KindPDQ, h[:]})
 			}
 		}

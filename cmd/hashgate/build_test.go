@@ -13,6 +13,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -320,6 +321,34 @@ func copyFile(t *testing.T, from, to string) {
 	}
 }
 
+// TestBuildFromMediaVariantFlags: --crops=false and --turns=false each
+// leave their hashes out of the list.
+func TestBuildFromMediaVariantFlags(t *testing.T) {
+	dir := t.TempDir()
+	k := genKeys(t, dir)
+	mediaDir := filepath.Join(dir, "media")
+	os.Mkdir(mediaDir, 0o755)
+	copyFile(t, filepath.Join(testenv.PDQDir(t), "images", "bridge-mods", "aaa-orig.jpg"), filepath.Join(mediaDir, "orig.jpg"))
+	for i, tt := range []struct {
+		flags []string
+		want  string
+	}{
+		{nil, "pdq 43"},
+		{[]string{"--turns=false"}, "pdq 37"},
+		{[]string{"--crops=false"}, "pdq 7"},
+		{[]string{"--crops=false", "--turns=false"}, "pdq 1 "},
+	} {
+		rel := filepath.Join(dir, "rel"+strconv.Itoa(i))
+		args := append([]string{"build", "--from-media", mediaDir, "--out", rel, "--key", k.pub, "--edge-pub", k.edgePub}, tt.flags...)
+		if code, _, errb := hg(t, args...); code != 0 {
+			t.Fatalf("build %v: %d %s", tt.flags, code, errb)
+		}
+		if insp := mustHG(t, "inspect", rel, "--edge-key", k.edge); !strings.Contains(insp, tt.want) {
+			t.Errorf("build %v: inspect lacks %q:\n%s", tt.flags, tt.want, insp)
+		}
+	}
+}
+
 // TestBuildFromMedia lists a real photo by hashing it, then checks
 // modified copies of it (other bytes, nearby PDQ) and an unrelated image the
 // way a browser would.
@@ -357,9 +386,9 @@ func TestBuildFromMedia(t *testing.T) {
 		t.Errorf("undecodable file not reported: %q", errb)
 	}
 	insp := mustHG(t, "inspect", rel, "--edge-key", k.edge)
-	// 1000 PDQ from the list + orig.jpg's PDQ and its 36 sub-crops'
-	// (--crops); its pHash; SHA-256 and MD5 of all three media files.
-	for _, want := range []string{"pdq 1037", "phash 1", "sha256 3", "md5 3", "gifct:graphic-violence 377"} {
+	// 1000 PDQ from the list + orig.jpg's PDQ, its 36 sub-crops' and its 6 turns'
+	// (--crops, --turns); its pHash; SHA-256 and MD5 of all three media files.
+	for _, want := range []string{"pdq 1043", "phash 1", "sha256 3", "md5 3", "gifct:graphic-violence 383"} {
 		if !strings.Contains(insp, want) {
 			t.Errorf("inspect lacks %q:\n%s", want, insp)
 		}

@@ -77,10 +77,11 @@ func hash64Bytes(h fingerprint.Hash64) []byte {
 	return b
 }
 
-// listCrops decodes an image file again and returns canon.ListCrops of it:
-// the PDQ of its sub-crops, which the publisher lists beside the whole
-// image's. A file that does not decode gets none.
-func listCrops(path string) []fingerprint.PDQHash {
+// listVariants decodes an image file again and returns the extra PDQ
+// hashes vs asks for: its sub-crops (canon.ListCrops) and its turns
+// (media.ListTurns), which the publisher lists beside the whole image's. A
+// file that does not decode gets none.
+func listVariants(path string, vs mediaVariants) []fingerprint.PDQHash {
 	b, err := os.ReadFile(path)
 	if err != nil || len(b) > media.DefaultMaxBytes {
 		return nil
@@ -89,7 +90,14 @@ func listCrops(path string) []fingerprint.PDQHash {
 	if err != nil {
 		return nil
 	}
-	return canon.ListCrops(img)
+	var out []fingerprint.PDQHash
+	if vs.crops {
+		out = canon.ListCrops(img)
+	}
+	if vs.turns {
+		out = append(out, media.ListTurns(img)...)
+	}
+	return out
 }
 
 // dihedralValues are the PDQ hashes of fp's rotations and mirror images

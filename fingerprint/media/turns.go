@@ -1,0 +1,36 @@
+package media
+
+import (
+	"image"
+	"slices"
+
+	"github.com/hashgate/hashgate/fingerprint"
+)
+
+// ListTurns returns the upright PDQ of a listed image img turned and
+// mirrored: its seven other orientations (EXIF's 2..8), each hashed from
+// the turned pixels through the canonical pipeline, as a file of it would
+// be. A publisher with the media at hand lists them beside the image's own
+// PDQ: the edge and the browser derive the turns of a query's hash from its
+// DCT, which is exact for most photos, but on fine texture (gravel, grass,
+// brick, text) the derived hash of a mirrored file lies 30–90 bits from the
+// original's, as PDQ's box filter is not mirror-symmetric at the pixel
+// level. A turn whose hash is one of the derived ones already, or whose
+// quality is under 50, is left out.
+func ListTurns(img image.Image) []fingerprint.PDQHash {
+	f, err := fingerprint.FromImage(img)
+	if err != nil {
+		return nil
+	}
+	var out []fingerprint.PDQHash
+	for o := 2; o <= 8; o++ {
+		t, err := fingerprint.FromImage(Orient(img, o))
+		if err != nil || t.PDQQuality < 50 {
+			continue
+		}
+		if !slices.Contains(f.PDQDihedral[:], t.PDQ) && !slices.Contains(out, t.PDQ) {
+			out = append(out, t.PDQ)
+		}
+	}
+	return out
+}
