@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -106,6 +107,7 @@ func (c *VideoConfig) options() video.Options {
 		MaxBytes: c.MaxBytes, MaxDuration: c.MaxDuration, MaxPixels: c.MaxPixels, MaxFrames: c.MaxFrames,
 		Timeout: c.Timeout, MaxCPU: c.CPU, MaxMemory: c.MaxMemory, TempDir: c.TempDir,
 		FFmpeg: c.FFmpeg, FFprobe: c.FFprobe,
+		Trim: true, // searched beside the raw frames (scan)
 	}
 }
 
@@ -211,19 +213,35 @@ func (s *Server) scanVideo(ctx context.Context, snap *Snapshot, u upload) ([]mat
 			"took", time.Since(start).Round(time.Millisecond).String())
 		return nil, &videoError{err: err}
 	}
-	frames := make([]match.Frame, len(res.Frames))
-	for i, fr := range res.Frames {
-		frames[i] = match.Frame{PDQ: fr.PDQ, Quality: fr.Quality, Timestamp: time.Duration(fr.Timestamp * float64(time.Second))}
-	}
+	frames := matchFrames(res.Frames)
 	var rep match.VideoReport
 	if vi, ok := snap.Index.(videoIndex); ok {
 		rep = vi.MatchVideo(frames)
+		if res.Trimmed != nil {
+			// The frames' pictures inside bars (a pillarboxed or
+			// letterboxed copy): a listed video either set matches is a
+			// match, reported once, by the raw frames when both do.
+			for _, r := range vi.MatchVideo(matchFrames(res.Trimmed)).Results {
+				if !slices.ContainsFunc(rep.Results, func(o match.VideoResult) bool { return o.Video.ID == r.Video.ID }) {
+					rep.Results = append(rep.Results, r)
+				}
+			}
+		}
 	}
 	s.log.Debug("edge: video scanned", "frames", len(frames), "searched", rep.Frames, "matches", len(rep.Results),
 		"took", time.Since(start).Round(time.Millisecond).String())
 	sha, md := u.digests()
 	sub := &subject{snap: snap, file: u.name, sha256: &sha, md5: &md}
 	return s.appendVideoMatches(nil, rep.Results, sub), nil
+}
+
+// matchFrames is fs as match takes them.
+func matchFrames(fs []video.Frame) []match.Frame {
+	out := make([]match.Frame, len(fs))
+	for i, fr := range fs {
+		out[i] = match.Frame{PDQ: fr.PDQ, Quality: fr.Quality, Timestamp: time.Duration(fr.Timestamp * float64(time.Second))}
+	}
+	return out
 }
 
 // videoIndex is an Index that holds listed videos (*match.Index does).

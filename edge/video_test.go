@@ -350,3 +350,28 @@ func TestVerifyVideo(t *testing.T) {
 		}
 	}
 }
+
+// TestScanTrimmedVideo: a live edge lists Meta's pattern video by the
+// reference tool's hashes and finds its SD edit inside black bars (Meta's
+// pattern-sd-grey-bar), whose raw vPDQ shares no frame with it, by the
+// frames' trimmed pictures.
+func TestScanTrimmedVideo(t *testing.T) {
+	vdir := filepath.Join(testenv.VPDQDir(t), "videos")
+	cfg := testConfig()
+	cfg.Video.TempDir = t.TempDir()
+	e := startEdge(t, cfg)
+	e.Load(videoSnapshot(t, 3, nil, referenceVideo(t, "pattern-hd-no-bar", "gifct:violent-propaganda")))
+	resp, body := do(t, "POST", e.url+"/v1/scan", mustRead(t, filepath.Join(vdir, "pattern-sd-grey-bar.mp4")), "Content-Type", "video/mp4")
+	var v videoVerdict
+	if err := json.Unmarshal(body, &v); err != nil || resp.StatusCode != 200 || !v.Match || len(v.Matches) != 1 || v.Matches[0].Video == nil {
+		t.Fatalf("scan = %d %s (%v), want one video match", resp.StatusCode, body, err)
+	}
+	if m := v.Matches[0].Video; m.ID != "pattern-hd-no-bar" || m.UploadPercent < 80 {
+		t.Errorf("scan match %+v", *m)
+	}
+	// Doorknob, with no bars and unlisted, stays clean.
+	resp, body = do(t, "POST", e.url+"/v1/scan", mustRead(t, filepath.Join(vdir, "doorknob-hd-no-bar.mp4")), "Content-Type", "video/mp4")
+	if err := json.Unmarshal(body, &v); err != nil || resp.StatusCode != 200 || v.Match {
+		t.Fatalf("clean scan = %d %s (%v)", resp.StatusCode, body, err)
+	}
+}

@@ -25,6 +25,6 @@
 // two-sided match percentages for two frame lists (Compare).
 //
 // It is for native builds (edge, CLI): it must not be imported by the wasm
-// checker (it uses os/exec and encoding/json). It imports only
-// hashgate's fingerprint package.
+// checker (it uses os/exec and encoding/json). It imports only hashgate's
+// fingerprint and fingerprint/canon (Options.Trim) packages.
 package video

@@ -254,7 +254,13 @@ func hashStream(r io.Reader, o Options, s Stream, res *Result) error {
 	frameSize := 3 * s.Width * s.Height
 	buf := make([]byte, frameSize)
 	var fh fingerprint.FrameHasher
+	var tr trimmer
 	maxSeconds := o.MaxDuration.Seconds()
+	defer func() {
+		if res.TrimmedFrames == 0 {
+			res.Trimmed = nil
+		}
+	}()
 	for k := 0; ; k++ {
 		if _, err := io.ReadFull(r, buf); err != nil {
 			if err == io.EOF {
@@ -273,7 +279,18 @@ func hashStream(r io.Reader, o Options, s Stream, res *Result) error {
 		if err != nil {
 			return errorf(ErrDecode, "frame "+strconv.Itoa(n), err)
 		}
-		res.Frames = append(res.Frames, Frame{Number: n, Timestamp: timestamp(n, res.FPS), PDQ: h, Quality: q})
+		f := Frame{Number: n, Timestamp: timestamp(n, res.FPS), PDQ: h, Quality: q}
+		res.Frames = append(res.Frames, f)
+		if o.Trim {
+			t, err := tr.frame(&fh, buf, s.Width, s.Height, f)
+			if err != nil {
+				return errorf(ErrDecode, "frame "+strconv.Itoa(n), err)
+			}
+			res.Trimmed = append(res.Trimmed, t)
+			if t != f {
+				res.TrimmedFrames++
+			}
+		}
 	}
 }
 

@@ -67,6 +67,11 @@ type Options struct {
 	// Threads is FFmpeg's decoder thread count; 0: DefaultThreads.
 	Threads int
 
+	// Trim also hashes, in each hashed frame where canon.Trim finds
+	// borders, bands or blurred fill (a portrait video pillarboxed to 16:9,
+	// a letterboxed film), the picture inside them, as Result.Trimmed.
+	Trim bool
+
 	// FFmpeg and FFprobe name the binaries; empty: "ffmpeg" and "ffprobe"
 	// looked up in $PATH.
 	FFmpeg, FFprobe string
@@ -84,17 +89,23 @@ type Frame struct {
 
 // Result is the vPDQ of one video and the digests of its bytes.
 type Result struct {
-	Frames   []Frame
-	FPS      float64 // the frame rate frames are selected by
-	FrameMod int     // every FrameMod-th decoded frame is hashed
-	Duration float64 // seconds, from the container (0 when unknown)
-	Width    int     // of the first video stream, as decoded
-	Height   int
-	Codec    string // FFmpeg's codec name, e.g. "h264"
-	Format   string // FFmpeg's demuxer name, e.g. "mov,mp4,m4a,3gp,3g2,mj2"
-	Size     int64  // bytes
-	MD5      fingerprint.MD5Digest
-	SHA256   fingerprint.SHA256Digest
+	Frames []Frame
+	// Trimmed, with Options.Trim and when any frame had something to trim,
+	// is Frames with each trimmed frame's PDQ and quality those of the
+	// picture Trim kept (the others as they are); TrimmedFrames counts
+	// them. The raw Frames stay the reference's vPDQ.
+	Trimmed       []Frame
+	TrimmedFrames int
+	FPS           float64 // the frame rate frames are selected by
+	FrameMod      int     // every FrameMod-th decoded frame is hashed
+	Duration      float64 // seconds, from the container (0 when unknown)
+	Width         int     // of the first video stream, as decoded
+	Height        int
+	Codec         string // FFmpeg's codec name, e.g. "h264"
+	Format        string // FFmpeg's demuxer name, e.g. "mov,mp4,m4a,3gp,3g2,mj2"
+	Size          int64  // bytes
+	MD5           fingerprint.MD5Digest
+	SHA256        fingerprint.SHA256Digest
 }
 
 // Error is the error Hash and HashFile return: what failed, the sentinel

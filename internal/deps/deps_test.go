@@ -64,12 +64,12 @@ var policy = map[string]rule{
 	"fingerprint/media/internal/tjpeg": {floor: 0, not: [][]string{lean}},
 	// heif: libheif through cgo (a stub without cgo); imports nothing.
 	"fingerprint/media/internal/heif": {floor: 0},
-	"fingerprint/video":               {floor: 2, may: []string{"fingerprint"}},
+	"fingerprint/video":               {floor: 3, may: []string{"fingerprint", "fingerprint/canon"}},
 	"match":                           {floor: 2, may: []string{"fingerprint"}},
 	"release": {floor: 2, may: []string{"bloom", "fingerprint", "internal/wire"},
 		not: [][]string{lean, heavyCrypto, {"encoding/base64"}}},
 
-	"release/hashlist": {floor: 3, may: []string{"fingerprint", "fingerprint/video", "internal/wire", "release"}},
+	"release/hashlist": {floor: 4, may: []string{"fingerprint", "fingerprint/video", "internal/wire", "release"}},
 	"wasm/internal/checker": {floor: 3, may: []string{"bloom", "fingerprint", "fingerprint/canon", "internal/wire", "oblivious/lite", "release"},
 		not: [][]string{lean, decoders, heavyCrypto}},
 	"edge": {floor: 4, may: []string{"bloom", "fingerprint", "fingerprint/media", "fingerprint/video", "internal/wire", "match", "oblivious", "release"}},
