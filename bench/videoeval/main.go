@@ -164,25 +164,37 @@ type item struct {
 	SrcEdit            bool     // an edit of a whole source
 	Holds              []string // a compilation's other families: matching them is no false match
 	Frames             []match.Frame
+	// Trimmed is the frames' pictures inside bars, as the edge hashes them
+	// too (video.Options.Trim); nil when no frame had any.
+	Trimmed []match.Frame
 }
 
-// hashItem hashes a file through fingerprint/video, caching the frames.
+// hashItem hashes a file through fingerprint/video as the edge does (raw
+// and trimmed frames), caching them.
 func hashItem(ctx context.Context, it *item) error {
-	hp := it.Path + ".frames.json"
+	hp := it.Path + ".frames-trim.json"
 	if b, err := os.ReadFile(hp); err == nil {
-		return json.Unmarshal(b, &it.Frames)
+		var c struct{ Frames, Trimmed []match.Frame }
+		err := json.Unmarshal(b, &c)
+		it.Frames, it.Trimmed = c.Frames, c.Trimmed
+		return err
 	}
-	res, err := video.HashFile(ctx, it.Path, video.Options{})
+	res, err := video.HashFile(ctx, it.Path, video.Options{Trim: true})
 	if err != nil {
 		// An edit that left nothing (a trim longer than a short sample):
 		// it takes no part.
 		log.Printf("skipped %s: %v", it.Path, err)
 		return nil
 	}
-	for _, f := range res.Frames {
-		it.Frames = append(it.Frames, match.Frame{PDQ: f.PDQ, Quality: f.Quality, Timestamp: time.Duration(f.Timestamp * float64(time.Second))})
+	conv := func(fs []video.Frame) []match.Frame {
+		var out []match.Frame
+		for _, f := range fs {
+			out = append(out, match.Frame{PDQ: f.PDQ, Quality: f.Quality, Timestamp: time.Duration(f.Timestamp * float64(time.Second))})
+		}
+		return out
 	}
-	b, _ := json.Marshal(it.Frames)
+	it.Frames, it.Trimmed = conv(res.Frames), conv(res.Trimmed)
+	b, _ := json.Marshal(struct{ Frames, Trimmed []match.Frame }{it.Frames, it.Trimmed})
 	return os.WriteFile(hp, b, 0o644)
 }
 
@@ -385,6 +397,15 @@ func evaluate(items []*item, fams []family) {
 				nWhole++
 			}
 			rep := ix.MatchVideo(q.Frames)
+			if q.Trimmed != nil {
+				// As the edge does: the trimmed frames' matches that the
+				// raw frames did not find.
+				for _, r := range ix.MatchVideo(q.Trimmed).Results {
+					if !slices.ContainsFunc(rep.Results, func(o match.VideoResult) bool { return o.Video.ID == r.Video.ID }) {
+						rep.Results = append(rep.Results, r)
+					}
+				}
+			}
 			found := map[string]bool{}
 			for _, r := range rep.Results {
 				l := listed[r.Video.ID]
