@@ -51,7 +51,9 @@ func run() int {
 	long := flag.Bool("long", true, "also hash a 30-minute 720p input with hashgate (its peak RSS must stay what it is on 3 minutes)")
 	short := flag.Bool("short", true, "measure the 3-minute 720p and 1080p inputs against the peer")
 	shared := flag.String("shared", "../shared", "folder holding testdata/vpdq and tools/vpdq")
+	trim := flag.Bool("trim", true, "hash as the edge scans, with each frame's trimmed picture too (video.Options.Trim)")
 	flag.Parse()
+	trimFrames = *trim
 	if *worker != "" {
 		return doWorker(*worker, *threads)
 	}
@@ -158,8 +160,11 @@ func defaultCache() string {
 	return filepath.Join(os.TempDir(), "hashgate-bench-video")
 }
 
+// trimFrames is -trim, for the worker the measurement runs.
+var trimFrames bool
+
 func doWorker(path string, threads int) int {
-	res, err := video.HashFile(context.Background(), path, video.Options{Threads: threads, Timeout: time.Hour})
+	res, err := video.HashFile(context.Background(), path, video.Options{Threads: threads, Timeout: time.Hour, Trim: trimFrames})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -184,7 +189,7 @@ func cpuSeconds(r syscall.Rusage) float64 {
 
 func runWorker(self, path string, threads int) (workerReport, error) {
 	var out, stderr bytes.Buffer
-	cmd := exec.Command(self, "-worker", path, "-threads", strconv.Itoa(threads))
+	cmd := exec.Command(self, "-worker", path, "-threads", strconv.Itoa(threads), "-trim="+strconv.FormatBool(trimFrames))
 	cmd.Stdout, cmd.Stderr = &out, &stderr
 	if err := cmd.Run(); err != nil {
 		return workerReport{}, fmt.Errorf("%v: %s", err, stderr.String())

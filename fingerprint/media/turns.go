@@ -12,10 +12,10 @@ import (
 // the turned pixels through the canonical pipeline, as a file of it would
 // be. A publisher with the media at hand lists them beside the image's own
 // PDQ: the edge and the browser derive the turns of a query's hash from its
-// DCT, which is exact for most photos, but on fine texture (gravel, grass,
-// brick, text) the derived hash of a mirrored file lies 30–90 bits from the
-// original's, as PDQ's box filter is not mirror-symmetric at the pixel
-// level. A turn whose hash is one of the derived ones already, or whose
+// DCT, but PDQ's box filter is not mirror-symmetric at the pixel level
+// (over a 512-pixel canonical side its width is even), so the derived
+// hash of a turned file is a few bits off on most photos and 30–90 bits
+// off on fine texture (gravel, grass, brick, text). A turn whose hash is one of the derived ones already, or whose
 // quality is under 50, is left out.
 func ListTurns(img image.Image) []fingerprint.PDQHash {
 	f, err := fingerprint.FromImage(img)
