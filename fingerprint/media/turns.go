@@ -14,8 +14,9 @@ import (
 // PDQ: the edge and the browser derive the turns of a query's hash from its
 // DCT, but PDQ's box filter is not mirror-symmetric at the pixel level
 // (over a 512-pixel canonical side its width is even), so the derived
-// hash of a turned file is a few bits off on most photos and 30–90 bits
-// off on fine texture (gravel, grass, brick, text). A turn whose hash is one of the derived ones already, or whose
+// hash lies a median 14 bits from the turned file's, and over 31 for 9 %
+// of turns, most on fine texture (gravel, grass, brick, text): 658 turns
+// of the 94 listable bench/variants listed and hold-out originals. A turn whose hash is one of the derived ones already, or whose
 // quality is under 50, is left out.
 func ListTurns(img image.Image) []fingerprint.PDQHash {
 	f, err := fingerprint.FromImage(img)
