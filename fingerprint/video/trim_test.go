@@ -16,9 +16,10 @@ import (
 // counts, and the original itself has nothing to trim.
 func TestTrimFramesPillarbox(t *testing.T) {
 	dir := t.TempDir()
-	// Its first 4 seconds at 640 wide keep the test quick.
+	// Its first 4 seconds, at 1024 tall (the trimmed picture is averaged
+	// down 2×2 before its hash), keep the test quick.
 	src := ffmpegMake(t, dir, "-i", filepath.Join(testenv.VPDQDir(t), "videos", "pattern-hd-no-bar.mp4"),
-		"-t", "4", "-vf", "scale=640:-2", "-c:v", "libx264", "-preset", "ultrafast", "-an", "orig.mp4")
+		"-t", "4", "-vf", "scale=-2:1024", "-c:v", "libx264", "-preset", "ultrafast", "-an", "orig.mp4")
 	ctx := context.Background()
 	o := video.Options{Trim: true}
 	orig, err := video.HashFile(ctx, src, o)
