@@ -66,7 +66,8 @@ type outcome struct {
 	listable               bool             // the original has PDQ quality >= 50, so its PDQ is listed
 	cpu                    [3]time.Duration // edge before, edge, edge + regions
 	lookups                int
-	searches               [2]int // edge PDQ searches without and with regions
+	searches               [2]int  // edge PDQ searches without and with regions
+	sent                   [2]bool // the browser's look-up hit the filter (before, now): the file's fingerprints go to /v1/verify
 }
 
 func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -379,10 +380,12 @@ func check(o *outcome, b []byte, want string, origs []original, wb, wa *world, t
 	// edge then confirms, from the same fingerprints). A candidate counts
 	// for the right image when the edge confirms it for that image.
 	if browserHit(wb, fb, nil) {
+		o.sent[0] = true
 		judge(pathBrowserBefore, edgeLabels(wb, fb, nil))
 	}
 	var n int
 	if browserHit(wa, fa, &n) {
+		o.sent[1] = true
 		judge(pathBrowser, edgeLabels(wa, fa, nil))
 	}
 	o.lookups = n
