@@ -22,7 +22,7 @@ type crop [4]float64
 // initialiser would come with it.)
 func listCrops() []crop {
 	var out []crop
-	for k := 0.96; k > 0.66; k -= 0.04 {
+	for _, k := range centredShares() {
 		m := (1 - k) / 2
 		out = append(out, crop{m, m, 1 - m, 1 - m})
 	}
@@ -33,6 +33,28 @@ func listCrops() []crop {
 		out = append(out, crop{0, 0, k, 1}, crop{1 - k, 0, 1, 1}, crop{0, 0, 1, k}, crop{0, 1 - k, 1, 1})
 	}
 	return out
+}
+
+// centredShares are the shares of each side the centred list crops keep,
+// largest first.
+func centredShares() []float64 {
+	var out []float64
+	for k := 0.96; k > 0.66; k -= 0.04 {
+		out = append(out, k)
+	}
+	return out
+}
+
+// CentredCrop returns the largest share of each side that one of the
+// centred crops ListCrops lists keeps and that is at most k, or false when
+// none is that small: a query-side box of share k meets that listed crop.
+func CentredCrop(k float64) (float64, bool) {
+	for _, s := range centredShares() {
+		if s <= k+1e-9 {
+			return s, true
+		}
+	}
+	return 0, false
 }
 
 // ListCrops returns the PDQ hashes (upright only) of the listed image img's

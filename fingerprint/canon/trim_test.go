@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"image/draw"
 	"image/jpeg"
+	"math"
 	"math/rand/v2"
 	"os"
 	"testing"
@@ -187,4 +188,24 @@ func TestRobustOnlyWhenTrimmed(t *testing.T) {
 	}
 	raw, _ := fingerprint.FromImage(boxed)
 	t.Logf("pillarboxed: raw PDQ %d bits from the original, trimmed %d", orig.PDQ.Distance(raw.PDQ), orig.PDQ.Distance(r[0].Dihedral[0]))
+}
+
+// CentredCrop snaps a share down to a centred crop ListCrops lists.
+func TestCentredCrop(t *testing.T) {
+	for _, tt := range []struct {
+		k    float64
+		want float64
+		ok   bool
+	}{
+		{1, 0.96, true}, {0.96, 0.96, true}, {0.959, 0.92, true}, {0.887, 0.88, true},
+		{0.70, 0.68, true}, {0.68, 0.68, true}, {0.67, 0, false},
+	} {
+		got, ok := CentredCrop(tt.k)
+		if ok != tt.ok || math.Abs(got-tt.want) > 1e-9 {
+			t.Errorf("CentredCrop(%v) = %v, %v; want %v, %v", tt.k, got, ok, tt.want, tt.ok)
+		}
+	}
+	if n := len(centredShares()); n != 8 {
+		t.Errorf("%d centred shares, want 8 (96 %% to 68 %%)", n)
+	}
 }

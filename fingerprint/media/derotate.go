@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/hashgate/hashgate/fingerprint"
+	"github.com/hashgate/hashgate/fingerprint/canon"
 )
 
 // Derotate undoes a small rotation (2–8°) of a picture on a flat canvas:
@@ -32,7 +33,7 @@ func Derotate(c *image.NRGBA, grey bool, w0, h0 int) fingerprint.RobustPDQ {
 		return fingerprint.RobustPDQ{}
 	}
 	sx, sy := float64(w)/float64(w0), float64(h)/float64(h0)
-	g, ok := corners(c, sx, sy)
+	g, ok := wedges(c, sx, sy)
 	if !ok {
 		return fingerprint.RobustPDQ{}
 	}
@@ -69,9 +70,8 @@ func Derotate(c *image.NRGBA, grey bool, w0, h0 int) fingerprint.RobustPDQ {
 		d, q := fingerprint.PDQRegion(out, rb, grey)
 		return fingerprint.RobustPDQ{Name: "derotate", Rect: rb, Dihedral: d, Quality: q}
 	}
-	// ListCrops' centred crops keep 96 %, 92 %, ... 72 % of each side.
-	k = math.Floor((k-0.72)/0.04+1e-9)*0.04 + 0.72
-	if k < 0.72 {
+	k, ok = canon.CentredCrop(k)
+	if !ok {
 		return fingerprint.RobustPDQ{}
 	}
 	ri := toRect(mx-k*bw/2, my-k*bh/2, mx+k*bw/2, my+k*bh/2).Intersect(rb)
@@ -79,15 +79,15 @@ func Derotate(c *image.NRGBA, grey bool, w0, h0 int) fingerprint.RobustPDQ {
 	return fingerprint.RobustPDQ{Name: "derotate-inner", Rect: ri, Dihedral: d, Quality: q}
 }
 
-// Canvas measurement: a pixel is canvas within cornerTol of the canvas
+// Canvas measurement: a pixel is canvas within canvasTol of the canvas
 // colour (per channel; JPEG at q90 keeps a flat canvas within a few
 // levels, and a tight tolerance keeps a dark picture off a black canvas).
-const cornerTol = 12
+const canvasTol = 12
 
-// cornerAgree is how far (radians, about 0.3°) a side's angle may be from
+// sideAgree is how far (radians, about 0.3°) a side's angle may be from
 // the median side's: the edges of a turned picture measure within 0.1° of
 // each other on a 512-pixel canonical image.
-const cornerAgree = 0.005
+const sideAgree = 0.005
 
 // wedgeSamples is how many depths are measured along each canvas side.
 const wedgeSamples = 40
@@ -99,7 +99,7 @@ type geometry struct {
 	left, top, right, bottom float64
 }
 
-// corners measures the wedges of canvas along the four sides of c. A
+// wedges measures the wedges of canvas along the four sides of c. A
 // picture turned by θ leaves, along each side of the canvas it no longer
 // covers, a wedge whose inner boundary is the picture's edge nearest that
 // side: its depth shrinks linearly along the side. A robust line through
@@ -108,12 +108,12 @@ type geometry struct {
 // cropped at (turned, then cropped back to the file's size): the edge
 // there is the opposite one moved by the file's width or height. The
 // canvas colour is that of at least two of c's corner pixels.
-func corners(c *image.NRGBA, sx, sy float64) (geometry, bool) {
+func wedges(c *image.NRGBA, sx, sy float64) (geometry, bool) {
 	var g geometry
 	w, h := c.Rect.Dx(), c.Rect.Dy()
 	at := func(x, y int) []uint8 { return c.Pix[y*c.Stride+4*x : y*c.Stride+4*x+3] }
 	same := func(p, q []uint8) bool {
-		return abs(int(p[0])-int(q[0])) <= cornerTol && abs(int(p[1])-int(q[1])) <= cornerTol && abs(int(p[2])-int(q[2])) <= cornerTol
+		return abs(int(p[0])-int(q[0])) <= canvasTol && abs(int(p[1])-int(q[1])) <= canvasTol && abs(int(p[2])-int(q[2])) <= canvasTol
 	}
 	cs := [4][]uint8{at(0, 0), at(w-1, 0), at(w-1, h-1), at(0, h-1)}
 	var bg []uint8
@@ -207,7 +207,7 @@ func corners(c *image.NRGBA, sx, sy float64) (geometry, bool) {
 		measured[e], angles[e], pts[e] = true, phi, [2]float64{(px - cx) / sx, (py - cy) / sy}
 	}
 	// The angle is the median measured side's; a side off it by more than
-	// cornerAgree (a dark picture on a black canvas, say) is set aside.
+	// sideAgree (a dark picture on a black canvas, say) is set aside.
 	var vals []float64
 	for e := range 4 {
 		if measured[e] {
@@ -220,7 +220,7 @@ func corners(c *image.NRGBA, sx, sy float64) (geometry, bool) {
 	theta := median(vals)
 	var good [4]bool
 	for e := range 4 {
-		good[e] = measured[e] && math.Abs(angles[e]-theta) <= cornerAgree
+		good[e] = measured[e] && math.Abs(angles[e]-theta) <= sideAgree
 	}
 	if !(good[0] || good[2]) || !(good[1] || good[3]) {
 		return g, false
@@ -308,7 +308,7 @@ func median(v []float64) float64 {
 }
 
 // rotate returns c turned by theta radians about its centre (bilinear;
-// outside pixels black), the inverse of the rotation cornerAngle measured.
+// outside pixels black), the inverse of the rotation wedges measured.
 func rotate(c *image.NRGBA, theta, sx, sy float64) *image.NRGBA {
 	w, h := c.Rect.Dx(), c.Rect.Dy()
 	out := image.NewNRGBA(image.Rect(0, 0, w, h))

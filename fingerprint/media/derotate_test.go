@@ -46,7 +46,7 @@ func TestDerotate(t *testing.T) {
 			t.Fatal(err)
 		}
 		if tt.deg != 0 {
-			g, ok := corners(c, float64(c.Rect.Dx())/float64(img.Bounds().Dx()), float64(c.Rect.Dy())/float64(img.Bounds().Dy()))
+			g, ok := wedges(c, float64(c.Rect.Dx())/float64(img.Bounds().Dx()), float64(c.Rect.Dy())/float64(img.Bounds().Dy()))
 			th := g.theta
 			if !ok || math.Abs(th*180/math.Pi-tt.deg) > 0.3 {
 				t.Errorf("%s: angle %.2f° (found %v), want %v°", tt.file, th*180/math.Pi, ok, tt.deg)
