@@ -54,12 +54,12 @@ func frameRect(c *image.NRGBA) (image.Rectangle, bool) {
 	if w < 64 || h < 64 {
 		return image.Rectangle{}, false
 	}
-	// stepX(x, y) is a colour step between columns x-1 and x (two pixels
-	// each side averaged, in the channel that changes most); stepY likewise
-	// between rows y-1 and y.
+	// colStep(y, x) is a colour step between columns x-1 and x on row y
+	// (two pixels each side averaged, in the channel that changes most);
+	// rowStep(x, y) likewise between rows y-1 and y on column x.
 	p, st := c.Pix, c.Stride
-	stepX := func(x, y int) bool { return stepAt(p, y*st+4*x, 4) != 0 }
-	stepY := func(x, y int) bool { return stepAt(p, y*st+4*x, st) != 0 }
+	colStep := func(y, x int) bool { return stepAt(p, y*st+4*x, 4) != 0 }
+	rowStep := func(x, y int) bool { return stepAt(p, y*st+4*x, st) != 0 }
 	// Each candidate line's share of steps across the span of the other
 	// axis the picture may cover (every frameSample-th pixel of it: a share
 	// needs no more); the canvas outside adds few, so a side shows as a
@@ -98,8 +98,8 @@ func frameRect(c *image.NRGBA) (image.Rectangle, bool) {
 	// bottom between them, then left and right again between those, each
 	// pass where the canvas adds fewer steps; any side missing ends it.
 	var x0, x1, y0, y1 int
-	var okL, okR, okT, okB bool
 	sides := func() bool {
+		var okL, okR bool
 		x0, okL = peak(cols, mw, w-kw)
 		x1, okR = peak(cols, kw, w-mw)
 		return okL && okR && x1-x0 >= kw
@@ -109,6 +109,7 @@ func frameRect(c *image.NRGBA) (image.Rectangle, bool) {
 		return image.Rectangle{}, false
 	}
 	rowProfile(x0, x1)
+	var okT, okB bool
 	y0, okT = peak(rows, mh, h-kh)
 	y1, okB = peak(rows, kh, h-mh)
 	if !okT || !okB || y1-y0 < kh {
@@ -118,31 +119,24 @@ func frameRect(c *image.NRGBA) (image.Rectangle, bool) {
 	if !sides() {
 		return image.Rectangle{}, false
 	}
-	// Each side must show the step along most of its own length (within a
-	// pixel of the line, for a side that is not quite straight after
-	// resampling), not only somewhere in its column.
-	along := func(n0, n1 int, at func(k int) bool) bool {
+	// Each side must show the step along most of its own length [n0, n1),
+	// within a pixel of its line j (a side not quite straight after
+	// resampling), not only somewhere in its column; lim bounds the lines
+	// step may be asked about.
+	onSide := func(n0, n1, j, lim int, step func(along, across int) bool) bool {
 		n := 0
 		for k := n0; k < n1; k++ {
-			if at(k) {
-				n++
+			for a := max(j-1, 2); a <= min(j+1, lim-1); a++ {
+				if step(k, a) {
+					n++
+					break
+				}
 			}
 		}
 		return float64(n) >= frameSupport*float64(n1-n0)
 	}
-	onLine := func(k, lo, hi int, f func(k, j int) bool, j int) bool {
-		for d := -1; d <= 1; d++ {
-			if j+d >= lo && j+d < hi && f(k, j+d) {
-				return true
-			}
-		}
-		return false
-	}
-	sy2 := func(y, x int) bool { return stepX(x, y) }
-	if !along(y0, y1, func(y int) bool { return onLine(y, 2, w-1, sy2, x0) }) ||
-		!along(y0, y1, func(y int) bool { return onLine(y, 2, w-1, sy2, x1) }) ||
-		!along(x0, x1, func(x int) bool { return onLine(x, 2, h-1, stepY, y0) }) ||
-		!along(x0, x1, func(x int) bool { return onLine(x, 2, h-1, stepY, y1) }) {
+	if !onSide(y0, y1, x0, w-1, colStep) || !onSide(y0, y1, x1, w-1, colStep) ||
+		!onSide(x0, x1, y0, h-1, rowStep) || !onSide(x0, x1, y1, h-1, rowStep) {
 		return image.Rectangle{}, false
 	}
 	return image.Rect(c.Rect.Min.X+x0, c.Rect.Min.Y+y0, c.Rect.Min.X+x1, c.Rect.Min.Y+y1), true
